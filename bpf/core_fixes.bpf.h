@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Every kernel-version difference the BPF side reads through lives here, so
+ * the programs stay straight-line. User space decides what loads.
+ */
+#ifndef SUBMITWATCH_CORE_FIXES_BPF_H_
+#define SUBMITWATCH_CORE_FIXES_BPF_H_
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+/* kn->id is the cgroup id (and inode number) since 5.5 ("kernfs: convert
+ * kernfs_node->id from union kernfs_node_id to u64"); the ring buffer needs
+ * 5.8, so older layouts never load here. */
+static __always_inline u64 sw_kernfs_id(struct kernfs_node *kn)
+{
+  return BPF_CORE_READ(kn, id);
+}
+
+static __always_inline u64 sw_css_cgroup_id(struct cgroup_subsys_state *css)
+{
+  if (!css)
+    return 0;
+  return sw_kernfs_id(BPF_CORE_READ(css, cgroup, kn));
+}
+
+/* The io controller is "io" on v2 and "blkio" on v1, one subsystem id:
+ * io_cgrp_id since 4.5 ("blkcg: rename subsystem name from blkio to io"). */
+static __always_inline u64 sw_task_io_cgroup_id(struct task_struct *task)
+{
+  int id = bpf_core_enum_value(enum cgroup_subsys_id, io_cgrp_id);
+  struct cgroup_subsys_state *css = BPF_CORE_READ(task, cgroups, subsys[id]);
+  return sw_css_cgroup_id(css);
+}
+
+static __always_inline u64 sw_blkg_cgroup_id(struct blkcg_gq *blkg)
+{
+  struct blkcg *blkcg = BPF_CORE_READ(blkg, blkcg);
+  if (!blkcg)
+    return 0;
+  return sw_css_cgroup_id(&blkcg->css);
+}
+
+/* blkg->iostat_cpu appeared in 5.10 ("blk-cgroup: ... per-cpu iostat"); older
+ * kernels allocate stats with the blkg, so they are there whenever it is. */
+static __always_inline bool sw_blkg_has_stats(struct blkcg_gq *blkg)
+{
+  if (bpf_core_field_exists(blkg->iostat_cpu))
+    return BPF_CORE_READ(blkg, iostat_cpu) != NULL;
+  return true;
+}
+
+#endif /* SUBMITWATCH_CORE_FIXES_BPF_H_ */

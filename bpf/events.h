@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one definition of everything that crosses the kernel/user boundary:
+ * ring-buffer events, map keys and values, and the constants both sides agree
+ * on. Fixed-width types only; included by the BPF programs and by userspace.
+ */
+#ifndef SUBMITWATCH_BPF_EVENTS_H_
+#define SUBMITWATCH_BPF_EVENTS_H_
+
+#ifdef __cplusplus
+#include <cstdint>
+typedef std::uint8_t sw_u8;
+typedef std::uint16_t sw_u16;
+typedef std::uint32_t sw_u32;
+typedef std::uint64_t sw_u64;
+#elif defined(__VMLINUX_H__)
+typedef __u8 sw_u8;
+typedef __u16 sw_u16;
+typedef __u32 sw_u32;
+typedef __u64 sw_u64;
+#else
+#include <stdint.h>
+typedef uint8_t sw_u8;
+typedef uint16_t sw_u16;
+typedef uint32_t sw_u32;
+typedef uint64_t sw_u64;
+#endif
+
+#define SW_COMM_LEN 16
+#define SW_STACK_DEPTH 32
+/* Log2 buckets: bucket i counts values in [2^i, 2^(i+1)) ns; 2^39 ns ~ 9 min. */
+#define SW_HIST_BUCKETS 40
+/* Address ranges of submit-path functions, loaded by user space from
+ * /proc/kallsyms (tracepoint-only mode matches stack frames against them). */
+#define SW_MAX_SUBMIT_RANGES 32
+
+/* task_struct::flags bits that change the effective gfp or mark reclaim.
+ * #defines in include/linux/sched.h, so not in BTF; stable since 5.x. */
+#define SW_PF_MEMALLOC 0x00000800u
+#define SW_PF_KSWAPD 0x00020000u
+#define SW_PF_MEMALLOC_NOFS 0x00040000u
+#define SW_PF_MEMALLOC_NOIO 0x00080000u
+#define SW_PF_KTHREAD 0x00200000u
+#define SW_PF_WQ_WORKER 0x00000020u
+
+/* Context bits of an allocation; combine (submit|reclaim is the seed deadlock). */
+#define SW_CTX_SUBMIT 0x1u
+#define SW_CTX_WORKER 0x2u
+#define SW_CTX_RECLAIM 0x4u
+/* Extra evidence, kept for the capture: current->bio_list was set. */
+#define SW_CTX_BIO_LIST 0x8u
+
+enum sw_event_kind {
+  SW_EVENT_ALLOC = 1,      /* percpu:percpu_alloc_percpu[_fail] */
+  SW_EVENT_BLKG_SEEN = 2,  /* first bio for a (blkg, submitting cgroup) pair */
+};
+
+enum sw_allocator {
+  SW_ALLOCATOR_PERCPU = 1,
+  SW_ALLOCATOR_SLAB = 2,
+  SW_ALLOCATOR_PAGE = 3,
+};
+
+/* Lost-event counters, one slot per reason, in a per-CPU array. */
+enum sw_lost_slot {
+  SW_LOST_ALLOC = 0,     /* ring buffer full: an alloc event was dropped */
+  SW_LOST_BLKG_SEEN = 1, /* ring buffer full: a blkg first-seen event */
+  SW_LOST_WQ_PENDING = 2, /* queued-work table full: latency not measured */
+  SW_LOST_SLOTS = 3,
+};
+
+struct sw_event_header {
+  sw_u32 kind; /* enum sw_event_kind */
+  sw_u32 cpu;
+  sw_u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+};
+
+struct sw_alloc_event {
+  struct sw_event_header hdr;
+  sw_u64 call_site;
+  sw_u64 size;
+  sw_u64 align;
+  sw_u64 bytes_alloc;
+  sw_u64 gfp_flags;    /* as the caller passed them */
+  sw_u64 work_func;    /* the work item's function when ctx has WORKER */
+  sw_u64 cgroup_id;    /* task's io (v2) / blkio (v1) cgroup */
+  sw_u32 task_flags;   /* task_struct::flags */
+  sw_u32 pid;          /* tgid */
+  sw_u32 tid;
+  sw_u32 context;      /* SW_CTX_* */
+  sw_u8 allocator;     /* enum sw_allocator */
+  sw_u8 failed;
+  sw_u8 is_atomic;
+  sw_u8 reserved;
+  sw_u32 stack_depth;  /* valid frames in stack[] */
+  char comm[SW_COMM_LEN];
+  sw_u64 stack[SW_STACK_DEPTH];
+};
+
+/* Per-CPU counters of bios, keyed by the blkg the bio is charged to and the
+ * cgroup of the task that submitted it (0 for kernel threads: their own css is
+ * not the one the bio was meant for, so they are counted apart). */
+struct sw_blkg_key {
+  sw_u64 blkg;           /* struct blkcg_gq *, an identity only */
+  sw_u64 task_cgroup_id; /* 0 for kernel threads */
+};
+
+struct sw_blkg_counters {
+  sw_u64 bios;
+  sw_u64 bytes;
+};
+
+struct sw_blkg_seen_event {
+  struct sw_event_header hdr;
+  struct sw_blkg_key key;
+  sw_u64 blkg_cgroup_id; /* cgroup that owns the blkg the bio is charged to */
+  sw_u32 dev_major;
+  sw_u32 dev_minor;
+  sw_u32 pid;
+  sw_u32 tid;
+  sw_u8 online;     /* blkg->online */
+  sw_u8 has_stats;  /* blkg->iostat_cpu != NULL */
+  sw_u8 kthread;
+  sw_u8 reserved[5];
+  char comm[SW_COMM_LEN];
+};
+
+struct sw_wq_stats {
+  sw_u64 queued;
+  sw_u64 activated;
+  sw_u64 executed;
+  sw_u64 latency_max_ns;
+  sw_u64 runtime_max_ns;
+  sw_u64 latency_log2[SW_HIST_BUCKETS]; /* queue -> execute_start */
+  sw_u64 runtime_log2[SW_HIST_BUCKETS]; /* execute_start -> execute_end */
+};
+
+/* Per-CPU "what work item is this CPU's worker running"; tid guards against
+ * another task reading a stale entry after the worker was preempted. */
+struct sw_current_work {
+  sw_u64 work_func;
+  sw_u64 start_ns;
+  sw_u32 tid;
+  sw_u32 reserved;
+};
+
+struct sw_submit_range {
+  sw_u64 start;
+  sw_u64 end; /* exclusive */
+};
+
+#endif /* SUBMITWATCH_BPF_EVENTS_H_ */

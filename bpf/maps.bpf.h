@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Maps and tunables shared by the programs in bpf/programs/. */
+#ifndef SUBMITWATCH_MAPS_BPF_H_
+#define SUBMITWATCH_MAPS_BPF_H_
+
+#include "core_fixes.bpf.h"
+#include "events.h"
+
+/* Set by the loader before load. */
+const volatile bool all_allocs = false;
+const volatile __u32 nr_submit_ranges = 0;
+
+/* Rare events only; sized by the loader (--ringbuf-size). */
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, SW_LOST_SLOTS);
+  __type(key, u32);
+  __type(value, u64);
+} lost SEC(".maps");
+
+/* Sorted [start, end) ranges of submit-path functions from /proc/kallsyms. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, SW_MAX_SUBMIT_RANGES);
+  __type(key, u32);
+  __type(value, struct sw_submit_range);
+} submit_ranges SEC(".maps");
+
+/* Hot: one per (blkg, submitting cgroup), updated per bio on the local CPU. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, struct sw_blkg_key);
+  __type(value, struct sw_blkg_counters);
+} blkg_counters SEC(".maps");
+
+/* Cross-CPU dedupe of the first-seen event; touched once per key per CPU. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, struct sw_blkg_key);
+  __type(value, u8);
+} blkg_seen SEC(".maps");
+
+/* Hot: per work function, per CPU. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+  __uint(max_entries, 4096);
+  __type(key, u64);
+  __type(value, struct sw_wq_stats);
+} wq_stats SEC(".maps");
+
+/* Queue time of each pending work item; queue and execute may be on different
+ * CPUs, so this one is shared (LRU with per-CPU free lists). */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __uint(map_flags, BPF_F_NO_COMMON_LRU);
+  __type(key, u64);
+  __type(value, u64);
+} wq_pending SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, u32);
+  __type(value, struct sw_current_work);
+} current_work SEC(".maps");
+
+/* Scratch for building an alloc event: too big for the 512-byte BPF stack. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, u32);
+  __type(value, struct sw_alloc_event);
+} alloc_scratch SEC(".maps");
+
+static __always_inline void sw_count_lost(u32 slot)
+{
+  u64 *n = bpf_map_lookup_elem(&lost, &slot);
+  if (n)
+    (*n)++;
+}
+
+/* Wake the reader only when the ring is half full: it polls on a timer, so a
+ * wakeup per event would cost a context switch per event for nothing. */
+static __always_inline long sw_output(void *data, u64 size, u32 lost_slot)
+{
+  u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+  u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+  u64 flags = avail > ring / 2 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+  long err = bpf_ringbuf_output(&events, data, size, flags);
+  if (err)
+    sw_count_lost(lost_slot);
+  return err;
+}
+
+static __always_inline u32 sw_log2(u64 v)
+{
+  u32 r = 0, shift;
+  shift = (v > 0xFFFFFFFFull) << 5; v >>= shift; r |= shift;
+  shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+  shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+  shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+  shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+  r |= (v >> 1);
+  return r;
+}
+
+static __always_inline u32 sw_hist_slot(u64 ns)
+{
+  u32 slot = sw_log2(ns);
+  return slot < SW_HIST_BUCKETS ? slot : SW_HIST_BUCKETS - 1;
+}
+
+#endif /* SUBMITWATCH_MAPS_BPF_H_ */

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * workqueue:* tracepoints. Hot path: once per work item each; per-CPU stats
+ * only, plus the shared pending table that links queue time to start time.
+ */
+
+static const struct sw_wq_stats sw_zero_wq_stats;
+
+static __always_inline struct sw_wq_stats *sw_wq_stats_of(u64 func)
+{
+  struct sw_wq_stats *s = bpf_map_lookup_elem(&wq_stats, &func);
+  if (s)
+    return s;
+  bpf_map_update_elem(&wq_stats, &func, &sw_zero_wq_stats, BPF_NOEXIST);
+  return bpf_map_lookup_elem(&wq_stats, &func);
+}
+
+SEC("tp_btf/workqueue_queue_work")
+int BPF_PROG(sw_wq_queue_work, int req_cpu, struct pool_workqueue *pwq,
+             struct work_struct *work)
+{
+  u64 func = (u64)BPF_CORE_READ(work, func);
+  struct sw_wq_stats *s = sw_wq_stats_of(func);
+  if (s)
+    s->queued++;
+  u64 key = (u64)work;
+  u64 now = bpf_ktime_get_ns();
+  if (bpf_map_update_elem(&wq_pending, &key, &now, BPF_ANY))
+    sw_count_lost(SW_LOST_WQ_PENDING);
+  return 0;
+}
+
+SEC("tp_btf/workqueue_activate_work")
+int BPF_PROG(sw_wq_activate_work, struct work_struct *work)
+{
+  struct sw_wq_stats *s = sw_wq_stats_of((u64)BPF_CORE_READ(work, func));
+  if (s)
+    s->activated++;
+  return 0;
+}
+
+SEC("tp_btf/workqueue_execute_start")
+int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
+{
+  u64 func = (u64)BPF_CORE_READ(work, func);
+  u64 now = bpf_ktime_get_ns();
+  u32 zero = 0;
+  struct sw_current_work *cur = bpf_map_lookup_elem(&current_work, &zero);
+  if (cur) {
+    cur->work_func = func;
+    cur->start_ns = now;
+    cur->tid = (u32)bpf_get_current_pid_tgid();
+  }
+  struct sw_wq_stats *s = sw_wq_stats_of(func);
+  if (!s)
+    return 0;
+  s->executed++;
+  u64 key = (u64)work;
+  u64 *queued_ns = bpf_map_lookup_elem(&wq_pending, &key);
+  if (queued_ns) {
+    u64 latency = now - *queued_ns;
+    bpf_map_delete_elem(&wq_pending, &key);
+    s->latency_log2[sw_hist_slot(latency)]++;
+    if (latency > s->latency_max_ns)
+      s->latency_max_ns = latency;
+  }
+  return 0;
+}
+
+/* The work item may be freed by its function, so only the function pointer the
+ * tracepoint passes is used here. raw_tp, not tp_btf: the verifier refuses a
+ * typed read of a function-pointer argument ("arg1 type FUNC_PROTO is not a
+ * struct"). */
+SEC("raw_tp/workqueue_execute_end")
+int BPF_PROG(sw_wq_execute_end, struct work_struct *work, work_func_t function)
+{
+  u32 zero = 0;
+  struct sw_current_work *cur = bpf_map_lookup_elem(&current_work, &zero);
+  if (!cur || cur->tid != (u32)bpf_get_current_pid_tgid() ||
+      cur->work_func != (u64)function)
+    return 0;
+  u64 runtime = bpf_ktime_get_ns() - cur->start_ns;
+  cur->work_func = 0;
+  struct sw_wq_stats *s = sw_wq_stats_of((u64)function);
+  if (!s)
+    return 0;
+  s->runtime_log2[sw_hist_slot(runtime)]++;
+  if (runtime > s->runtime_max_ns)
+    s->runtime_max_ns = runtime;
+  return 0;
+}

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * One BPF object, one skeleton: the programs live one hook per file under
+ * programs/ and are compiled together so they share maps without relying on
+ * extern maps in the distribution's BPF linker.
+ */
+#include "maps.bpf.h"
+
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#include "programs/percpu_alloc.bpf.c"
+#include "programs/block_bio_queue.bpf.c"
+#include "programs/workqueue.bpf.c"

@@ -1,0 +1,128 @@
+#include "kernel_fixtures.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sys/sysmacros.h>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "symbols/cgroup_paths.h"
+
+namespace submitwatch::testing {
+
+bool InCi() {
+  const char* ci = getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+std::string KernelTestPrerequisites() {
+  if (geteuid() != 0) return "kernel tests need root";
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) return "kernel has no BTF";
+  if (!FindIoHierarchy().ok()) return "no io/blkio cgroup hierarchy";
+  if (access("/dev/loop-control", R_OK | W_OK) != 0) return "no /dev/loop-control";
+  return "";
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+std::string TempPath(const std::string& stem) {
+  const char* dir = getenv("TMPDIR");
+  return absl::StrCat(dir && *dir ? dir : "/tmp", "/submitwatch-test-", getpid(), "-", stem);
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const std::string& a : argv) absl::StrAppend(&line, ShellQuote(a), " ");
+  absl::StrAppend(&line, "2>&1");
+  CommandResult result;
+  FILE* p = popen(line.c_str(), "r");
+  if (p == nullptr) return result;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) result.output.append(buf, n);
+  const int status = pclose(p);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::Create(uint64_t size_bytes) {
+  auto loop = std::unique_ptr<LoopDevice>(new LoopDevice);
+  loop->backing_file_ = TempPath(absl::StrCat("loop-", size_bytes));
+  int fd = open(loop->backing_file_.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0 || ftruncate(fd, static_cast<off_t>(size_bytes)) != 0) {
+    if (fd >= 0) close(fd);
+    return absl::InternalError(absl::StrCat("cannot make ", loop->backing_file_, ": ",
+                                            strerror(errno)));
+  }
+  close(fd);
+  CommandResult r = RunCommand({"losetup", "--find", "--show", loop->backing_file_});
+  if (r.exit_code != 0) {
+    return absl::InternalError(absl::StrCat("losetup failed: ", r.output));
+  }
+  loop->device_ = std::string(absl::StripAsciiWhitespace(r.output));
+  return loop;
+}
+
+LoopDevice::~LoopDevice() {
+  if (!device_.empty()) {
+    // The kernel may hold the device for a moment after the last close.
+    for (int i = 0; i < 50; ++i) {
+      if (RunCommand({"losetup", "-d", device_}).exit_code == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  unlink(backing_file_.c_str());
+}
+
+std::string LoopDevice::name() const { return device_.substr(device_.rfind('/') + 1); }
+
+absl::StatusOr<std::unique_ptr<TestCgroup>> TestCgroup::Create(const std::string& name) {
+  absl::StatusOr<CgroupHierarchy> h = FindIoHierarchy();
+  if (!h.ok()) return h.status();
+  auto cg = std::unique_ptr<TestCgroup>(new TestCgroup);
+  cg->path_ = absl::StrCat("/submitwatch-test-", getpid(), "-", name);
+  cg->dir_ = h->mount_point + cg->path_;
+  if (mkdir(cg->dir_.c_str(), 0755) != 0) {
+    return absl::InternalError(absl::StrCat("mkdir ", cg->dir_, ": ", strerror(errno)));
+  }
+  return cg;
+}
+
+TestCgroup::~TestCgroup() {
+  // Processes that were in it have exited; rmdir can still race their exit.
+  for (int i = 0; i < 50; ++i) {
+    if (rmdir(dir_.c_str()) == 0 || errno == ENOENT) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  fprintf(stderr, "warning: could not remove %s: %s\n", dir_.c_str(), strerror(errno));
+}
+
+absl::Status TestCgroup::LimitWriteBps(const std::string& device, uint64_t bps) {
+  struct stat st;
+  if (stat(device.c_str(), &st) != 0) return absl::NotFoundError(device);
+  std::ofstream f(dir_ + "/blkio.throttle.write_bps_device");
+  f << major(st.st_rdev) << ":" << minor(st.st_rdev) << " " << bps << "\n";
+  f.close();
+  if (!f) return absl::InternalError("cannot write blkio.throttle.write_bps_device");
+  return absl::OkStatus();
+}
+
+}  // namespace submitwatch::testing

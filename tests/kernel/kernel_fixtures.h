@@ -1,0 +1,66 @@
+// RAII fixtures for kernel tests: each makes a real kernel object and removes
+// it in its destructor, so a failing assertion still cleans up.
+#ifndef SUBMITWATCH_TESTS_KERNEL_KERNEL_FIXTURES_H_
+#define SUBMITWATCH_TESTS_KERNEL_KERNEL_FIXTURES_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace submitwatch::testing {
+
+// Under CI=true a kernel test that cannot run is a failure, never a skip.
+bool InCi();
+#define SW_SKIP_OR_FAIL(reason)                                              \
+  do {                                                                       \
+    if (::submitwatch::testing::InCi()) FAIL() << "CI=true, cannot skip: " << (reason); \
+    GTEST_SKIP() << (reason);                                                \
+  } while (0)
+
+// Why this host cannot run kernel tests, or empty when it can.
+std::string KernelTestPrerequisites();
+
+// A sparse file attached to a free loop device.
+class LoopDevice {
+ public:
+  static absl::StatusOr<std::unique_ptr<LoopDevice>> Create(uint64_t size_bytes);
+  ~LoopDevice();
+  const std::string& device() const { return device_; }  // "/dev/loop3"
+  std::string name() const;                               // "loop3"
+
+ private:
+  std::string backing_file_;
+  std::string device_;
+};
+
+// A fresh child cgroup of the io/blkio hierarchy.
+class TestCgroup {
+ public:
+  static absl::StatusOr<std::unique_ptr<TestCgroup>> Create(const std::string& name);
+  ~TestCgroup();
+  const std::string& dir() const { return dir_; }    // "/sys/fs/cgroup/blkio/x"
+  const std::string& path() const { return path_; }  // "/x" as submitwatch reports it
+  // Sets a v1 throttle.write_bps_device limit for `device` (bytes/s).
+  absl::Status LimitWriteBps(const std::string& device, uint64_t bps);
+
+ private:
+  std::string dir_;
+  std::string path_;
+};
+
+// Runs a command; returns its exit status and captured stdout+stderr.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult RunCommand(const std::vector<std::string>& argv);
+
+std::string ShellQuote(const std::string& s);
+std::string TempPath(const std::string& stem);
+
+}  // namespace submitwatch::testing
+
+#endif  // SUBMITWATCH_TESTS_KERNEL_KERNEL_FIXTURES_H_

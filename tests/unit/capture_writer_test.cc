@@ -1,0 +1,209 @@
+#include "sinks/capture/capture_writer.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "sinks/capture/json_parser.h"
+#include "tests/unit/capture_test_util.h"
+
+namespace submitwatch {
+namespace {
+
+using testing_util::FullAlloc;
+using testing_util::FullBlkg;
+using testing_util::FullHeader;
+using testing_util::FullLost;
+using testing_util::FullSummary;
+using testing_util::FullWq;
+using testing_util::TempFile;
+using testing_util::WorkerAlloc;
+
+std::string ReadFile(const std::string& path) {
+  std::string contents;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  char chunk[65536];
+  ssize_t n;
+  while ((n = ::read(fd, chunk, sizeof(chunk))) > 0) contents.append(chunk, n);
+  ::close(fd);
+  return contents;
+}
+
+// The format is documented as stable: these lines are the contract.
+TEST(CaptureWriterTest, HeaderLine) {
+  EXPECT_EQ(
+      CaptureWriter::FormatRecord(FullHeader()),
+      R"({"type":"header","format":"submitwatch-capture","version":1,)"
+      R"("tool_version":"0.1.0","host":"kvm-07","kernel":"6.1.0-18-amd64",)"
+      R"("start_unix_ns":1700000000123456789,"start_monotonic_ns":5000000000,)"
+      R"("cgroup_hierarchy":"v2 at /sys/fs/cgroup","all_allocs":true,)"
+      R"("hooks":[{"hook":"percpu_alloc","mode":"tracepoint","detail":"submit path from stack walk"},)"
+      R"({"hook":"submit_bio","mode":"fentry","detail":""}],)"
+      R"("blind_spots":["allocations under 64 bytes","kworker bios"]})");
+}
+
+TEST(CaptureWriterTest, AllocLineHasRawAndDerivedFields) {
+  EXPECT_EQ(
+      CaptureWriter::FormatRecord(FullAlloc()),
+      R"({"type":"alloc","ts_ns":5000001000,"allocator":"percpu","failed":true,)"
+      R"("is_atomic":false,"verdict":"UNSAFE","site":"blkg_alloc",)"
+      R"("site_offset":"blkg_alloc+0x4f","gfp_raw":3264,"gfp":"GFP_KERNEL",)"
+      R"("effective_gfp":"GFP_KERNEL","task_flags":2048,"context":"submit+reclaim",)"
+      R"("context_bits":13,"work_func":"","size":48,"bytes":3072,)"
+      R"("cgroup_id":18446744073709551615,"cgroup":"/machine.slice/vm-1",)"
+      R"("pid":4242,"tid":4243,"comm":"qemu-kvm",)"
+      R"("stack":["pcpu_alloc+0x1a","blkg_alloc+0x4f","blkg_create+0x2b0","submit_bio_noacct+0x1c7"]})");
+}
+
+TEST(CaptureWriterTest, WorkerAllocLine) {
+  EXPECT_EQ(
+      CaptureWriter::FormatRecord(WorkerAlloc()),
+      R"({"type":"alloc","ts_ns":5000002000,"allocator":"slab","failed":false,)"
+      R"("is_atomic":true,"verdict":"outside","site":"blkg_async_bio_workfn",)"
+      R"("site_offset":"blkg_async_bio_workfn+0x10","gfp_raw":2048,"gfp":"GFP_NOWAIT",)"
+      R"("effective_gfp":"GFP_NOWAIT","task_flags":524288,)"
+      R"("context":"worker:blkg_async_bio_workfn","context_bits":2,)"
+      R"("work_func":"blkg_async_bio_workfn","size":1,"bytes":8,"cgroup_id":1,)"
+      R"("cgroup":"/","pid":7,"tid":7,"comm":"kworker/u8:2","stack":[]})");
+}
+
+TEST(CaptureWriterTest, BlkgLine) {
+  EXPECT_EQ(CaptureWriter::FormatRecord(FullBlkg()),
+            R"({"type":"blkg","ts_ns":5000003000,"first_seen_ns":5000000500,)"
+            R"("state":"ready","cgroup_id":77,"cgroup":"/machine.slice/vm-1",)"
+            R"("kthread":false,"dev_major":7,"dev_minor":3,"disk":"loop3",)"
+            R"("blkg_cgroup_id":77,"blkg_cgroup":"/machine.slice/vm-1","online":true,)"
+            R"("has_stats":true,"bios":1024,"bytes":4194304})");
+  BlkgRecord fallback = FullBlkg();
+  fallback.blkg_cgroup_id = 1;
+  fallback.blkg_cgroup = "/";
+  EXPECT_NE(CaptureWriter::FormatRecord(fallback).find(R"("state":"fallback")"),
+            std::string::npos);
+}
+
+TEST(CaptureWriterTest, WqLine) {
+  EXPECT_EQ(CaptureWriter::FormatRecord(FullWq()),
+            R"({"type":"wq","ts_ns":5000004000,"function":"blkg_async_bio_workfn",)"
+            R"("queued":10,"activated":9,"executed":8,"latency_max_ns":123456,)"
+            R"("runtime_max_ns":6543,"latency_log2":[0,0,1,5,2],"runtime_log2":[3,0,7]})");
+}
+
+TEST(CaptureWriterTest, LostLine) {
+  EXPECT_EQ(CaptureWriter::FormatRecord(FullLost()),
+            R"({"type":"lost","ts_ns":5000005000,"counts":{"alloc":3,"ringbuf":12},"total":15})");
+  EXPECT_EQ(CaptureWriter::FormatRecord(LostRecord{}),
+            R"({"type":"lost","ts_ns":0,"counts":{},"total":0})");
+}
+
+TEST(CaptureWriterTest, SummaryLine) {
+  EXPECT_EQ(CaptureWriter::FormatRecord(FullSummary()),
+            R"({"type":"summary","ts_ns":5000006000,"duration_ns":6000,"events":42,)"
+            R"("lost":15,"workload_exit":3})");
+  EXPECT_EQ(CaptureWriter::FormatRecord(CaptureSummary{}),
+            R"({"type":"summary","ts_ns":0,"duration_ns":0,"events":0,"lost":0,)"
+            R"("workload_exit":-1})");
+}
+
+TEST(CaptureWriterTest, InvalidUtf8AndControlBytesBecomeValidJson) {
+  AllocRecord alloc = FullAlloc();
+  alloc.comm = "bad\xFF\xFEname\x01";
+  alloc.cgroup = "/a\"b\\c\nd\xC3";
+  const std::string line = CaptureWriter::FormatRecord(alloc);
+  EXPECT_NE(line.find(R"("comm":"bad)" "\xEF\xBF\xBD\xEF\xBF\xBD" R"(name\u0001")"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find(R"("cgroup":"/a\"b\\c\nd)" "\xEF\xBF\xBD" R"(")"), std::string::npos)
+      << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  absl::StatusOr<JsonValue> parsed = ParseJson(line);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(*parsed->Find("comm")->AsString(), "bad\xEF\xBF\xBD\xEF\xBF\xBDname\x01");
+  EXPECT_EQ(*parsed->Find("cgroup")->AsString(), "/a\"b\\c\nd\xEF\xBF\xBD");
+}
+
+TEST(CaptureWriterTest, WritesLinesToTheDescriptor) {
+  TempFile file;
+  const int fd = ::open(file.path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  CaptureWriter writer(fd);
+  ASSERT_TRUE(writer.Write(FullHeader()).ok());
+  ASSERT_TRUE(writer.Write(FullSummary()).ok());
+  // Buffered: nothing reaches the file before Flush().
+  EXPECT_EQ(ReadFile(file.path()), "");
+  ASSERT_TRUE(writer.Flush().ok());
+  ::close(fd);
+  EXPECT_EQ(ReadFile(file.path()), CaptureWriter::FormatRecord(FullHeader()) + "\n" +
+                                       CaptureWriter::FormatRecord(FullSummary()) + "\n");
+}
+
+TEST(CaptureWriterTest, LargeCapturesAreWrittenInOrder) {
+  TempFile file;
+  const int fd = ::open(file.path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  CaptureWriter writer(fd);
+  std::string expected;
+  for (uint64_t i = 0; i < 5000; ++i) {
+    AllocRecord alloc = FullAlloc();
+    alloc.ts_ns = i;
+    ASSERT_TRUE(writer.Write(alloc).ok());
+    expected += CaptureWriter::FormatRecord(alloc) + "\n";
+  }
+  ASSERT_TRUE(writer.Flush().ok());
+  ::close(fd);
+  EXPECT_EQ(ReadFile(file.path()).size(), expected.size());
+  EXPECT_TRUE(ReadFile(file.path()) == expected);
+}
+
+TEST(CaptureWriterTest, FullDiskIsAnErrorThatSticks) {
+  const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) GTEST_SKIP() << "no /dev/full";
+  CaptureWriter writer(fd);
+  ASSERT_TRUE(writer.Write(FullHeader()).ok());
+  const absl::Status status = writer.Flush();
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(status.message(),
+            "cannot write the capture: No space left on device (ENOSPC); free space or "
+            "write the capture elsewhere");
+  EXPECT_EQ(writer.Write(FullSummary()), status);
+  EXPECT_EQ(writer.Flush(), status);
+  ::close(fd);
+}
+
+TEST(CaptureWriterTest, ClosedPipeIsAnError) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  ::close(fds[0]);
+  // Without this the test process would die of SIGPIPE, as the CLI would
+  // unless it ignores the signal.
+  struct sigaction ignore = {}, old = {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &old), 0);
+  CaptureWriter writer(fds[1]);
+  ASSERT_TRUE(writer.Write(FullHeader()).ok());
+  const absl::Status status = writer.Flush();
+  ::sigaction(SIGPIPE, &old, nullptr);
+  ::close(fds[1]);
+  EXPECT_EQ(status.message(),
+            "cannot write the capture: Broken pipe (EPIPE); the program reading the "
+            "output exited");
+}
+
+TEST(CaptureWriterTest, BadDescriptorIsAnError) {
+  CaptureWriter writer(-1);
+  ASSERT_TRUE(writer.Write(FullSummary()).ok());
+  EXPECT_EQ(writer.Flush().message(),
+            "cannot write the capture: Bad file descriptor (EBADF); the output is not "
+            "open for writing");
+}
+
+TEST(CaptureWriterTest, FlushWithNothingBufferedWritesNothing) {
+  CaptureWriter writer(-1);
+  EXPECT_TRUE(writer.Flush().ok());
+}
+
+}  // namespace
+}  // namespace submitwatch

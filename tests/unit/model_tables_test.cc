@@ -1,0 +1,594 @@
+// The model's tables from synthetic records, with exact values.
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "model/gfp.h"
+#include "model/model.h"
+
+namespace submitwatch {
+namespace {
+
+constexpr uint64_t kRoot = 1;
+constexpr uint64_t kParent = 5;
+constexpr uint64_t kChild = 10;
+
+BlkgRecord Blkg(uint64_t ts, uint64_t cgroup_id, const std::string& cgroup,
+                uint64_t blkg_cgroup_id, const std::string& blkg_cgroup, uint64_t bios,
+                uint64_t first_seen, bool online = true, bool has_stats = true) {
+  BlkgRecord r;
+  r.ts_ns = ts;
+  r.first_seen_ns = first_seen;
+  r.cgroup_id = cgroup_id;
+  r.cgroup = cgroup;
+  r.dev_major = 7;
+  r.dev_minor = 0;
+  r.disk = "loop0";
+  r.blkg_cgroup_id = blkg_cgroup_id;
+  r.blkg_cgroup = blkg_cgroup;
+  r.online = online;
+  r.has_stats = has_stats;
+  r.bios = bios;
+  r.bytes = bios * 4096;
+  return r;
+}
+
+BlkgRecord KthreadBlkg(uint64_t ts, uint64_t blkg_cgroup_id, const std::string& blkg_cgroup,
+                       uint64_t bios, bool ready) {
+  BlkgRecord r = Blkg(ts, 0, "/", blkg_cgroup_id, blkg_cgroup, bios, ts, ready, ready);
+  r.kthread = true;
+  return r;
+}
+
+AllocRecord Alloc(uint64_t ts, uint64_t gfp, uint32_t context = kContextSubmit,
+                  const std::string& comm = "fio", uint32_t pid = 100) {
+  AllocRecord r;
+  r.ts_ns = ts;
+  r.allocator = Allocator::kPercpu;
+  r.site = "blkg_alloc";
+  r.site_offset = "blkg_alloc+0x4f";
+  r.gfp_raw = gfp;
+  r.context = context;
+  r.size = 8;
+  r.bytes = 64;
+  r.cgroup_id = kChild;
+  r.cgroup = "/a/b";
+  r.pid = pid;
+  r.tid = pid;
+  r.comm = comm;
+  r.stack = {"pcpu_alloc_noprof+0x1a", "blkg_alloc+0x4f", "blkg_create+0x9c"};
+  return r;
+}
+
+WqRecord Wq(uint64_t ts, const std::string& function, uint64_t executed) {
+  WqRecord r;
+  r.ts_ns = ts;
+  r.function = function;
+  r.queued = executed + 1;
+  r.activated = executed;
+  r.executed = executed;
+  r.latency_log2.assign(40, 0);
+  r.runtime_log2.assign(40, 0);
+  return r;
+}
+
+// --- cgroups -----------------------------------------------------------------
+
+TEST(CgroupRows, LaterSnapshotReplacesEarlier) {
+  Model model;
+  model.Add(Blkg(100, kChild, "/a/b", kChild, "/a/b", 5, 50));
+  model.Add(Blkg(200, kChild, "/a/b", kChild, "/a/b", 9, 50));
+  model.Add(Blkg(150, kChild, "/a/b", kChild, "/a/b", 7, 50));  // stale
+  const auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].cgroup, "/a/b");
+  EXPECT_EQ(rows[0].cgroup_id, kChild);
+  EXPECT_EQ(rows[0].disk, "loop0");
+  EXPECT_EQ(rows[0].dev_major, 7u);
+  EXPECT_EQ(rows[0].state, Readiness::kReady);
+  EXPECT_EQ(rows[0].bios, 9u);
+  EXPECT_EQ(rows[0].bytes, 9u * 4096);
+  EXPECT_EQ(rows[0].own_bios, 9u);
+  EXPECT_EQ(rows[0].elsewhere_bios, 0u);
+  EXPECT_EQ(rows[0].charged_to, "");
+  EXPECT_EQ(rows[0].first_io_ns, 50u);
+  EXPECT_EQ(rows[0].ready_ns, 50u);
+  EXPECT_EQ(rows[0].time_to_ready_ns, 0u);
+  EXPECT_EQ(rows[0].last_ts_ns, 200u);
+}
+
+TEST(CgroupRows, FallbackThenReady) {
+  Model model;
+  model.Add(Blkg(5000, kChild, "/a/b", kRoot, "/", 3, 1000));
+  model.Add(Blkg(5000, kChild, "/a/b", kParent, "/a", 1, 1500));
+  {
+    const auto rows = model.CgroupRows();
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].state, Readiness::kFallback);
+    EXPECT_EQ(rows[0].bios, 4u);
+    EXPECT_EQ(rows[0].own_bios, 0u);
+    EXPECT_EQ(rows[0].elsewhere_bios, 4u);
+    EXPECT_EQ(rows[0].elsewhere_bytes, 4u * 4096);
+    EXPECT_EQ(rows[0].charged_to, "/");
+    EXPECT_EQ(rows[0].first_io_ns, 1000u);
+    EXPECT_EQ(rows[0].ready_ns, 0u);
+    EXPECT_EQ(rows[0].time_to_ready_ns, 0u);
+  }
+  model.Add(Blkg(6000, kChild, "/a/b", kChild, "/a/b", 7, 4000));
+  const auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].state, Readiness::kReady);
+  EXPECT_EQ(rows[0].bios, 11u);
+  EXPECT_EQ(rows[0].bytes, 11u * 4096);
+  EXPECT_EQ(rows[0].own_bios, 7u);
+  EXPECT_EQ(rows[0].own_bytes, 7u * 4096);
+  EXPECT_EQ(rows[0].elsewhere_bios, 4u);
+  EXPECT_EQ(rows[0].charged_to, "/");
+  EXPECT_EQ(rows[0].first_io_ns, 1000u);
+  EXPECT_EQ(rows[0].ready_ns, 4000u);
+  EXPECT_EQ(rows[0].time_to_ready_ns, 3000u);
+  EXPECT_EQ(rows[0].last_ts_ns, 6000u);
+}
+
+TEST(CgroupRows, ChargedToIsTheAncestorChargedMost) {
+  Model model;
+  model.Add(Blkg(100, kChild, "/a/b", kRoot, "/", 2, 10));
+  model.Add(Blkg(100, kChild, "/a/b", kParent, "/a", 6, 20));
+  const auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].charged_to, "/a");
+}
+
+TEST(CgroupRows, PendingThenReadyWhenTheKernelCatchesUp) {
+  Model model;
+  model.Add(Blkg(1000, kChild, "/a/b", kChild, "/a/b", 1, 900, /*online=*/false, false));
+  auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].state, Readiness::kPending);
+  EXPECT_EQ(rows[0].ready_ns, 0u);
+  model.Add(Blkg(9000, kChild, "/a/b", kChild, "/a/b", 4, 900, true, true));
+  rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].state, Readiness::kReady);
+  // Turned ready between the two snapshots: the later one dates it.
+  EXPECT_EQ(rows[0].ready_ns, 9000u);
+  EXPECT_EQ(rows[0].time_to_ready_ns, 8100u);
+}
+
+TEST(CgroupRows, FailedAllocationWithoutBiosMakesARow) {
+  Model model;
+  AllocRecord fail = Alloc(700, kGfpNowaitMask);
+  fail.failed = true;
+  fail.cgroup_id = 20;
+  fail.cgroup = "/c";
+  model.Add(fail);
+  // Outside the submit path a failure says nothing about readiness.
+  AllocRecord worker_fail = Alloc(800, kGfpKernelMask, kContextWorker);
+  worker_fail.failed = true;
+  worker_fail.cgroup_id = 21;
+  model.Add(worker_fail);
+
+  auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].cgroup_id, 20u);
+  EXPECT_EQ(rows[0].cgroup, "/c");
+  EXPECT_EQ(rows[0].disk, "?");
+  EXPECT_EQ(rows[0].state, Readiness::kFailed);
+  EXPECT_EQ(rows[0].failed_allocs, 1u);
+  EXPECT_EQ(rows[0].first_io_ns, 700u);
+  EXPECT_EQ(rows[0].bios, 0u);
+
+  // Its bios then fall back: still failed, now with the disk.
+  model.Add(Blkg(1000, 20, "/c", kRoot, "/", 3, 750));
+  rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].disk, "loop0");
+  EXPECT_EQ(rows[0].state, Readiness::kFailed);
+  EXPECT_EQ(rows[0].charged_to, "/");
+  EXPECT_EQ(rows[0].elsewhere_bios, 3u);
+
+  // A later successful blkg makes it ready; the failure stays counted.
+  model.Add(Blkg(2000, 20, "/c", 20, "/c", 2, 1900));
+  rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].state, Readiness::kReady);
+  EXPECT_EQ(rows[0].failed_allocs, 1u);
+  EXPECT_EQ(rows[0].time_to_ready_ns, 1150u);
+}
+
+TEST(CgroupRows, FailedBeatsPending) {
+  Model model;
+  model.Add(Blkg(1000, kChild, "/a/b", kChild, "/a/b", 1, 900, false, false));
+  AllocRecord fail = Alloc(950, kGfpNowaitMask);
+  fail.failed = true;
+  model.Add(fail);
+  const auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].state, Readiness::kFailed);
+  EXPECT_EQ(rows[0].disk, "loop0");
+}
+
+TEST(CgroupRows, KernelThreadRowsAreKeyedByTheBlkgCgroup) {
+  Model model;
+  model.Add(KthreadBlkg(100, 30, "/k", 4, /*ready=*/true));
+  model.Add(KthreadBlkg(100, 31, "/j", 2, /*ready=*/false));
+  // The same cgroup's own task bios form a separate pair.
+  model.Add(Blkg(100, 30, "/k", 30, "/k", 1, 100));
+  const auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 3u);
+  // Pending before ready; then by path.
+  EXPECT_EQ(rows[0].cgroup, "/j");
+  EXPECT_TRUE(rows[0].kthread);
+  EXPECT_EQ(rows[0].cgroup_id, 31u);
+  EXPECT_EQ(rows[0].state, Readiness::kPending);
+  EXPECT_EQ(rows[1].cgroup, "/k");
+  EXPECT_FALSE(rows[1].kthread);
+  EXPECT_EQ(rows[1].bios, 1u);
+  EXPECT_EQ(rows[2].cgroup, "/k");
+  EXPECT_TRUE(rows[2].kthread);
+  EXPECT_EQ(rows[2].cgroup_id, 30u);
+  EXPECT_EQ(rows[2].state, Readiness::kReady);
+  EXPECT_EQ(rows[2].bios, 4u);
+  EXPECT_EQ(rows[2].own_bios, 4u);
+  EXPECT_EQ(rows[2].charged_to, "");
+}
+
+TEST(CgroupRows, ProblemsFirst) {
+  Model model;
+  model.Add(Blkg(100, 2, "/ready", 2, "/ready", 1, 10));
+  model.Add(Blkg(100, 3, "/pending", 3, "/pending", 1, 10, false, false));
+  model.Add(Blkg(100, 4, "/fallback", kRoot, "/", 1, 10));
+  AllocRecord fail = Alloc(100, kGfpNowaitMask);
+  fail.failed = true;
+  fail.cgroup_id = 5;
+  fail.cgroup = "/failed";
+  model.Add(fail);
+  const auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].cgroup, "/failed");
+  EXPECT_EQ(rows[1].cgroup, "/fallback");
+  EXPECT_EQ(rows[2].cgroup, "/pending");
+  EXPECT_EQ(rows[3].cgroup, "/ready");
+}
+
+// --- allocations -------------------------------------------------------------
+
+TEST(AllocRows, GroupsBySiteAllocatorVerdictCgroupComm) {
+  Model model;
+  model.Add(Alloc(10, kGfpKernelMask, kContextSubmit, "fio", 100));
+  model.Add(Alloc(20, kGfpKernelMask, kContextSubmit, "fio", 101));
+  model.Add(Alloc(30, kGfpKernelMask | kGfpZero, kContextSubmit | kContextReclaim, "fio", 100));
+  model.Add(Alloc(40, kGfpKernelMask, kContextSubmit, "dd", 200));      // other comm
+  model.Add(Alloc(50, kGfpNowaitMask, kContextSubmit, "fio", 100));     // other verdict
+  const auto rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), 3u);
+
+  const AllocRow& fio = rows[0];
+  EXPECT_EQ(fio.verdict, Verdict::kUnsafe);
+  EXPECT_EQ(fio.site, "blkg_alloc");
+  EXPECT_EQ(fio.allocator, Allocator::kPercpu);
+  EXPECT_EQ(fio.cgroup, "/a/b");
+  EXPECT_EQ(fio.comm, "fio");
+  EXPECT_EQ(fio.count, 3u);
+  EXPECT_EQ(fio.failed, 0u);
+  EXPECT_EQ(fio.bytes, 192u);
+  EXPECT_EQ(fio.first_ns, 10u);
+  EXPECT_EQ(fio.last_ns, 30u);
+  EXPECT_EQ(fio.pids, (std::vector<uint32_t>{100, 101}));
+  // Latest record's gfp and context.
+  EXPECT_EQ(fio.gfp_raw, kGfpKernelMask | kGfpZero);
+  EXPECT_EQ(fio.gfp, "GFP_KERNEL|__GFP_ZERO");
+  EXPECT_EQ(fio.effective_gfp, "GFP_KERNEL|__GFP_ZERO");
+  EXPECT_EQ(fio.context_text, "submit+reclaim");
+  EXPECT_EQ(fio.site_offset, "blkg_alloc+0x4f");
+  EXPECT_EQ(fio.cgroup_id, kChild);
+  ASSERT_EQ(fio.stacks.size(), 1u);
+  EXPECT_EQ(fio.stacks[0].count, 3u);
+  EXPECT_EQ(fio.stacks[0].frames->at(1), "blkg_alloc+0x4f");
+
+  EXPECT_EQ(rows[1].verdict, Verdict::kUnsafe);
+  EXPECT_EQ(rows[1].comm, "dd");
+  EXPECT_EQ(rows[1].count, 1u);
+  EXPECT_EQ(rows[2].verdict, Verdict::kAtomic);
+  EXPECT_EQ(rows[2].gfp, "GFP_NOWAIT");
+}
+
+TEST(AllocRows, UnsafeFirstThenMostFrequent) {
+  Model model;
+  for (int i = 0; i < 5; ++i) model.Add(Alloc(i, kGfpNowaitMask));           // atomic x5
+  for (int i = 0; i < 3; ++i) model.Add(Alloc(i, kGfpKernelMask, kContextWorker));  // outside x3
+  model.Add(Alloc(9, kGfpKernelMask));                                          // UNSAFE x1
+  const auto rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].verdict, Verdict::kUnsafe);
+  EXPECT_EQ(rows[1].verdict, Verdict::kAtomic);
+  EXPECT_EQ(rows[1].count, 5u);
+  EXPECT_EQ(rows[2].verdict, Verdict::kOutside);
+  EXPECT_EQ(rows[2].count, 3u);
+}
+
+TEST(AllocRows, EffectiveGfpOfANoioTask) {
+  Model model;
+  AllocRecord r = Alloc(10, kGfpKernelMask);
+  r.allocator = Allocator::kSlab;
+  r.site = "bio_alloc_bioset";
+  r.task_flags = kTaskMemallocNoio;
+  model.Add(r);
+  const auto rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].verdict, Verdict::kNoio);
+  EXPECT_EQ(rows[0].allocator, Allocator::kSlab);
+  EXPECT_EQ(rows[0].gfp, "GFP_KERNEL");
+  EXPECT_EQ(rows[0].effective_gfp_raw, kGfpNoioMask);
+  EXPECT_EQ(rows[0].effective_gfp, "GFP_NOIO");
+  EXPECT_EQ(rows[0].task_flags, kTaskMemallocNoio);
+}
+
+TEST(AllocRows, CountsFailures) {
+  Model model;
+  AllocRecord r = Alloc(10, kGfpNowaitMask);
+  model.Add(r);
+  r.failed = true;
+  model.Add(r);
+  model.Add(r);
+  const auto rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].count, 3u);
+  EXPECT_EQ(rows[0].failed, 2u);
+}
+
+TEST(AllocRows, DistinctStacksCountedOnceEach) {
+  Model model;
+  AllocRecord a = Alloc(1, kGfpKernelMask);
+  AllocRecord b = a;
+  b.stack[2] = "blkg_lookup_create+0x10";
+  model.Add(a);
+  model.Add(b);
+  model.Add(a);
+  model.Add(b);
+  model.Add(b);
+  AllocRecord no_stack = a;
+  no_stack.stack.clear();
+  model.Add(no_stack);
+  const auto rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].count, 6u);
+  ASSERT_EQ(rows[0].stacks.size(), 2u);
+  EXPECT_EQ(*rows[0].stacks[0].frames, b.stack);
+  EXPECT_EQ(rows[0].stacks[0].count, 3u);
+  EXPECT_EQ(*rows[0].stacks[1].frames, a.stack);
+  EXPECT_EQ(rows[0].stacks[1].count, 2u);
+  EXPECT_EQ(rows[0].other_stacks, 0u);
+}
+
+TEST(AllocRows, SharesStacksAcrossRowsAndCapsDistinctStacks) {
+  Model model;
+  for (int i = 0; i < 20; ++i) {
+    AllocRecord r = Alloc(i, kGfpKernelMask);
+    r.stack.push_back("caller_" + std::to_string(i));
+    model.Add(r);
+    r.comm = "dd";  // same stack, another row
+    model.Add(r);
+  }
+  AllocRecord again = Alloc(99, kGfpKernelMask);
+  again.stack.push_back("caller_3");
+  model.Add(again);  // a kept stack, not the last one seen
+  AllocRecord late = Alloc(100, kGfpKernelMask);
+  late.stack.push_back("caller_19");
+  model.Add(late);  // did not fit: stays "other"
+
+  const auto rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), 2u);
+  const AllocRow& fio = rows[0].comm == "fio" ? rows[0] : rows[1];
+  const AllocRow& dd = rows[0].comm == "fio" ? rows[1] : rows[0];
+  EXPECT_EQ(fio.count, 22u);
+  ASSERT_EQ(fio.stacks.size(), Model::kMaxStacksPerRow);
+  EXPECT_EQ(fio.stacks[0].frames->back(), "caller_3");
+  EXPECT_EQ(fio.stacks[0].count, 2u);
+  EXPECT_EQ(fio.other_stacks, 5u);
+  ASSERT_EQ(dd.stacks.size(), Model::kMaxStacksPerRow);
+  EXPECT_EQ(dd.other_stacks, 4u);
+  // Stored once, shared by both rows.
+  EXPECT_EQ(fio.stacks[1].frames.get(), dd.stacks[0].frames.get());
+}
+
+TEST(AllocRows, KeepsAFewPids) {
+  Model model;
+  for (uint32_t pid = 1; pid <= 20; ++pid) model.Add(Alloc(pid, kGfpKernelMask, kContextSubmit, "fio", pid));
+  const auto rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].pids, (std::vector<uint32_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+}
+
+// --- workqueues --------------------------------------------------------------
+
+TEST(WqRows, LatestSnapshotAndPercentiles) {
+  Model model;
+  model.Add(Wq(100, "blkg_async_bio_workfn", 10));
+  WqRecord r = Wq(200, "blkg_async_bio_workfn", 100);
+  r.latency_log2[10] = 90;  // [1024, 2048)
+  r.latency_log2[20] = 10;  // [2^20, 2^21)
+  r.latency_max_ns = 2'000'000;
+  r.runtime_log2[3] = 100;  // [8, 16)
+  model.Add(r);
+  model.Add(Wq(150, "blkg_async_bio_workfn", 50));  // stale
+  const auto rows = model.WqRows();
+  ASSERT_EQ(rows.size(), 1u);
+  const WqRow& row = rows[0];
+  EXPECT_EQ(row.function, "blkg_async_bio_workfn");
+  EXPECT_EQ(row.queued, 101u);
+  EXPECT_EQ(row.activated, 100u);
+  EXPECT_EQ(row.executed, 100u);
+  EXPECT_EQ(row.latency_p50_ns, 2048u);
+  // The bucket bound 2^21 is above the measured max; the max caps it.
+  EXPECT_EQ(row.latency_p99_ns, 2'000'000u);
+  EXPECT_EQ(row.latency_max_ns, 2'000'000u);
+  EXPECT_EQ(row.runtime_p50_ns, 16u);
+  EXPECT_EQ(row.runtime_p99_ns, 16u);
+  // No runtime max from the kernel: the histogram bounds it.
+  EXPECT_EQ(row.runtime_max_ns, 16u);
+  EXPECT_EQ(row.latency_log2, r.latency_log2);
+  EXPECT_EQ(row.runtime_log2, r.runtime_log2);
+  EXPECT_EQ(row.last_ts_ns, 200u);
+}
+
+TEST(WqRows, UncappedPercentileIsTheBucketsUpperBound) {
+  Model model;
+  WqRecord r = Wq(1, "fn", 100);
+  r.latency_log2[10] = 90;
+  r.latency_log2[20] = 10;
+  model.Add(r);
+  const auto rows = model.WqRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].latency_p99_ns, uint64_t{1} << 21);
+  EXPECT_EQ(rows[0].latency_max_ns, uint64_t{1} << 21);
+  EXPECT_EQ(rows[0].runtime_p99_ns, 0u);
+  EXPECT_EQ(rows[0].runtime_max_ns, 0u);
+}
+
+TEST(WqRows, AllocatesPercpuAndOrder) {
+  Model model;
+  model.Add(Wq(1, "blkg_async_bio_workfn", 3));
+  model.Add(Wq(1, "flush_to_ldisc", 50));
+  model.Add(Wq(1, "vmstat_update", 7));
+  AllocRecord worker = Alloc(5, kGfpKernelMask, kContextWorker);
+  worker.work_func = "blkg_async_bio_workfn";
+  model.Add(worker);
+  AllocRecord slab = worker;
+  slab.allocator = Allocator::kSlab;
+  slab.work_func = "vmstat_update";
+  model.Add(slab);  // not per-cpu
+  AllocRecord not_worker = worker;
+  not_worker.context = kContextSubmit;
+  not_worker.work_func = "flush_to_ldisc";
+  model.Add(not_worker);  // stale name without the worker bit
+  const auto rows = model.WqRows();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].function, "flush_to_ldisc");
+  EXPECT_FALSE(rows[0].allocates_percpu);
+  EXPECT_EQ(rows[1].function, "vmstat_update");
+  EXPECT_FALSE(rows[1].allocates_percpu);
+  EXPECT_EQ(rows[2].function, "blkg_async_bio_workfn");
+  EXPECT_TRUE(rows[2].allocates_percpu);
+}
+
+// --- lost, header, counts, Clear ---------------------------------------------
+
+TEST(Model, LostIsTheLatestCumulative) {
+  Model model;
+  EXPECT_EQ(model.Lost().Total(), 0u);
+  LostRecord a;
+  a.ts_ns = 10;
+  a.counts = {{"alloc", 3}, {"blkg_seen", 0}};
+  LostRecord b;
+  b.ts_ns = 20;
+  b.counts = {{"alloc", 5}, {"blkg_seen", 1}};
+  model.Add(b);
+  model.Add(a);  // stale
+  const LostRecord lost = model.Lost();
+  EXPECT_EQ(lost.ts_ns, 20u);
+  EXPECT_EQ(lost.counts, (std::map<std::string, uint64_t>{{"alloc", 5}, {"blkg_seen", 1}}));
+  EXPECT_EQ(lost.Total(), 6u);
+}
+
+TEST(Model, RecordVariantAndAccessors) {
+  Model model;
+  EXPECT_EQ(model.header(), nullptr);
+  EXPECT_EQ(model.summary(), nullptr);
+  CaptureHeader header;
+  header.host = "node1";
+  CaptureSummary summary;
+  summary.ts_ns = 900;
+  summary.events = 42;
+  const std::vector<Record> records = {header,
+                                       Alloc(100, kGfpKernelMask),
+                                       Alloc(110, kGfpKernelMask),
+                                       Blkg(120, kChild, "/a/b", kChild, "/a/b", 1, 50),
+                                       Wq(130, "fn", 1),
+                                       LostRecord{140, {{"alloc", 1}}},
+                                       summary};
+  for (const Record& r : records) model.Add(r);
+  ASSERT_NE(model.header(), nullptr);
+  EXPECT_EQ(model.header()->host, "node1");
+  ASSERT_NE(model.summary(), nullptr);
+  EXPECT_EQ(model.summary()->events, 42u);
+  const RecordCounts& counts = model.counts();
+  EXPECT_EQ(counts.headers, 1u);
+  EXPECT_EQ(counts.allocs, 2u);
+  EXPECT_EQ(counts.blkgs, 1u);
+  EXPECT_EQ(counts.wqs, 1u);
+  EXPECT_EQ(counts.losts, 1u);
+  EXPECT_EQ(counts.summaries, 1u);
+  EXPECT_EQ(counts.Total(), 7u);
+  EXPECT_EQ(model.first_ts_ns(), 100u);
+  EXPECT_EQ(model.last_ts_ns(), 900u);
+}
+
+TEST(Model, ClearStartsCountingAfresh) {
+  Model model;
+  CaptureHeader header;
+  header.host = "node1";
+  model.Add(header);
+  model.Add(Alloc(10, kGfpKernelMask));
+  AllocRecord fail = Alloc(11, kGfpNowaitMask);
+  fail.failed = true;
+  fail.cgroup_id = 20;
+  model.Add(fail);
+  model.Add(Blkg(100, kChild, "/a/b", kChild, "/a/b", 10, 50));
+  model.Add(Blkg(100, 3, "/idle", 3, "/idle", 4, 50));
+  WqRecord wq = Wq(100, "fn", 4);
+  wq.latency_log2[10] = 4;
+  wq.latency_max_ns = 1500;
+  model.Add(wq);
+  model.Add(LostRecord{100, {{"alloc", 3}}});
+
+  model.Clear();
+  EXPECT_TRUE(model.AllocRows().empty());
+  EXPECT_TRUE(model.CgroupRows().empty());
+  EXPECT_TRUE(model.WqRows().empty());
+  EXPECT_EQ(model.Lost().Total(), 0u);
+  EXPECT_EQ(model.counts().Total(), 0u);
+  EXPECT_EQ(model.first_ts_ns(), 0u);
+  ASSERT_NE(model.header(), nullptr);
+  EXPECT_EQ(model.header()->host, "node1");
+
+  // Cumulative snapshots after Clear() show what happened since.
+  model.Add(Blkg(200, kChild, "/a/b", kChild, "/a/b", 15, 50));
+  model.Add(Blkg(200, 3, "/idle", 3, "/idle", 4, 50));  // unchanged: hidden
+  WqRecord wq2 = Wq(200, "fn", 6);
+  wq2.latency_log2[10] = 4;
+  wq2.latency_log2[12] = 2;  // [4096, 8192)
+  wq2.latency_max_ns = 5000;
+  model.Add(wq2);
+  model.Add(LostRecord{200, {{"alloc", 5}}});
+
+  const auto cgroups = model.CgroupRows();
+  ASSERT_EQ(cgroups.size(), 1u);
+  EXPECT_EQ(cgroups[0].cgroup, "/a/b");
+  EXPECT_EQ(cgroups[0].bios, 5u);
+  EXPECT_EQ(cgroups[0].bytes, 5u * 4096);
+  EXPECT_EQ(cgroups[0].state, Readiness::kReady);
+  const auto wqs = model.WqRows();
+  ASSERT_EQ(wqs.size(), 1u);
+  EXPECT_EQ(wqs[0].executed, 2u);
+  EXPECT_EQ(wqs[0].queued, 2u);
+  EXPECT_EQ(wqs[0].latency_log2[10], 0u);
+  EXPECT_EQ(wqs[0].latency_log2[12], 2u);
+  EXPECT_EQ(wqs[0].latency_p50_ns, 5000u);
+  EXPECT_EQ(wqs[0].latency_max_ns, 5000u);
+  EXPECT_EQ(model.Lost().counts, (std::map<std::string, uint64_t>{{"alloc", 2}}));
+  EXPECT_EQ(model.counts().blkgs, 2u);
+}
+
+TEST(Model, CounterRestartAfterClearIsNotNegative) {
+  Model model;
+  model.Add(Blkg(100, kChild, "/a/b", kChild, "/a/b", 10, 50));
+  model.Clear();
+  model.Add(Blkg(200, kChild, "/a/b", kChild, "/a/b", 3, 150));
+  const auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].bios, 3u);
+}
+
+}  // namespace
+}  // namespace submitwatch

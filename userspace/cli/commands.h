@@ -1,0 +1,31 @@
+// The subcommands. Each returns the process exit status; errors are printed
+// by the command as one line on stderr.
+#ifndef SUBMITWATCH_CLI_COMMANDS_H_
+#define SUBMITWATCH_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "cli/options.h"
+
+namespace submitwatch {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+const CommandSpec& RecordSpec();
+const CommandSpec& ReportSpec();
+const CommandSpec& ProbeSpec();
+
+int RunRecord(const std::vector<std::string>& args);
+int RunReport(const std::vector<std::string>& args);
+int RunProbe(const std::vector<std::string>& args);
+
+// Prints "submitwatch: <message>" on stderr and returns the exit status that
+// fits the error: usage errors (InvalidArgument) get a hint and exit 2.
+int ReportError(const absl::Status& status, const std::string& command);
+
+}  // namespace submitwatch
+
+#endif  // SUBMITWATCH_CLI_COMMANDS_H_

@@ -1,0 +1,49 @@
+// `submitwatch probe`: what this host supports and the mode each hook gets.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "absl/strings/str_format.h"
+#include "cli/commands.h"
+#include "cli/live_setup.h"
+
+namespace submitwatch {
+
+const CommandSpec& ProbeSpec() {
+  static const auto* const kSpec = new CommandSpec{
+      "probe",
+      "[--verbose]",
+      "Show what this host supports and which attach mode each hook gets (needs root).",
+      {
+          {"verbose", 'v', "", "print libbpf's messages"},
+          {"help", 'h', "", "show this help"},
+      },
+      /*takes_command=*/false,
+      /*max_positional=*/0,
+  };
+  return *kSpec;
+}
+
+int RunProbe(const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(ProbeSpec(), args);
+  if (!parsed.ok()) return ReportError(parsed.status(), "probe");
+  printf("kernel:      %s\n", KernelRelease().c_str());
+  printf("BTF:         %s\n", access("/sys/kernel/btf/vmlinux", R_OK) == 0
+                                  ? "yes (/sys/kernel/btf/vmlinux)"
+                                  : "no: CO-RE programs cannot load");
+  printf("kprobes:     %s\n", access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0
+                                  ? "available (not used by this version)"
+                                  : "unavailable (kprobe PMU missing: CONFIG_KPROBES off)");
+  LoaderOptions options;
+  options.verbose = parsed->Has("verbose");
+  absl::StatusOr<std::unique_ptr<LiveSetup>> live = SetUpLive(options);
+  if (!live.ok()) return ReportError(live.status(), "probe");
+  printf("cgroups:     %s\n", (*live)->header.cgroup_hierarchy.c_str());
+  printf("\n%-16s %-12s %s\n", "HOOK", "MODE", "CANNOT SEE / WHY");
+  for (const HookMode& h : (*live)->header.hooks) {
+    printf("%-16s %-12s %s\n", h.hook.c_str(), h.mode.c_str(), h.detail.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace submitwatch

@@ -1,0 +1,281 @@
+#include "absl/strings/string_view.h"
+#include "collector/collector.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <vector>
+
+#include "absl/hash/hash.h"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "submitwatch.skel.h"
+
+namespace submitwatch {
+namespace {
+
+std::string CommText(const char (&comm)[SW_COMM_LEN]) {
+  return std::string(comm, strnlen(comm, SW_COMM_LEN));
+}
+
+// Frames of the tracing machinery itself and of the per-cpu allocator sit on
+// top of every stack; they say nothing about who allocated.
+bool IsTracingFrame(absl::string_view fn) {
+  return absl::StartsWith(fn, "bpf_") || absl::StartsWith(fn, "__bpf_") ||
+         absl::StartsWith(fn, "__traceiter_") || absl::StartsWith(fn, "trace_") ||
+         absl::StartsWith(fn, "perf_");
+}
+
+bool IsAllocatorFrame(absl::string_view fn) {
+  return absl::StartsWith(fn, "pcpu_alloc") || absl::StartsWith(fn, "__alloc_percpu") ||
+         absl::StartsWith(fn, "alloc_percpu");
+}
+
+absl::Status MapError(const char* what, int err) {
+  return absl::InternalError(absl::StrCat("reading BPF map ", what, ": ", strerror(err)));
+}
+
+}  // namespace
+
+size_t Collector::BlkgKeyHash::operator()(const sw_blkg_key& k) const {
+  return absl::HashOf(k.blkg, k.task_cgroup_id);
+}
+
+uint64_t Collector::MonotonicNowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
+}
+
+Collector::Collector(const BpfSession& session, Sources sources, Sink sink)
+    : session_(session), sources_(sources), sink_(std::move(sink)) {}
+
+Collector::~Collector() { ring_buffer__free(ring_); }
+
+absl::StatusOr<std::unique_ptr<Collector>> Collector::Create(const BpfSession& session,
+                                                             Sources sources, Sink sink) {
+  std::unique_ptr<Collector> c(new Collector(session, sources, std::move(sink)));
+  c->nr_cpus_ = libbpf_num_possible_cpus();
+  if (c->nr_cpus_ <= 0) {
+    return absl::InternalError("cannot count the possible CPUs (/sys/devices/system/cpu/possible)");
+  }
+  c->ring_ = ring_buffer__new(bpf_map__fd(session.skel()->maps.events), &Collector::OnEvent,
+                              c.get(), nullptr);
+  if (c->ring_ == nullptr) {
+    return absl::InternalError(absl::StrCat("cannot map the BPF ring buffer: ", strerror(errno)));
+  }
+  return c;
+}
+
+absl::StatusOr<int> Collector::Poll(int timeout_ms) {
+  int n = ring_buffer__poll(ring_, timeout_ms);
+  if (n == -EINTR) return 0;
+  if (n < 0) return absl::InternalError(absl::StrCat("polling the ring buffer: ", strerror(-n)));
+  return n;
+}
+
+absl::StatusOr<int> Collector::Drain() {
+  int n = ring_buffer__consume(ring_);
+  if (n < 0) return absl::InternalError(absl::StrCat("draining the ring buffer: ", strerror(-n)));
+  return n;
+}
+
+int Collector::OnEvent(void* ctx, void* data, size_t size) {
+  return static_cast<Collector*>(ctx)->HandleEvent(data, size);
+}
+
+int Collector::HandleEvent(const void* data, size_t size) {
+  ++events_;
+  if (size < sizeof(sw_event_header)) {
+    ++malformed_;
+    return 0;
+  }
+  sw_event_header header;
+  memcpy(&header, data, sizeof(header));
+  if (header.kind == SW_EVENT_ALLOC && size >= sizeof(sw_alloc_event)) {
+    sw_alloc_event e;
+    memcpy(&e, data, sizeof(e));
+    HandleAlloc(e);
+  } else if (header.kind == SW_EVENT_BLKG_SEEN && size >= sizeof(sw_blkg_seen_event)) {
+    sw_blkg_seen_event e;
+    memcpy(&e, data, sizeof(e));
+    HandleBlkgSeen(e);
+  } else {
+    ++malformed_;
+  }
+  return 0;
+}
+
+void Collector::HandleAlloc(const sw_alloc_event& e) {
+  const KernelSymbols& symbols = *sources_.symbols;
+  AllocRecord r;
+  r.ts_ns = e.hdr.ts_ns;
+  r.allocator = e.allocator == SW_ALLOCATOR_SLAB   ? Allocator::kSlab
+                : e.allocator == SW_ALLOCATOR_PAGE ? Allocator::kPage
+                                                   : Allocator::kPercpu;
+  r.failed = e.failed;
+  r.is_atomic = e.is_atomic;
+  r.gfp_raw = e.gfp_flags;
+  r.task_flags = e.task_flags;
+  r.context = e.context;
+  r.size = e.size;
+  r.bytes = e.bytes_alloc;
+  r.cgroup_id = e.cgroup_id;
+  r.cgroup = sources_.cgroups->Path(e.cgroup_id);
+  r.pid = e.pid;
+  r.tid = e.tid;
+  r.comm = CommText(e.comm);
+  if (e.work_func != 0) r.work_func = symbols.FunctionName(e.work_func);
+
+  const uint32_t depth = std::min<uint32_t>(e.stack_depth, SW_STACK_DEPTH);
+  uint32_t first = 0;
+  // The BPF program's own frame is not in kallsyms' text ranges: unknown
+  // frames on top are tracing machinery too.
+  while (first < depth) {
+    const std::string fn = symbols.FunctionName(e.stack[first]);
+    if (!fn.empty() && !IsTracingFrame(fn)) break;
+    ++first;
+  }
+  // The failure tracepoint has no call site: it is the first frame past the
+  // allocator's own.
+  uint64_t call_site = e.call_site;
+  if (call_site == 0) {
+    for (uint32_t i = first; i < depth; ++i) {
+      if (!IsAllocatorFrame(symbols.FunctionName(e.stack[i]))) {
+        call_site = e.stack[i];
+        break;
+      }
+    }
+  }
+  for (uint32_t i = first; i < depth; ++i) r.stack.push_back(symbols.Format(e.stack[i]));
+  if (call_site != 0) {
+    r.site = symbols.FunctionName(call_site);
+    r.site_offset = symbols.Format(call_site);
+    if (r.site.empty()) r.site = r.site_offset;
+  } else {
+    r.site = "unknown";
+  }
+  sink_(Record(std::move(r)));
+}
+
+void Collector::HandleBlkgSeen(const sw_blkg_seen_event& e) {
+  BlkgMeta meta;
+  BlkgRecord& row = meta.row;
+  row.first_seen_ns = e.hdr.ts_ns;
+  row.kthread = e.kthread;
+  row.cgroup_id = e.key.task_cgroup_id;
+  row.cgroup = row.kthread ? "" : sources_.cgroups->Path(e.key.task_cgroup_id);
+  row.dev_major = e.dev_major;
+  row.dev_minor = e.dev_minor;
+  row.disk = sources_.disks->Name(e.dev_major, e.dev_minor);
+  row.blkg_cgroup_id = e.blkg_cgroup_id;
+  row.blkg_cgroup = sources_.cgroups->Path(e.blkg_cgroup_id);
+  row.online = e.online;
+  row.has_stats = e.has_stats;
+  blkgs_.insert_or_assign(e.key, std::move(meta));
+}
+
+absl::Status Collector::Snapshot(uint64_t now_ns) {
+  if (absl::Status s = SnapshotBlkgs(now_ns); !s.ok()) return s;
+  if (absl::Status s = SnapshotWorkqueues(now_ns); !s.ok()) return s;
+  return SnapshotLost(now_ns);
+}
+
+absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
+  const int fd = bpf_map__fd(session_.skel()->maps.blkg_counters);
+  std::vector<sw_blkg_counters> per_cpu(nr_cpus_);
+  sw_blkg_key key{}, next{};
+  const sw_blkg_key* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    key = next;
+    prev = &key;
+    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) {
+      if (errno == ENOENT) continue;  // deleted under us
+      return MapError("blkg_counters", errno);
+    }
+    sw_blkg_counters total{};
+    for (const sw_blkg_counters& c : per_cpu) {
+      total.bios += c.bios;
+      total.bytes += c.bytes;
+    }
+    auto meta = blkgs_.find(key);
+    if (meta == blkgs_.end()) continue;  // its first-seen event is still in flight
+    auto& emitted = blkg_emitted_[key];
+    if (emitted.bios == total.bios && emitted.bytes == total.bytes) continue;
+    emitted = total;
+    BlkgRecord row = meta->second.row;
+    row.ts_ns = now_ns;
+    row.bios = total.bios;
+    row.bytes = total.bytes;
+    sink_(Record(std::move(row)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
+  const int fd = bpf_map__fd(session_.skel()->maps.wq_stats);
+  std::vector<sw_wq_stats> per_cpu(nr_cpus_);
+  uint64_t key = 0, next = 0;
+  const uint64_t* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    key = next;
+    prev = &key;
+    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) {
+      if (errno == ENOENT) continue;
+      return MapError("wq_stats", errno);
+    }
+    WqRecord r;
+    r.ts_ns = now_ns;
+    r.latency_log2.assign(SW_HIST_BUCKETS, 0);
+    r.runtime_log2.assign(SW_HIST_BUCKETS, 0);
+    for (const sw_wq_stats& s : per_cpu) {
+      r.queued += s.queued;
+      r.activated += s.activated;
+      r.executed += s.executed;
+      r.latency_max_ns = std::max(r.latency_max_ns, s.latency_max_ns);
+      r.runtime_max_ns = std::max(r.runtime_max_ns, s.runtime_max_ns);
+      for (int i = 0; i < SW_HIST_BUCKETS; ++i) {
+        r.latency_log2[i] += s.latency_log2[i];
+        r.runtime_log2[i] += s.runtime_log2[i];
+      }
+    }
+    auto& emitted = wq_emitted_[key];
+    if (emitted.first == r.queued && emitted.second == r.executed) continue;
+    emitted = {r.queued, r.executed};
+    auto name = work_func_names_.find(key);
+    if (name == work_func_names_.end()) {
+      name = work_func_names_.emplace(key, sources_.symbols->FunctionName(key)).first;
+      if (name->second.empty()) name->second = sources_.symbols->Format(key);
+    }
+    r.function = name->second;
+    sink_(Record(std::move(r)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Collector::SnapshotLost(uint64_t now_ns) {
+  static constexpr const char* kSlotNames[SW_LOST_SLOTS] = {"alloc", "blkg_seen", "wq_pending"};
+  const int fd = bpf_map__fd(session_.skel()->maps.lost);
+  std::vector<uint64_t> per_cpu(nr_cpus_);
+  LostRecord r;
+  r.ts_ns = now_ns;
+  for (uint32_t slot = 0; slot < SW_LOST_SLOTS; ++slot) {
+    if (bpf_map_lookup_elem(fd, &slot, per_cpu.data()) != 0) return MapError("lost", errno);
+    uint64_t total = 0;
+    for (uint64_t n : per_cpu) total += n;
+    r.counts[kSlotNames[slot]] = total;
+  }
+  r.counts["malformed"] = malformed_;
+  if (r.counts == last_lost_.counts) return absl::OkStatus();
+  lost_total_ = r.Total();
+  last_lost_ = r;
+  sink_(Record(std::move(r)));
+  return absl::OkStatus();
+}
+
+}  // namespace submitwatch

@@ -1,0 +1,49 @@
+#include "model/histogram.h"
+
+#include <cstddef>
+#include <limits>
+
+namespace submitwatch {
+namespace {
+
+uint64_t BucketUpperBound(size_t i) {
+  if (i + 1 >= 64) return std::numeric_limits<uint64_t>::max();
+  return uint64_t{1} << (i + 1);
+}
+
+}  // namespace
+
+uint64_t Log2Percentile(const std::vector<uint64_t>& buckets, uint32_t pct) {
+  uint64_t total = 0;
+  for (uint64_t n : buckets) total += n;
+  if (total == 0) return 0;
+  // The rank of the percentile, rounded up so p50 of {a, b} is a and p99 of
+  // a single value is that value.
+  uint64_t rank = (total / 100) * pct + ((total % 100) * pct + 99) / 100;
+  if (rank == 0) rank = 1;
+  uint64_t seen = 0;
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    seen += buckets[i];
+    if (seen >= rank) return BucketUpperBound(i);
+  }
+  return Log2Max(buckets);
+}
+
+uint64_t Log2Max(const std::vector<uint64_t>& buckets) {
+  for (size_t i = buckets.size(); i > 0; --i) {
+    if (buckets[i - 1] != 0) return BucketUpperBound(i - 1);
+  }
+  return 0;
+}
+
+std::vector<uint64_t> Log2Subtract(const std::vector<uint64_t>& a,
+                                   const std::vector<uint64_t>& b) {
+  std::vector<uint64_t> out(a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    const uint64_t base = i < b.size() ? b[i] : 0;
+    out[i] = a[i] >= base ? a[i] - base : 0;
+  }
+  return out;
+}
+
+}  // namespace submitwatch

@@ -1,0 +1,178 @@
+#include "model/model.h"
+
+#include <algorithm>
+#include <variant>
+
+#include "model/readiness.h"
+#include "model/verdict.h"
+
+namespace submitwatch {
+
+using model_internal::AllocKey;
+using model_internal::AllocKeyView;
+using model_internal::BlkgKey;
+
+void Model::Add(const Record& record) {
+  std::visit([this](const auto& r) { Add(r); }, record);
+}
+
+void Model::Add(const CaptureHeader& header) {
+  ++counts_.headers;
+  header_ = header;
+}
+
+void Model::Add(const CaptureSummary& summary) {
+  ++counts_.summaries;
+  NoteTs(summary.ts_ns);
+  summary_ = summary;
+}
+
+void Model::NoteTs(uint64_t ts_ns) {
+  if (ts_ns == 0) return;
+  if (first_ts_ns_ == 0 || ts_ns < first_ts_ns_) first_ts_ns_ = ts_ns;
+  last_ts_ns_ = std::max(last_ts_ns_, ts_ns);
+}
+
+void Model::Add(const AllocRecord& alloc) {
+  ++counts_.allocs;
+  NoteTs(alloc.ts_ns);
+  const Verdict verdict = ClassifyAlloc(alloc);
+  const AllocKeyView key{alloc.site, alloc.cgroup, alloc.comm, alloc.allocator,
+                         verdict};
+  auto it = allocs_.find(key);
+  if (it == allocs_.end()) it = allocs_.try_emplace(AllocKey(key)).first;
+  AllocGroup& group = it->second;
+
+  if (group.count == 0 || alloc.ts_ns < group.first_ns) group.first_ns = alloc.ts_ns;
+  if (group.count == 0 || alloc.ts_ns >= group.last_ns) {
+    group.last_ns = alloc.ts_ns;
+    group.cgroup_id = alloc.cgroup_id;
+    group.gfp_raw = alloc.gfp_raw;
+    group.task_flags = alloc.task_flags;
+    group.context = alloc.context;
+    // Compare first: the common repeat then costs no write.
+    if (group.work_func != alloc.work_func) group.work_func = alloc.work_func;
+    if (group.site_offset != alloc.site_offset) group.site_offset = alloc.site_offset;
+  }
+  ++group.count;
+  group.bytes += alloc.bytes;
+  if (alloc.failed) ++group.failed;
+  if (group.pids.size() < kMaxPidsPerRow &&
+      std::find(group.pids.begin(), group.pids.end(), alloc.pid) == group.pids.end()) {
+    group.pids.push_back(alloc.pid);
+  }
+  if (!alloc.stack.empty()) NoteStack(group, alloc.stack);
+
+  if ((alloc.context & kContextWorker) && alloc.allocator == Allocator::kPercpu &&
+      !alloc.work_func.empty() && !percpu_work_funcs_.contains(alloc.work_func)) {
+    percpu_work_funcs_.insert(alloc.work_func);
+  }
+  if (alloc.failed && (alloc.context & kContextSubmit)) {
+    auto [f, inserted] = failures_.try_emplace(alloc.cgroup_id);
+    Failure& failure = f->second;
+    if (inserted || alloc.ts_ns < failure.first_ns) failure.first_ns = alloc.ts_ns;
+    if (inserted || alloc.ts_ns >= failure.last_ns) {
+      failure.last_ns = alloc.ts_ns;
+      failure.cgroup = alloc.cgroup;
+    }
+    ++failure.count;
+  }
+}
+
+void Model::NoteStack(AllocGroup& group, const std::vector<std::string>& stack) {
+  if (group.last_slot < group.stacks.size()) {
+    StackSlot& slot = group.stacks[group.last_slot];
+    if (*stacks_.Get(slot.id) == stack) {
+      ++slot.count;
+      return;
+    }
+  }
+  // A group has few stacks: scanning its fingerprints is cheaper than a
+  // lookup in the shared table, which is only needed for a new stack.
+  const uint64_t fingerprint = StackTable::Fingerprint(stack);
+  for (size_t i = 0; i < group.stacks.size(); ++i) {
+    StackSlot& slot = group.stacks[i];
+    if (i != group.last_slot && slot.fingerprint == fingerprint &&
+        *stacks_.Get(slot.id) == stack) {
+      ++slot.count;
+      group.last_slot = i;
+      return;
+    }
+  }
+  if (group.stacks.size() >= kMaxStacksPerRow) {
+    ++group.other_stacks;
+    return;
+  }
+  group.last_slot = group.stacks.size();
+  group.stacks.push_back({stacks_.Intern(stack, fingerprint), fingerprint, 1});
+}
+
+void Model::Add(const BlkgRecord& blkg) {
+  ++counts_.blkgs;
+  NoteTs(blkg.ts_ns);
+  auto [it, inserted] = blkgs_.try_emplace(BlkgKey::Of(blkg));
+  BlkgEntry& entry = it->second;
+  // Snapshots are cumulative: an older one carries nothing new.
+  if (!inserted && blkg.ts_ns < entry.row.ts_ns) return;
+  entry.row = blkg;
+  if (entry.baseline && blkg.bios < entry.baseline->first) {
+    // The kernel's counters restarted (the map entry was recreated).
+    entry.baseline.reset();
+  }
+  if (!entry.ready_seen && RowReadiness(blkg) == Readiness::kReady) {
+    entry.ready_seen = true;
+    // Ready at first sight: ready since its first bio. Otherwise it turned
+    // ready between the previous snapshot and this one.
+    entry.ready_since_ns = inserted && blkg.first_seen_ns != 0 ? blkg.first_seen_ns
+                                                               : blkg.ts_ns;
+  }
+}
+
+void Model::Add(const WqRecord& wq) {
+  ++counts_.wqs;
+  NoteTs(wq.ts_ns);
+  auto [it, inserted] = wqs_.try_emplace(wq.function);
+  WqEntry& entry = it->second;
+  if (!inserted && wq.ts_ns < entry.latest.ts_ns) return;
+  entry.latest = wq;
+  if (entry.baseline && wq.queued < entry.baseline->queued) entry.baseline.reset();
+}
+
+void Model::Add(const LostRecord& lost) {
+  ++counts_.losts;
+  NoteTs(lost.ts_ns);
+  if (lost_ && lost.ts_ns < lost_->ts_ns) return;
+  lost_ = lost;
+}
+
+LostRecord Model::Lost() const {
+  LostRecord out;
+  if (!lost_) return out;
+  out.ts_ns = lost_->ts_ns;
+  for (const auto& [reason, n] : lost_->counts) {
+    uint64_t base = 0;
+    if (lost_baseline_) {
+      auto b = lost_baseline_->counts.find(reason);
+      if (b != lost_baseline_->counts.end() && b->second <= n) base = b->second;
+    }
+    if (n - base != 0 || !lost_baseline_) out.counts[reason] = n - base;
+  }
+  return out;
+}
+
+void Model::Clear() {
+  counts_ = {};
+  first_ts_ns_ = 0;
+  last_ts_ns_ = 0;
+  allocs_.clear();
+  stacks_.Clear();
+  percpu_work_funcs_.clear();
+  failures_.clear();
+  for (auto& [key, entry] : blkgs_) {
+    entry.baseline.emplace(entry.row.bios, entry.row.bytes);
+  }
+  for (auto& [function, entry] : wqs_) entry.baseline = entry.latest;
+  lost_baseline_ = lost_;
+}
+
+}  // namespace submitwatch

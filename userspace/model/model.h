@@ -1,0 +1,134 @@
+// The model: feed it records (live, replayed or synthetic), read tables.
+// Plain C++ with no I/O and no clock: every time it knows came in a record.
+#ifndef SUBMITWATCH_MODEL_MODEL_H_
+#define SUBMITWATCH_MODEL_MODEL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "model/model_keys.h"
+#include "model/records.h"
+#include "model/stack_table.h"
+#include "model/tables.h"
+
+namespace submitwatch {
+
+class Model {
+ public:
+  // Distinct stacks kept per allocation row; the rest are only counted.
+  static constexpr size_t kMaxStacksPerRow = 16;
+  // Distinct pids kept per allocation row.
+  static constexpr size_t kMaxPidsPerRow = 8;
+
+  Model() = default;
+  Model(const Model&) = delete;  // holds interned stacks; see StackTable
+  Model& operator=(const Model&) = delete;
+  Model(Model&&) = default;
+  Model& operator=(Model&&) = default;
+
+  void Add(const Record& record);
+  void Add(const CaptureHeader& header);
+  void Add(const AllocRecord& alloc);  // hot: millions per second on replay
+  void Add(const BlkgRecord& blkg);
+  void Add(const WqRecord& wq);
+  void Add(const LostRecord& lost);
+  void Add(const CaptureSummary& summary);
+
+  // Problem states first (failed, fallback, pending, ready), then by path
+  // and device.
+  std::vector<CgroupRow> CgroupRows() const;
+  // UNSAFE first, then by count, most frequent first.
+  std::vector<AllocRow> AllocRows() const;
+  // Most executed first.
+  std::vector<WqRow> WqRows() const;
+  // Events lost since the start (or the last Clear()), by reason.
+  LostRecord Lost() const;
+
+  const CaptureHeader* header() const { return header_ ? &*header_ : nullptr; }
+  const CaptureSummary* summary() const { return summary_ ? &*summary_ : nullptr; }
+  const RecordCounts& counts() const { return counts_; }
+  // Smallest and largest ts_ns of the records taken in; 0 before any.
+  uint64_t first_ts_ns() const { return first_ts_ns_; }
+  uint64_t last_ts_ns() const { return last_ts_ns_; }
+
+  // Starts counting afresh (the TUI's 'c'). Cumulative snapshots that arrive
+  // afterwards are shown relative to their values at this point, and rows
+  // that did not change since are hidden. The header and summary are kept.
+  void Clear();
+
+ private:
+  struct BlkgEntry {
+    BlkgRecord row;  // the latest snapshot, counts as the kernel reports them
+    bool ready_seen = false;
+    uint64_t ready_since_ns = 0;
+    // Counts at the last Clear(), subtracted when shown.
+    std::optional<std::pair<uint64_t, uint64_t>> baseline;  // bios, bytes
+  };
+  struct WqEntry {
+    WqRecord latest;
+    std::optional<WqRecord> baseline;
+  };
+  struct StackSlot {
+    uint32_t id = 0;
+    uint64_t fingerprint = 0;  // StackTable::Fingerprint of the stack
+    uint64_t count = 0;
+  };
+  struct AllocGroup {
+    uint64_t count = 0;
+    uint64_t failed = 0;
+    uint64_t bytes = 0;
+    uint64_t first_ns = 0;
+    uint64_t last_ns = 0;
+    uint64_t cgroup_id = 0;
+    uint64_t gfp_raw = 0;
+    uint32_t task_flags = 0;
+    uint32_t context = 0;
+    std::string work_func;
+    std::string site_offset;
+    std::vector<uint32_t> pids;
+    std::vector<StackSlot> stacks;
+    // The slot the previous record hit. Records of a group mostly repeat
+    // one stack, and comparing with it skips the fingerprint.
+    size_t last_slot = 0;
+    uint64_t other_stacks = 0;
+  };
+  struct Failure {
+    std::string cgroup;
+    uint64_t count = 0;
+    uint64_t first_ns = 0;
+    uint64_t last_ns = 0;
+  };
+
+  void NoteTs(uint64_t ts_ns);
+  void NoteStack(AllocGroup& group, const std::vector<std::string>& stack);
+
+  std::optional<CaptureHeader> header_;
+  std::optional<CaptureSummary> summary_;
+  RecordCounts counts_;
+  uint64_t first_ts_ns_ = 0;
+  uint64_t last_ts_ns_ = 0;
+
+  absl::flat_hash_map<model_internal::AllocKey, AllocGroup,
+                      model_internal::AllocKeyHash, model_internal::AllocKeyEq>
+      allocs_;
+  StackTable stacks_;
+  // Work functions whose workers made per-cpu allocations.
+  absl::flat_hash_set<std::string> percpu_work_funcs_;
+  // Failed submit-path allocations by the allocating task's cgroup.
+  absl::flat_hash_map<uint64_t, Failure> failures_;
+
+  absl::flat_hash_map<model_internal::BlkgKey, BlkgEntry> blkgs_;
+  absl::flat_hash_map<std::string, WqEntry> wqs_;
+  std::optional<LostRecord> lost_;
+  std::optional<LostRecord> lost_baseline_;
+};
+
+}  // namespace submitwatch
+
+#endif  // SUBMITWATCH_MODEL_MODEL_H_

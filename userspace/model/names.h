@@ -1,0 +1,101 @@
+// Every user-visible word of the model and its renderers, defined once: the
+// TUI, the text and JSON reports, the capture and the man-page checks all
+// spell verdicts, states and column headers from here, so they cannot drift.
+#ifndef SUBMITWATCH_MODEL_NAMES_H_
+#define SUBMITWATCH_MODEL_NAMES_H_
+
+#include <string_view>
+
+namespace submitwatch::names {
+
+// Verdicts (DESIGN.md "Verdict"). UNSAFE is upper case so it stands out in
+// plain text and in grep output.
+inline constexpr std::string_view kVerdictAtomic = "atomic";
+inline constexpr std::string_view kVerdictNoio = "noio";
+inline constexpr std::string_view kVerdictUnsafe = "UNSAFE";
+inline constexpr std::string_view kVerdictOutside = "outside";
+
+// Allocators.
+inline constexpr std::string_view kAllocatorPercpu = "percpu";
+inline constexpr std::string_view kAllocatorSlab = "slab";
+inline constexpr std::string_view kAllocatorPage = "page";
+
+// Context text: parts joined with kContextJoin, e.g. "submit+worker:fn".
+inline constexpr std::string_view kContextSubmit = "submit";
+inline constexpr std::string_view kContextWorker = "worker";
+inline constexpr std::string_view kContextReclaim = "reclaim";
+inline constexpr std::string_view kContextOther = "other";
+inline constexpr char kContextJoin = '+';
+inline constexpr char kContextWorkerFuncSep = ':';
+
+// Stats readiness of a (cgroup, disk) pair.
+inline constexpr std::string_view kReadyReady = "ready";
+inline constexpr std::string_view kReadyFallback = "fallback";
+inline constexpr std::string_view kReadyFailed = "failed";
+inline constexpr std::string_view kReadyPending = "pending";
+
+// gfp text of a zero mask, as the kernel's show_gfp_flags() prints it.
+inline constexpr std::string_view kGfpNone = "none";
+
+// Disk of a pair known only from a failed allocation (no bio seen yet).
+inline constexpr std::string_view kDiskUnknown = "?";
+// Appended to a cgroup path when the bios came from kernel threads.
+inline constexpr std::string_view kKthreadSuffix = " (kthread)";
+// Shown in a cell that has no value (never ready, no ancestor charged).
+inline constexpr std::string_view kNoValue = "-";
+inline constexpr std::string_view kYes = "yes";
+inline constexpr std::string_view kNo = "no";
+// Marks an UNSAFE row at the start of its line so it reads without colour.
+inline constexpr std::string_view kUnsafeMark = "!";
+// Joins a caller's gfp text and the effective one when the task's scope
+// changed it: "GFP_KERNEL (effective GFP_NOIO)".
+inline constexpr std::string_view kEffectiveGfpPrefix = " (effective ";
+inline constexpr std::string_view kEffectiveGfpSuffix = ")";
+
+// Table titles.
+inline constexpr std::string_view kTitleCgroups = "Cgroups";
+inline constexpr std::string_view kTitleAllocations = "Submit-path allocations";
+inline constexpr std::string_view kTitleWorkqueues = "Workqueues";
+
+// Column headers.
+inline constexpr std::string_view kColCgroup = "CGROUP";
+inline constexpr std::string_view kColDisk = "DISK";
+inline constexpr std::string_view kColState = "STATE";
+inline constexpr std::string_view kColBios = "BIOS";
+inline constexpr std::string_view kColBytes = "BYTES";
+inline constexpr std::string_view kColElsewhere = "ELSEWHERE";
+inline constexpr std::string_view kColChargedTo = "CHARGED_TO";
+inline constexpr std::string_view kColTimeToReady = "TIME_TO_READY";
+inline constexpr std::string_view kColVerdict = "VERDICT";
+inline constexpr std::string_view kColSite = "SITE";
+inline constexpr std::string_view kColAllocator = "ALLOCATOR";
+inline constexpr std::string_view kColContext = "CONTEXT";
+inline constexpr std::string_view kColGfp = "GFP";
+inline constexpr std::string_view kColCount = "COUNT";
+inline constexpr std::string_view kColComm = "COMM";
+inline constexpr std::string_view kColFunction = "FUNCTION";
+inline constexpr std::string_view kColQueued = "QUEUED";
+inline constexpr std::string_view kColExecuted = "EXECUTED";
+inline constexpr std::string_view kColLatP50 = "LAT_P50";
+inline constexpr std::string_view kColLatP99 = "LAT_P99";
+inline constexpr std::string_view kColLatMax = "LAT_MAX";
+inline constexpr std::string_view kColRunP99 = "RUN_P99";
+inline constexpr std::string_view kColPercpu = "PERCPU";
+
+// Report header labels.
+inline constexpr std::string_view kLabelHost = "host";
+inline constexpr std::string_view kLabelKernel = "kernel";
+inline constexpr std::string_view kLabelModes = "modes";
+inline constexpr std::string_view kLabelDuration = "duration";
+inline constexpr std::string_view kLabelEvents = "events";
+inline constexpr std::string_view kLabelLost = "lost";
+inline constexpr std::string_view kLabelBlindSpots = "blind spots";
+inline constexpr std::string_view kLabelVersion = "version";
+// A table with no rows.
+inline constexpr std::string_view kEmptyTable = "(none)";
+// After a count: "12 (3 failed)".
+inline constexpr std::string_view kFailedSuffix = " failed";
+
+}  // namespace submitwatch::names
+
+#endif  // SUBMITWATCH_MODEL_NAMES_H_

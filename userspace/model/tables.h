@@ -1,0 +1,109 @@
+// The rows the model hands to sinks: one struct per table, plain values, so
+// the TUI, the reports and `check` render or test them without the model.
+#ifndef SUBMITWATCH_MODEL_TABLES_H_
+#define SUBMITWATCH_MODEL_TABLES_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/readiness.h"
+#include "model/records.h"
+#include "model/stack_table.h"
+#include "model/verdict.h"
+
+namespace submitwatch {
+
+// One (cgroup, disk) pair. Kernel-thread bios form their own pairs, keyed by
+// the cgroup of the blkg they were charged to.
+struct CgroupRow {
+  uint64_t cgroup_id = 0;  // submitting cgroup; the blkg's for kthread rows
+  std::string cgroup;
+  bool kthread = false;
+  uint32_t dev_major = 0;
+  uint32_t dev_minor = 0;
+  std::string disk;
+  Readiness state = Readiness::kPending;
+  uint64_t bios = 0;  // all bios of the pair, wherever charged
+  uint64_t bytes = 0;
+  uint64_t own_bios = 0;  // charged to the cgroup's own blkg
+  uint64_t own_bytes = 0;
+  uint64_t elsewhere_bios = 0;  // charged to an ancestor's blkg
+  uint64_t elsewhere_bytes = 0;
+  std::string charged_to;  // the ancestor charged most; empty if none
+  uint64_t failed_allocs = 0;  // failed submit-path allocations of the cgroup
+  uint64_t first_io_ns = 0;
+  uint64_t ready_ns = 0;          // 0: not ready
+  uint64_t time_to_ready_ns = 0;  // ready_ns - first_io_ns; 0: not ready
+  uint64_t last_ts_ns = 0;
+};
+
+struct StackCount {
+  std::shared_ptr<const StackFrames> frames;  // innermost first
+  uint64_t count = 0;
+};
+
+// Allocations grouped by (site, allocator, verdict, cgroup, comm). Fields
+// marked "latest" come from the most recent record of the group.
+struct AllocRow {
+  Verdict verdict = Verdict::kOutside;
+  std::string site;
+  Allocator allocator = Allocator::kPercpu;
+  std::string cgroup;
+  std::string comm;
+  uint64_t count = 0;
+  uint64_t failed = 0;
+  uint64_t bytes = 0;
+  uint64_t cgroup_id = 0;     // latest
+  std::string site_offset;    // latest
+  uint64_t gfp_raw = 0;       // latest
+  std::string gfp;            // GfpText(gfp_raw)
+  uint64_t effective_gfp_raw = 0;
+  std::string effective_gfp;  // GfpText(effective_gfp_raw)
+  uint32_t task_flags = 0;    // latest
+  uint32_t context = 0;       // latest
+  std::string work_func;      // latest
+  std::string context_text;   // ContextText(context, work_func)
+  uint64_t first_ns = 0;
+  uint64_t last_ns = 0;
+  std::vector<uint32_t> pids;     // the first few distinct
+  std::vector<StackCount> stacks;  // distinct stacks, most frequent first
+  uint64_t other_stacks = 0;  // records whose stack did not fit in `stacks`
+};
+
+struct WqRow {
+  std::string function;
+  uint64_t queued = 0;
+  uint64_t activated = 0;
+  uint64_t executed = 0;
+  uint64_t latency_p50_ns = 0;  // upper bounds of log2 buckets
+  uint64_t latency_p99_ns = 0;
+  uint64_t latency_max_ns = 0;
+  uint64_t runtime_p50_ns = 0;
+  uint64_t runtime_p99_ns = 0;
+  uint64_t runtime_max_ns = 0;
+  std::vector<uint64_t> latency_log2;
+  std::vector<uint64_t> runtime_log2;
+  // A worker running this function made a per-cpu allocation: the deferral
+  // the kernel's fix pattern uses.
+  bool allocates_percpu = false;
+  uint64_t last_ts_ns = 0;
+};
+
+// Records the model took in, by type.
+struct RecordCounts {
+  uint64_t headers = 0;
+  uint64_t allocs = 0;
+  uint64_t blkgs = 0;
+  uint64_t wqs = 0;
+  uint64_t losts = 0;
+  uint64_t summaries = 0;
+  uint64_t Total() const {
+    return headers + allocs + blkgs + wqs + losts + summaries;
+  }
+};
+
+}  // namespace submitwatch
+
+#endif  // SUBMITWATCH_MODEL_TABLES_H_

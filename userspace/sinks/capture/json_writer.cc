@@ -1,0 +1,156 @@
+#include "sinks/capture/json_writer.h"
+
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace submitwatch {
+
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  size_t len;
+  uint32_t min;
+  if (lead < 0x80) return 1;
+  if ((lead & 0xE0) == 0xC0) { len = 2; min = 0x80; }
+  else if ((lead & 0xF0) == 0xE0) { len = 3; min = 0x800; }
+  else if ((lead & 0xF8) == 0xF0) { len = 4; min = 0x10000; }
+  else return 0;
+  if (i + len > text.size()) return 0;
+  uint32_t cp = lead & (0x7F >> len);
+  for (size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    switch (c) {
+      case '"': out += "\\\""; ++i; continue;
+      case '\\': out += "\\\\"; ++i; continue;
+      case '\n': out += "\\n"; ++i; continue;
+      case '\r': out += "\\r"; ++i; continue;
+      case '\t': out += "\\t"; ++i; continue;
+      default: break;
+    }
+    if (c < 0x20 || c == 0x7F) {
+      absl::StrAppendFormat(&out, "\\u%04x", c);
+      ++i;
+      continue;
+    }
+    const size_t len = Utf8SequenceLength(text, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, len));
+    i += len;
+  }
+  out.push_back('"');
+}
+
+void JsonWriter::BeforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!has_element_.empty()) {
+    if (has_element_.back()) out_.push_back(',');
+    has_element_.back() = true;
+  }
+}
+
+void JsonWriter::BeginObject() {
+  BeforeValue();
+  out_.push_back('{');
+  has_element_.push_back(false);
+}
+
+void JsonWriter::EndObject() {
+  out_.push_back('}');
+  has_element_.pop_back();
+}
+
+void JsonWriter::BeginArray() {
+  BeforeValue();
+  out_.push_back('[');
+  has_element_.push_back(false);
+}
+
+void JsonWriter::EndArray() {
+  out_.push_back(']');
+  has_element_.pop_back();
+}
+
+void JsonWriter::Key(std::string_view key) {
+  BeforeValue();
+  AppendJsonString(out_, key);
+  out_.push_back(':');
+  after_key_ = true;
+}
+
+void JsonWriter::String(std::string_view value) {
+  BeforeValue();
+  AppendJsonString(out_, value);
+}
+
+void JsonWriter::Int(int64_t value) {
+  BeforeValue();
+  absl::StrAppend(&out_, value);
+}
+
+void JsonWriter::Uint(uint64_t value) {
+  BeforeValue();
+  absl::StrAppend(&out_, value);
+}
+
+void JsonWriter::Double(double value) {
+  BeforeValue();
+  // JSON has no NaN or infinity.
+  if (!std::isfinite(value)) {
+    out_ += "null";
+    return;
+  }
+  absl::StrAppendFormat(&out_, "%.6g", value);
+}
+
+void JsonWriter::Bool(bool value) {
+  BeforeValue();
+  out_ += value ? "true" : "false";
+}
+
+void JsonWriter::Null() {
+  BeforeValue();
+  out_ += "null";
+}
+
+void JsonWriter::UintArray(std::string_view key, const std::vector<uint64_t>& values) {
+  Key(key);
+  BeginArray();
+  for (uint64_t v : values) Uint(v);
+  EndArray();
+}
+
+void JsonWriter::StringArray(std::string_view key, const std::vector<std::string>& values) {
+  Key(key);
+  BeginArray();
+  for (const auto& v : values) String(v);
+  EndArray();
+}
+
+std::string JsonWriter::Take() {
+  has_element_.clear();
+  after_key_ = false;
+  return std::exchange(out_, std::string());
+}
+
+}  // namespace submitwatch

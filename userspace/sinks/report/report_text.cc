@@ -1,0 +1,138 @@
+#include "sinks/report/report_text.h"
+
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "model/names.h"
+#include "model/units.h"
+#include "sinks/report/report_facts.h"
+#include "sinks/report/text_table.h"
+
+namespace submitwatch {
+namespace {
+
+using Align = TextTable::Align;
+
+std::string Str(std::string_view s) { return std::string(s); }
+
+std::string Labelled(std::string_view label, std::string_view value) {
+  return absl::StrFormat("%s: %s", label, value);
+}
+
+std::string RenderHeader(const Model& model) {
+  const ReportFacts facts = GatherReportFacts(model);
+  std::vector<std::string> first;
+  if (!facts.host.empty()) first.push_back(Labelled(names::kLabelHost, facts.host));
+  if (!facts.kernel.empty()) first.push_back(Labelled(names::kLabelKernel, facts.kernel));
+  if (!facts.tool_version.empty()) {
+    first.push_back(Labelled(names::kLabelVersion, facts.tool_version));
+  }
+  std::string out;
+  if (!first.empty()) absl::StrAppend(&out, absl::StrJoin(first, "  "), "\n");
+  if (!facts.modes.empty()) {
+    std::vector<std::string> modes;
+    for (const HookMode& hook : facts.modes) {
+      modes.push_back(absl::StrCat(hook.hook, "=", hook.mode));
+    }
+    absl::StrAppend(&out, Labelled(names::kLabelModes, absl::StrJoin(modes, " ")), "\n");
+  }
+  std::string lost = absl::StrCat(facts.lost_total);
+  if (!facts.lost_by_reason.empty()) {
+    std::vector<std::string> reasons;
+    for (const auto& [reason, n] : facts.lost_by_reason) {
+      reasons.push_back(absl::StrCat(reason, "=", n));
+    }
+    absl::StrAppend(&lost, " (", absl::StrJoin(reasons, " "), ")");
+  }
+  absl::StrAppend(&out, Labelled(names::kLabelDuration, FormatDuration(facts.duration_ns)),
+                  "  ", Labelled(names::kLabelEvents, absl::StrCat(facts.events)), "  ",
+                  Labelled(names::kLabelLost, lost), "\n");
+  if (!facts.blind_spots.empty()) {
+    absl::StrAppend(&out, Labelled(names::kLabelBlindSpots,
+                                   absl::StrJoin(facts.blind_spots, "; ")),
+                    "\n");
+  }
+  return out;
+}
+
+std::string Section(std::string_view title, const TextTable& table) {
+  return absl::StrCat("\n", Str(title), "\n",
+                      table.empty() ? absl::StrCat(Str(names::kEmptyTable), "\n")
+                                    : table.Render());
+}
+
+std::string CgroupCell(const CgroupRow& row) {
+  return row.kthread ? absl::StrCat(row.cgroup, Str(names::kKthreadSuffix)) : row.cgroup;
+}
+
+std::string RenderCgroups(const Model& model) {
+  TextTable table({{names::kColCgroup}, {names::kColDisk}, {names::kColState},
+                   {names::kColBios, Align::kRight}, {names::kColBytes, Align::kRight},
+                   {names::kColElsewhere, Align::kRight}, {names::kColChargedTo},
+                   {names::kColTimeToReady, Align::kRight}});
+  for (const CgroupRow& row : model.CgroupRows()) {
+    std::string disk = row.disk;
+    if (disk.empty()) disk = absl::StrCat(row.dev_major, ":", row.dev_minor);
+    table.AddRow({CgroupCell(row), disk, Str(ReadinessName(row.state)),
+                  absl::StrCat(row.bios), FormatBytes(row.bytes),
+                  absl::StrCat(row.elsewhere_bios),
+                  row.charged_to.empty() ? Str(names::kNoValue) : row.charged_to,
+                  row.state == Readiness::kReady ? FormatDuration(row.time_to_ready_ns)
+                                                 : Str(names::kNoValue)});
+  }
+  return Section(names::kTitleCgroups, table);
+}
+
+std::string GfpCell(const AllocRow& row) {
+  if (row.effective_gfp_raw == row.gfp_raw) return row.gfp;
+  return absl::StrCat(row.gfp, Str(names::kEffectiveGfpPrefix), row.effective_gfp,
+                      Str(names::kEffectiveGfpSuffix));
+}
+
+std::string RenderAllocations(const Model& model) {
+  TextTable table({{names::kColVerdict}, {names::kColSite}, {names::kColAllocator},
+                   {names::kColContext}, {names::kColGfp},
+                   {names::kColCount, Align::kRight}, {names::kColBytes, Align::kRight},
+                   {names::kColCgroup}, {names::kColComm}});
+  for (const AllocRow& row : model.AllocRows()) {
+    std::string verdict = Str(VerdictName(row.verdict));
+    if (row.verdict == Verdict::kUnsafe) verdict = absl::StrCat(Str(names::kUnsafeMark), verdict);
+    std::string count = absl::StrCat(row.count);
+    if (row.failed != 0) {
+      absl::StrAppend(&count, " (", row.failed, Str(names::kFailedSuffix), ")");
+    }
+    table.AddRow({verdict, row.site, Str(AllocatorName(row.allocator)), row.context_text,
+                  GfpCell(row), count, FormatBytes(row.bytes), row.cgroup, row.comm});
+  }
+  return Section(names::kTitleAllocations, table);
+}
+
+std::string RenderWorkqueues(const Model& model) {
+  TextTable table({{names::kColFunction}, {names::kColQueued, Align::kRight},
+                   {names::kColExecuted, Align::kRight}, {names::kColLatP50, Align::kRight},
+                   {names::kColLatP99, Align::kRight}, {names::kColLatMax, Align::kRight},
+                   {names::kColRunP99, Align::kRight}, {names::kColPercpu}});
+  // A histogram with no samples has no percentile worth printing as "0ns".
+  const auto duration = [](uint64_t ns) {
+    return ns == 0 ? Str(names::kNoValue) : FormatDuration(ns);
+  };
+  for (const WqRow& row : model.WqRows()) {
+    table.AddRow({row.function, absl::StrCat(row.queued), absl::StrCat(row.executed),
+                  duration(row.latency_p50_ns), duration(row.latency_p99_ns),
+                  duration(row.latency_max_ns), duration(row.runtime_p99_ns),
+                  Str(row.allocates_percpu ? names::kYes : names::kNo)});
+  }
+  return Section(names::kTitleWorkqueues, table);
+}
+
+}  // namespace
+
+std::string RenderReportText(const Model& model) {
+  return absl::StrCat(RenderHeader(model), RenderCgroups(model), RenderAllocations(model),
+                      RenderWorkqueues(model));
+}
+
+}  // namespace submitwatch

@@ -1,0 +1,41 @@
+#include "sinks/report/text_table.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace submitwatch {
+
+void TextTable::AddRow(std::vector<std::string> cells) {
+  cells.resize(columns_.size());
+  rows_.push_back(std::move(cells));
+}
+
+std::string TextTable::Render() const {
+  std::vector<size_t> widths(columns_.size());
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    widths[c] = columns_[c].header.size();
+    for (const auto& row : rows_) widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::string out;
+  const auto append_line = [&](const auto& cell_at) {
+    std::string line;
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      const std::string_view cell = cell_at(c);
+      const size_t pad = widths[c] - cell.size();
+      if (c > 0) line.append(2, ' ');
+      if (columns_[c].align == Align::kRight) line.append(pad, ' ');
+      line.append(cell);
+      if (columns_[c].align == Align::kLeft) line.append(pad, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out.append(line);
+    out.push_back('\n');
+  };
+  append_line([&](size_t c) { return columns_[c].header; });
+  for (const auto& row : rows_) {
+    append_line([&](size_t c) { return std::string_view(row[c]); });
+  }
+  return out;
+}
+
+}  // namespace submitwatch

@@ -1,0 +1,87 @@
+#include "absl/strings/string_view.h"
+#include "symbols/cgroup_paths.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <functional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+
+namespace submitwatch {
+
+std::string CgroupHierarchy::Describe() const {
+  return absl::StrCat(v2 ? "v2 io" : "v1 blkio", " at ", mount_point);
+}
+
+absl::StatusOr<CgroupHierarchy> FindIoHierarchy(const std::string& mountinfo_path) {
+  std::ifstream in(mountinfo_path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", mountinfo_path));
+  std::string line;
+  std::string v2_mount;
+  while (std::getline(in, line)) {
+    // "36 25 0:31 / /sys/fs/cgroup/blkio rw,relatime shared:9 - cgroup cgroup rw,blkio"
+    std::vector<std::string> halves = absl::StrSplit(line, " - ");
+    if (halves.size() != 2) continue;
+    std::vector<std::string> left = absl::StrSplit(halves[0], ' ');
+    std::vector<std::string> right = absl::StrSplit(halves[1], ' ');
+    if (left.size() < 5 || right.size() < 3) continue;
+    const std::string& mount_point = left[4];
+    if (right[0] == "cgroup") {
+      for (absl::string_view opt : absl::StrSplit(right[2], ',')) {
+        if (opt == "blkio") return CgroupHierarchy{mount_point, false};
+      }
+    } else if (right[0] == "cgroup2" && v2_mount.empty()) {
+      v2_mount = mount_point;
+    }
+  }
+  if (!v2_mount.empty()) {
+    std::ifstream controllers(v2_mount + "/cgroup.controllers");
+    std::string word;
+    while (controllers >> word) {
+      if (word == "io") return CgroupHierarchy{v2_mount, true};
+    }
+  }
+  return absl::NotFoundError(
+      "no cgroup hierarchy with the io controller: mount cgroup v1 blkio or "
+      "enable \"io\" on cgroup v2; per-cgroup readiness needs it");
+}
+
+std::string CgroupPaths::Path(uint64_t cgroup_id) {
+  if (auto it = paths_.find(cgroup_id); it != paths_.end()) return it->second;
+  const int64_t now = absl::GetCurrentTimeNanos();
+  if (now - last_scan_ns_ > 1'000'000'000 || paths_.empty()) {
+    Rescan();
+    last_scan_ns_ = now;
+    if (auto it = paths_.find(cgroup_id); it != paths_.end()) return it->second;
+  }
+  return absl::StrCat("cgroup-", cgroup_id);
+}
+
+void CgroupPaths::Rescan() {
+  const std::string& root = hierarchy_.mount_point;
+  std::function<void(const std::string&, const std::string&)> walk =
+      [&](const std::string& dir, const std::string& rel) {
+        struct stat st;
+        if (stat(dir.c_str(), &st) != 0) return;
+        paths_[st.st_ino] = rel.empty() ? "/" : rel;
+        DIR* d = opendir(dir.c_str());
+        if (d == nullptr) return;
+        while (dirent* entry = readdir(d)) {
+          if (entry->d_type != DT_DIR) continue;
+          absl::string_view name = entry->d_name;
+          if (name == "." || name == "..") continue;
+          walk(absl::StrCat(dir, "/", name), absl::StrCat(rel, "/", name));
+        }
+        closedir(d);
+      };
+  walk(root, "");
+}
+
+}  // namespace submitwatch

@@ -1,0 +1,48 @@
+// cgroup id -> path in the hierarchy that carries the io controller: "blkio"
+// on cgroup v1, "io" on v2. The kernel reports ids (kernfs node ids, which
+// are the directories' inode numbers); people read paths.
+#ifndef SUBMITWATCH_SYMBOLS_CGROUP_PATHS_H_
+#define SUBMITWATCH_SYMBOLS_CGROUP_PATHS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+
+namespace submitwatch {
+
+struct CgroupHierarchy {
+  std::string mount_point;  // "/sys/fs/cgroup/blkio"
+  bool v2 = false;
+  std::string Describe() const;
+};
+
+// Finds the io hierarchy in a mountinfo file: a v1 mount with the blkio
+// option wins (the controller is bound there), else the v2 mount if its root
+// offers "io" in cgroup.controllers.
+absl::StatusOr<CgroupHierarchy> FindIoHierarchy(
+    const std::string& mountinfo_path = "/proc/self/mountinfo");
+
+class CgroupPaths {
+ public:
+  explicit CgroupPaths(CgroupHierarchy hierarchy) : hierarchy_(std::move(hierarchy)) {}
+
+  // "/" for the root, "/a/b" below it; "cgroup-<id>" when the cgroup is gone
+  // before it could be named. A miss rescans the tree at most once per second
+  // of calls (cgroups appear while we run).
+  std::string Path(uint64_t cgroup_id);
+  const CgroupHierarchy& hierarchy() const { return hierarchy_; }
+
+ private:
+  void Rescan();
+
+  CgroupHierarchy hierarchy_;
+  absl::flat_hash_map<uint64_t, std::string> paths_;
+  int64_t last_scan_ns_ = 0;
+};
+
+}  // namespace submitwatch
+
+#endif  // SUBMITWATCH_SYMBOLS_CGROUP_PATHS_H_

@@ -1,0 +1,55 @@
+// Kernel address -> symbol, from /proc/kallsyms: call sites, stacks and work
+// functions are symbolized once, in the collector, so captures are readable
+// on any machine.
+#ifndef SUBMITWATCH_SYMBOLS_KERNEL_SYMBOLS_H_
+#define SUBMITWATCH_SYMBOLS_KERNEL_SYMBOLS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+
+namespace submitwatch {
+
+struct KernelSymbol {
+  uint64_t address = 0;
+  uint64_t end = 0;  // start of the next symbol: functions are contiguous
+  std::string name;
+};
+
+struct AddressRange {
+  uint64_t start = 0;
+  uint64_t end = 0;  // exclusive
+  std::string name;
+};
+
+class KernelSymbols {
+ public:
+  // Parses a kallsyms-format file. Fails when every address reads as zero
+  // (kptr_restrict hides them from this user).
+  static absl::StatusOr<KernelSymbols> Load(const std::string& path = "/proc/kallsyms");
+  static KernelSymbols FromText(absl::string_view text);
+
+  const KernelSymbol* Lookup(uint64_t address) const;
+  // "blkg_alloc+0x4f", or "0xffffffff81234567" when unknown.
+  std::string Format(uint64_t address) const;
+  // The function name alone; empty when unknown.
+  std::string FunctionName(uint64_t address) const;
+
+  // Ranges of the named functions, including compiler-split parts such as
+  // "submit_bio_noacct.cold" and "foo.isra.0", sorted by start.
+  std::vector<AddressRange> FunctionRanges(const std::vector<std::string>& names) const;
+  bool Has(absl::string_view name) const;
+  size_t size() const { return symbols_.size(); }
+
+ private:
+  std::vector<KernelSymbol> symbols_;  // text symbols, sorted by address
+};
+
+}  // namespace submitwatch
+
+#endif  // SUBMITWATCH_SYMBOLS_KERNEL_SYMBOLS_H_
