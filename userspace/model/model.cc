@@ -82,7 +82,7 @@ void Model::Add(const AllocRecord& alloc) {
 void Model::NoteStack(AllocGroup& group, const std::vector<std::string>& stack) {
   if (group.last_slot < group.stacks.size()) {
     StackSlot& slot = group.stacks[group.last_slot];
-    if (*stacks_.Get(slot.id) == stack) {
+    if (StackTable::SameFrames(*stacks_.Get(slot.id), stack)) {
       ++slot.count;
       return;
     }
@@ -93,7 +93,7 @@ void Model::NoteStack(AllocGroup& group, const std::vector<std::string>& stack) 
   for (size_t i = 0; i < group.stacks.size(); ++i) {
     StackSlot& slot = group.stacks[i];
     if (i != group.last_slot && slot.fingerprint == fingerprint &&
-        *stacks_.Get(slot.id) == stack) {
+        StackTable::SameFrames(*stacks_.Get(slot.id), stack)) {
       ++slot.count;
       group.last_slot = i;
       return;

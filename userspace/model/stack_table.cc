@@ -47,6 +47,27 @@ uint64_t StackTable::Fingerprint(absl::Span<const std::string> frames) {
   return Finish(h);
 }
 
+bool StackTable::SameFrames(absl::Span<const std::string> a,
+                            absl::Span<const std::string> b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const size_t n = a[i].size();
+    if (n != b[i].size()) return false;
+    const char* x = a[i].data();
+    const char* y = b[i].data();
+    if (n < 8) {
+      if (LoadUpTo8(x, n) != LoadUpTo8(y, n)) return false;
+      continue;
+    }
+    for (size_t k = 0; k + 8 <= n; k += 8) {
+      if (Load8(x + k) != Load8(y + k)) return false;
+    }
+    // The last word overlaps the loop's when n is not a multiple of 8.
+    if (Load8(x + n - 8) != Load8(y + n - 8)) return false;
+  }
+  return true;
+}
+
 uint32_t StackTable::Find(absl::Span<const std::string> frames, uint64_t fingerprint) const {
   auto it = ids_.find(Key{fingerprint, frames});
   return it == ids_.end() ? kNotFound : it->second;

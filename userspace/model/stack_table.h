@@ -23,6 +23,9 @@ class StackTable {
   // per frame instead of every byte, so equal fingerprints still need a full
   // comparison, but unequal ones settle it at once.
   static uint64_t Fingerprint(absl::Span<const std::string> frames);
+  // frames == other, without a libc call per frame: frames are short, and on
+  // the per-record path the call overhead dominated the comparison.
+  static bool SameFrames(absl::Span<const std::string> a, absl::Span<const std::string> b);
 
   StackTable() = default;
   // The index keys point into the stored stacks; a copy would point into
@@ -52,7 +55,7 @@ class StackTable {
   };
   struct KeyEq {
     bool operator()(const Key& a, const Key& b) const {
-      return a.fingerprint == b.fingerprint && a.frames == b.frames;
+      return a.fingerprint == b.fingerprint && SameFrames(a.frames, b.frames);
     }
   };
 

@@ -33,7 +33,8 @@ class CaptureReader {
  public:
   // Opens `path` ("-" reads stdin) and reads and checks its header.
   static absl::StatusOr<CaptureReader> Open(const std::string& path);
-  // Every record of the capture, header first.
+  // Every record of the capture, header first. Drops what warning() would
+  // say; callers that show warnings use Open() and Next().
   static absl::StatusOr<std::vector<Record>> ReadAll(const std::string& path);
 
   CaptureReader(CaptureReader&&) = default;

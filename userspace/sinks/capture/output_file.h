@@ -1,7 +1,8 @@
-// Where a capture or report goes: stdout ("-"), or a file created 0600 under a
-// temporary name in the target's directory and renamed into place by
-// Commit(), so a reader never sees half a file and a planted symlink at the
-// target is replaced, not followed.
+// Where a capture or report goes: stdout ("-"), or a file created 0600 in the
+// target's directory, unnamed until Commit() links it under a temporary name
+// and renames it into place. A reader never sees half a file, a killed
+// process leaves nothing behind, and a symlink planted at the target is
+// replaced, not followed.
 #ifndef SUBMITWATCH_SINKS_CAPTURE_OUTPUT_FILE_H_
 #define SUBMITWATCH_SINKS_CAPTURE_OUTPUT_FILE_H_
 
@@ -25,12 +26,13 @@ class OutputFile {
   absl::Status Commit();
 
  private:
-  OutputFile(std::string path, std::string temp_path, int fd)
-      : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd) {}
+  OutputFile(std::string path, std::string temp_path, int fd, bool unnamed)
+      : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd), unnamed_(unnamed) {}
 
   std::string path_;
   std::string temp_path_;
   int fd_ = -1;
+  bool unnamed_ = false;  // O_TMPFILE: no name until Commit()
 };
 
 }  // namespace submitwatch
