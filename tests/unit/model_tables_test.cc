@@ -361,6 +361,25 @@ TEST(AllocRows, DistinctStacksCountedOnceEach) {
   EXPECT_EQ(rows[0].other_stacks, 0u);
 }
 
+TEST(AllocRows, RepeatedAndInterleavedStacks) {
+  Model model;
+  AllocRecord a = Alloc(1, kGfpKernelMask);
+  AllocRecord b = a;
+  b.stack[0] = "pcpu_alloc+0x1b";
+  AllocRecord c = a;
+  c.stack.push_back("entry_SYSCALL_64+0x76");
+  for (const AllocRecord* r : {&a, &a, &a, &b, &a, &c, &b, &b, &c, &a}) model.Add(*r);
+  const auto rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), 1u);
+  ASSERT_EQ(rows[0].stacks.size(), 3u);
+  EXPECT_EQ(*rows[0].stacks[0].frames, a.stack);
+  EXPECT_EQ(rows[0].stacks[0].count, 5u);
+  EXPECT_EQ(*rows[0].stacks[1].frames, b.stack);
+  EXPECT_EQ(rows[0].stacks[1].count, 3u);
+  EXPECT_EQ(*rows[0].stacks[2].frames, c.stack);
+  EXPECT_EQ(rows[0].stacks[2].count, 2u);
+}
+
 TEST(AllocRows, SharesStacksAcrossRowsAndCapsDistinctStacks) {
   Model model;
   for (int i = 0; i < 20; ++i) {

@@ -154,6 +154,9 @@ absl::Status BpfSession::Load(const LoaderOptions& options) {
       hook_links.push_back(link);
     }
     links_.insert(links_.end(), hook_links.begin(), hook_links.end());
+    if (!hook_links.empty()) {
+      for (const HookProgram& p : specs[h].programs) attached_names_.push_back(p.program);
+    }
   }
   if (links_.empty()) {
     return absl::FailedPreconditionError(
@@ -170,7 +173,35 @@ std::vector<std::string> BpfSession::BlindSpots() const {
   return spots;
 }
 
+absl::Status BpfSession::EnableRunTimeStats() {
+  if (stats_fd_ >= 0) return absl::OkStatus();
+  stats_fd_ = bpf_enable_stats(BPF_STATS_RUN_TIME);
+  if (stats_fd_ < 0) {
+    const int err = errno;
+    stats_fd_ = -1;
+    return absl::UnavailableError(
+        absl::StrCat("cannot enable BPF run-time statistics: ", ErrnoText(err)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ProgramStats>> BpfSession::ReadProgramStats() const {
+  std::vector<ProgramStats> stats;
+  for (const std::string& name : attached_names_) {
+    const bpf_program* prog = bpf_object__find_program_by_name(skel_->obj, name.c_str());
+    bpf_prog_info info = {};
+    uint32_t len = sizeof(info);
+    if (prog == nullptr || bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0) {
+      return absl::InternalError(absl::StrCat("cannot read BPF program info of ", name, ": ",
+                                              ErrnoText(errno)));
+    }
+    stats.push_back({name, info.run_time_ns, info.run_cnt});
+  }
+  return stats;
+}
+
 BpfSession::~BpfSession() {
+  if (stats_fd_ >= 0) close(stats_fd_);
   for (bpf_link* link : links_) bpf_link__destroy(link);
   submitwatch_bpf::destroy(skel_);
 }

@@ -25,6 +25,13 @@ struct LoaderOptions {
   bool verbose = false;  // pass libbpf's messages through to stderr
 };
 
+// Kernel-side cost of one attached program, from bpf_prog_info.
+struct ProgramStats {
+  std::string program;
+  uint64_t run_time_ns = 0;  // total, since load (with stats enabled)
+  uint64_t run_count = 0;
+};
+
 class BpfSession {
  public:
   static absl::StatusOr<std::unique_ptr<BpfSession>> Open(const LoaderOptions& options);
@@ -37,6 +44,12 @@ class BpfSession {
   std::vector<std::string> BlindSpots() const;
   int attached_programs() const { return static_cast<int>(links_.size()); }
 
+  // Turns on the kernel's BPF run-time statistics for as long as this session
+  // lives (BPF_ENABLE_STATS is fd-scoped: nothing stays enabled after exit).
+  absl::Status EnableRunTimeStats();
+  // Cost of each attached program; zero unless run-time stats are enabled.
+  absl::StatusOr<std::vector<ProgramStats>> ReadProgramStats() const;
+
  private:
   BpfSession() = default;
   absl::Status Load(const LoaderOptions& options);
@@ -44,6 +57,8 @@ class BpfSession {
   submitwatch_bpf* skel_ = nullptr;
   std::vector<bpf_link*> links_;
   std::vector<HookMode> hooks_;
+  std::vector<std::string> attached_names_;
+  int stats_fd_ = -1;
 };
 
 // libbpf's recent messages (warnings and verifier logs), for error reports.

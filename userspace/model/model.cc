@@ -80,29 +80,30 @@ void Model::Add(const AllocRecord& alloc) {
 }
 
 void Model::NoteStack(AllocGroup& group, const std::vector<std::string>& stack) {
-  if (group.last_slot < group.stacks.size()) {
-    StackSlot& slot = group.stacks[group.last_slot];
-    if (StackTable::SameFrames(*stacks_.Get(slot.id), stack)) {
-      ++slot.count;
-      return;
-    }
+  if (group.repeating &&
+      StackTable::SameFrames(*stacks_.Get(group.stacks[group.last_slot].id), stack)) {
+    ++group.stacks[group.last_slot].count;
+    return;
   }
   // A group has few stacks: scanning its fingerprints is cheaper than a
   // lookup in the shared table, which is only needed for a new stack.
   const uint64_t fingerprint = StackTable::Fingerprint(stack);
   for (size_t i = 0; i < group.stacks.size(); ++i) {
     StackSlot& slot = group.stacks[i];
-    if (i != group.last_slot && slot.fingerprint == fingerprint &&
-        StackTable::SameFrames(*stacks_.Get(slot.id), stack)) {
-      ++slot.count;
-      group.last_slot = i;
-      return;
-    }
+    if (slot.fingerprint != fingerprint) continue;
+    if (group.repeating && i == group.last_slot) continue;  // compared above
+    if (!StackTable::SameFrames(*stacks_.Get(slot.id), stack)) continue;
+    ++slot.count;
+    group.repeating = i == group.last_slot;
+    group.last_slot = i;
+    return;
   }
   if (group.stacks.size() >= kMaxStacksPerRow) {
     ++group.other_stacks;
+    group.repeating = false;
     return;
   }
+  group.repeating = false;
   group.last_slot = group.stacks.size();
   group.stacks.push_back({stacks_.Intern(stack, fingerprint), fingerprint, 1});
 }

@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -93,9 +93,12 @@ class Model {
     std::string site_offset;
     std::vector<uint32_t> pids;
     std::vector<StackSlot> stacks;
-    // The slot the previous record hit. Records of a group mostly repeat
-    // one stack, and comparing with it skips the fingerprint.
+    // The slot the previous record hit, and whether it had hit the same one
+    // before. Records of a group mostly repeat one stack: comparing with it
+    // then skips the fingerprint, and when they do not, the comparison is
+    // skipped instead.
     size_t last_slot = 0;
+    bool repeating = false;
     uint64_t other_stacks = 0;
   };
   struct Failure {

@@ -74,11 +74,11 @@ struct AllocKey {
 
 struct AllocKeyHash {
   using is_transparent = void;
-  static absl::string_view Abseil(std::string_view s) { return {s.data(), s.size()}; }
+  static absl::string_view AsAbsl(std::string_view s) { return {s.data(), s.size()}; }
   size_t operator()(const AllocKeyView& k) const {
     // Debian's Abseil has its own string_view and hashes std::string_view
     // through std::hash, which is slower; this runs per record.
-    return absl::HashOf(Abseil(k.site), Abseil(k.cgroup), Abseil(k.comm), k.allocator,
+    return absl::HashOf(AsAbsl(k.site), AsAbsl(k.cgroup), AsAbsl(k.comm), k.allocator,
                         k.verdict);
   }
   size_t operator()(const AllocKey& k) const { return (*this)(k.View()); }
