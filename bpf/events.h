@@ -66,7 +66,8 @@ enum sw_lost_slot {
   SW_LOST_ALLOC = 0,     /* ring buffer full: an alloc event was dropped */
   SW_LOST_BLKG_SEEN = 1, /* ring buffer full: a blkg first-seen event */
   SW_LOST_WQ_PENDING = 2, /* queued-work table full: latency not measured */
-  SW_LOST_SLOTS = 3,
+  SW_LOST_SUBMIT_DEPTH = 3, /* per-task depth table full: context unknown */
+  SW_LOST_SLOTS = 4,
 };
 
 struct sw_event_header {
@@ -142,6 +143,22 @@ struct sw_current_work {
   sw_u64 start_ns;
   sw_u32 tid;
   sw_u32 reserved;
+};
+
+struct sw_throttle_stats {
+  sw_u64 throttled;       /* queued by the throttle */
+  sw_u64 passed;          /* went straight through */
+  sw_u64 queued_ns;       /* total time throttled bios waited */
+  sw_u64 queued_max_ns;
+  sw_u64 blkg_cgroup_id;  /* identity, set on first use on each CPU */
+  sw_u32 dev_major;
+  sw_u32 dev_minor;
+};
+
+/* What a kprobe saves for its kretprobe (fexit gets the arguments itself). */
+struct sw_saved_args {
+  sw_u64 arg0;
+  sw_u64 arg1;
 };
 
 struct sw_submit_range {

@@ -9,6 +9,11 @@
 /* Set by the loader before load. */
 const volatile bool all_allocs = false;
 const volatile __u32 nr_submit_ranges = 0;
+/* fentry/kprobe on the submit path attached: the per-task depth decides
+ * "in the submit path" instead of a stack walk. */
+const volatile bool submit_depth_mode = false;
+/* bio_associate_blkg_from_css hooked: bios carry their intended cgroup. */
+const volatile bool assoc_mode = false;
 
 /* Rare events only; sized by the loader (--ringbuf-size). */
 struct {
@@ -79,6 +84,58 @@ struct {
   __type(key, u32);
   __type(value, struct sw_alloc_event);
 } alloc_scratch SEC(".maps");
+
+/* Per-task submit-path depth, keyed by tid: submit_bio may sleep and move to
+ * another CPU, so a per-CPU counter would lie. LRU: a task that dies inside
+ * the submit path (it cannot, but a missed exit can) does not leak. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, u32);
+  __type(value, u32);
+} submit_depth SEC(".maps");
+
+/* Intended cgroup of each bio, written when the bio is associated with a blkg
+ * and read when it is queued; keyed by struct bio *. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 65536);
+  __type(key, u64);
+  __type(value, u64);
+} bio_intended SEC(".maps");
+
+/* Per blkg: bios the throttle queued vs let pass, and time spent queued. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, u64);
+  __type(value, struct sw_throttle_stats);
+} throttle_stats SEC(".maps");
+
+/* When each throttled bio was queued, until the throttle dispatches it. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 65536);
+  __type(key, u64);
+  __type(value, u64);
+} throttled_at SEC(".maps");
+
+/* Arguments saved at a kprobe for its kretprobe, keyed by tid. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, u32);
+  __type(value, struct sw_saved_args);
+} saved_args SEC(".maps");
+
+/* Bios sitting in the throttle now: lets block_bio_queue skip the
+ * throttled_at lookup when none are (the common case). */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, u32);
+  __type(value, s64);
+} throttled_pending SEC(".maps");
 
 static __always_inline void sw_count_lost(u32 slot)
 {

@@ -10,6 +10,10 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#include "programs/submit_depth.bpf.c"
+#include "programs/blk_throtl.bpf.c"
+#include "programs/blkg_assoc.bpf.c"
 #include "programs/percpu_alloc.bpf.c"
+#include "programs/slab_alloc.bpf.c"
 #include "programs/block_bio_queue.bpf.c"
 #include "programs/workqueue.bpf.c"

@@ -40,6 +40,17 @@ int BPF_PROG(sw_block_bio_queue, struct bio *bio)
     .blkg = (u64)blkg,
     .task_cgroup_id = kthread ? 0 : sw_task_io_cgroup_id(task),
   };
+  if (assoc_mode) {
+    /* The css the bio was associated for beats the submitter's: exact for
+     * kworker-submitted bios too. */
+    u64 bio_key = (u64)bio;
+    u64 *intended = bpf_map_lookup_elem(&bio_intended, &bio_key);
+    if (intended) {
+      key.task_cgroup_id = *intended;
+      kthread = false;
+    }
+  }
+  sw_throttle_released(bio, blkg);
   u64 bytes = BPF_CORE_READ(bio, bi_iter.bi_size);
 
   struct sw_blkg_counters *c = bpf_map_lookup_elem(&blkg_counters, &key);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * percpu:percpu_alloc_percpu and percpu:percpu_alloc_percpu_fail.
- * Rare path: per-cpu allocations are infrequent, so the stack walk and the
- * ring-buffer event are affordable here (and only here).
+ * percpu:percpu_alloc_percpu and percpu:percpu_alloc_percpu_fail, and the
+ * event builder that slab_alloc.bpf.c shares. Rare path: per-cpu allocations
+ * are infrequent, so the stack walk and the ring-buffer event are affordable.
  */
 
 static __always_inline bool sw_in_submit_range(u64 addr)
@@ -33,9 +33,9 @@ static __always_inline bool sw_stack_in_submit_path(struct sw_alloc_event *e)
   return false;
 }
 
-static __always_inline int sw_handle_percpu_alloc(void *ctx, u64 call_site, bool is_atomic,
-                                                  u64 size, u64 align, u64 bytes_alloc,
-                                                  u64 gfp_flags, bool failed)
+static __always_inline int sw_handle_alloc(void *ctx, u8 allocator, u64 call_site,
+                                           bool is_atomic, u64 size, u64 align,
+                                           u64 bytes_alloc, u64 gfp_flags, bool failed)
 {
   u32 zero = 0;
   struct sw_alloc_event *e = bpf_map_lookup_elem(&alloc_scratch, &zero);
@@ -53,7 +53,7 @@ static __always_inline int sw_handle_percpu_alloc(void *ctx, u64 call_site, bool
   e->align = align;
   e->bytes_alloc = bytes_alloc;
   e->gfp_flags = gfp_flags;
-  e->allocator = SW_ALLOCATOR_PERCPU;
+  e->allocator = allocator;
   e->failed = failed;
   e->is_atomic = is_atomic;
   e->task_flags = BPF_CORE_READ(task, flags);
@@ -68,7 +68,7 @@ static __always_inline int sw_handle_percpu_alloc(void *ctx, u64 call_site, bool
   u32 context = 0;
   if (BPF_CORE_READ(task, bio_list))
     context |= SW_CTX_SUBMIT | SW_CTX_BIO_LIST;
-  else if (sw_stack_in_submit_path(e))
+  else if (submit_depth_mode ? sw_in_submit_depth() : sw_stack_in_submit_path(e))
     context |= SW_CTX_SUBMIT;
   if (e->task_flags & (SW_PF_MEMALLOC | SW_PF_KSWAPD))
     context |= SW_CTX_RECLAIM;
@@ -91,8 +91,8 @@ int BPF_PROG(sw_percpu_alloc, unsigned long call_site, bool reserved, bool is_at
              size_t size, size_t align, void *base_addr, int off, void *ptr,
              size_t bytes_alloc, gfp_t gfp_flags)
 {
-  return sw_handle_percpu_alloc(ctx, call_site, is_atomic, size, align, bytes_alloc,
-                                gfp_flags, false);
+  return sw_handle_alloc(ctx, SW_ALLOCATOR_PERCPU, call_site, is_atomic, size, align,
+                         bytes_alloc, gfp_flags, false);
 }
 
 /* The failure tracepoint carries neither call site nor gfp: user space takes
@@ -100,5 +100,5 @@ int BPF_PROG(sw_percpu_alloc, unsigned long call_site, bool reserved, bool is_at
 SEC("tp_btf/percpu_alloc_percpu_fail")
 int BPF_PROG(sw_percpu_alloc_fail, bool reserved, bool is_atomic, size_t size, size_t align)
 {
-  return sw_handle_percpu_alloc(ctx, 0, is_atomic, size, align, 0, 0, true);
+  return sw_handle_alloc(ctx, SW_ALLOCATOR_PERCPU, 0, is_atomic, size, align, 0, 0, true);
 }

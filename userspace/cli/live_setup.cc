@@ -31,6 +31,7 @@ absl::StatusOr<std::unique_ptr<LiveSetup>> SetUpLive(LoaderOptions options) {
   live->cgroups = std::make_unique<CgroupPaths>(*hierarchy);
 
   options.submit_ranges = live->symbols.FunctionRanges(SubmitPathFunctions());
+  options.symbols = &live->symbols;
   absl::StatusOr<std::unique_ptr<BpfSession>> session = BpfSession::Open(options);
   if (!session.ok()) return session.status();
   live->session = *std::move(session);

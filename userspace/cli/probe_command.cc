@@ -12,9 +12,10 @@ namespace submitwatch {
 const CommandSpec& ProbeSpec() {
   static const auto* const kSpec = new CommandSpec{
       "probe",
-      "[--verbose]",
+      "[--mode fentry|kprobe|tracepoint] [--verbose]",
       "Show what this host supports and which attach mode each hook gets (needs root).",
       {
+          {"mode", 'm', "MODE", "require MODE (fentry, kprobe or tracepoint) for the function hooks"},
           {"verbose", 'v', "", "print libbpf's messages"},
           {"help", 'h', "", "show this help"},
       },
@@ -31,14 +32,14 @@ int RunProbe(const std::vector<std::string>& args) {
   printf("BTF:         %s\n", access("/sys/kernel/btf/vmlinux", R_OK) == 0
                                   ? "yes (/sys/kernel/btf/vmlinux)"
                                   : "no: CO-RE programs cannot load");
-  printf("kprobes:     %s\n", access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0
-                                  ? "available (not used by this version)"
-                                  : "unavailable (kprobe PMU missing: CONFIG_KPROBES off)");
   LoaderOptions options;
   options.verbose = parsed->Has("verbose");
+  options.mode = parsed->Get("mode");
   absl::StatusOr<std::unique_ptr<LiveSetup>> live = SetUpLive(options);
   if (!live.ok()) return ReportError(live.status(), "probe");
   printf("cgroups:     %s\n", (*live)->header.cgroup_hierarchy.c_str());
+  printf("\nTrials (load + attach of a do-nothing program):\n");
+  for (const std::string& line : (*live)->session->probe_log()) printf("  %s\n", line.c_str());
   printf("\n%-16s %-12s %s\n", "HOOK", "MODE", "CANNOT SEE / WHY");
   for (const HookMode& h : (*live)->header.hooks) {
     printf("%-16s %-12s %s\n", h.hook.c_str(), h.mode.c_str(), h.detail.c_str());

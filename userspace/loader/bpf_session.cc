@@ -10,6 +10,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bpf/events.h"
+#include "loader/attach_probe.h"
 #include "loader/hook_table.h"
 #include "submitwatch.skel.h"
 
@@ -65,6 +67,98 @@ absl::Status LoadError(int err) {
                                           "run with --verbose for the verifier log"));
 }
 
+
+bpf_program* FindProgram(submitwatch_bpf* skel, const char* name) {
+  return bpf_object__find_program_by_name(skel->obj, name);
+}
+
+// Parameters of a tracepoint's btf_trace_<name> typedef (a pointer to a
+// FUNC_PROTO), including the leading void *.
+int TracepointArgs(const btf* b, int typedef_id) {
+  const btf_type* t = btf__type_by_id(b, typedef_id);
+  if (t == nullptr) return -1;
+  t = btf__type_by_id(b, t->type);  // the pointer
+  if (t == nullptr || !btf_is_ptr(t)) return -1;
+  t = btf__type_by_id(b, t->type);  // the prototype
+  if (t == nullptr || !btf_is_func_proto(t)) return -1;
+  return btf_vlen(t);
+}
+
+struct ResolvedFunctionHook {
+  const FunctionHookSpec* spec = nullptr;
+  AttachMode mode = AttachMode::kTracepoint;
+  std::vector<std::string> functions;  // resolved name per attach point
+  std::string why_not;                 // why better modes were not used
+
+  HookMode Describe() const {
+    HookMode m{spec->hook, AttachModeName(mode), ""};
+    if (mode == AttachMode::kTracepoint) {
+      m.detail = absl::StrCat(spec->without, why_not.empty() ? "" : " [", why_not,
+                              why_not.empty() ? "" : "]");
+    } else {
+      m.detail = absl::StrCat("none (", absl::StrJoin(functions, ", "), ")");
+    }
+    return m;
+  }
+};
+
+// Tries fentry, then kprobe (or only the forced mode) on every attach point.
+absl::StatusOr<ResolvedFunctionHook> ResolveFunctionHook(const FunctionHookSpec& spec,
+                                                         std::optional<AttachMode> forced,
+                                                         const btf* vmlinux_btf,
+                                                         const KernelSymbols* symbols,
+                                                         std::vector<std::string>& log) {
+  ResolvedFunctionHook result;
+  result.spec = &spec;
+  std::vector<AttachMode> candidates = {AttachMode::kFentry, AttachMode::kKprobe};
+  if (forced) candidates = {*forced};
+  std::vector<std::string> failures;
+  for (AttachMode mode : candidates) {
+    if (mode == AttachMode::kTracepoint) break;
+    std::vector<std::string> functions;
+    std::string failure;
+    for (const AttachPoint& point : spec.points) {
+      std::string found;
+      for (const char* fn : point.functions) {
+        const bool exists = mode == AttachMode::kFentry
+                                ? FunctionInBtf(vmlinux_btf, fn)
+                                : symbols == nullptr || symbols->Has(fn);
+        if (exists) {
+          found = fn;
+          break;
+        }
+      }
+      if (found.empty()) {
+        failure = absl::StrCat(AttachModeName(mode), ": no ",
+                               absl::StrJoin(point.functions, " or "), " on this kernel");
+        break;
+      }
+      absl::Status trial = TryAttach(mode, found);
+      log.push_back(absl::StrCat(spec.hook, ": ", found, ": ",
+                                 trial.ok() ? absl::StrCat(AttachModeName(mode), " works")
+                                            : std::string(trial.message())));
+      if (!trial.ok()) {
+        failure = std::string(trial.message());
+        break;
+      }
+      functions.push_back(found);
+    }
+    if (failure.empty()) {
+      result.mode = mode;
+      result.functions = std::move(functions);
+      return result;
+    }
+    failures.push_back(failure);
+  }
+  result.why_not = absl::StrJoin(failures, "; ");
+  if (forced && *forced != AttachMode::kTracepoint) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--mode ", AttachModeName(*forced), ": this host cannot hook ", spec.hook, ": ",
+        result.why_not, ". Run `submitwatch probe` to see what works here"));
+  }
+  return result;
+}
+
 }  // namespace
 
 std::string RecentLibbpfMessages() {
@@ -83,48 +177,104 @@ absl::Status BpfSession::Load(const LoaderOptions& options) {
   Log().verbose = options.verbose;
   libbpf_set_print(LibbpfPrint);
 
+  std::optional<AttachMode> forced;
+  if (!options.mode.empty()) {
+    if (options.mode == "fentry") forced = AttachMode::kFentry;
+    else if (options.mode == "kprobe") forced = AttachMode::kKprobe;
+    else if (options.mode == "tracepoint") forced = AttachMode::kTracepoint;
+    else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--mode: '", options.mode, "' is not one of fentry, kprobe, tracepoint"));
+    }
+  }
   if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
     return absl::FailedPreconditionError(
         "this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): "
         "submitwatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
   }
-  btf* vmlinux_btf = btf__load_vmlinux_btf();
+  std::unique_ptr<btf, void (*)(btf*)> vmlinux_btf(btf__load_vmlinux_btf(), btf__free);
   if (vmlinux_btf == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot parse the kernel's BTF: ", ErrnoText(errno)));
   }
 
+  // 1. Function hooks: the best mode every attach point of the hook allows.
+  std::vector<ResolvedFunctionHook> function_hooks;
+  for (const FunctionHookSpec& spec : FunctionHooks()) {
+    absl::StatusOr<ResolvedFunctionHook> hook =
+        ResolveFunctionHook(spec, forced, vmlinux_btf.get(), options.symbols, probe_log_);
+    if (!hook.ok()) return hook.status();
+    function_hooks.push_back(*std::move(hook));
+  }
+  const AttachMode submit_mode = function_hooks[0].mode;
+  if (options.slab && submit_mode == AttachMode::kTracepoint) {
+    return absl::FailedPreconditionError(
+        "--slab needs the submit path hooked with fentry or kprobe (slab and page "
+        "allocations are too frequent to walk the stack of each), but this host "
+        "only allows tracepoint mode: see `submitwatch probe`");
+  }
+
   skel_ = submitwatch_bpf::open();
   if (skel_ == nullptr) {
-    btf__free(vmlinux_btf);
     return absl::InternalError(absl::StrCat("cannot open the BPF object: ", ErrnoText(errno)));
   }
   skel_->rodata->all_allocs = options.all_allocs;
   const size_t nr_ranges = std::min<size_t>(options.submit_ranges.size(), SW_MAX_SUBMIT_RANGES);
   skel_->rodata->nr_submit_ranges = static_cast<uint32_t>(nr_ranges);
+  skel_->rodata->submit_depth_mode = submit_mode != AttachMode::kTracepoint;
+  for (const ResolvedFunctionHook& h : function_hooks) {
+    if (std::string(h.spec->hook) == "blkg_assoc") {
+      skel_->rodata->assoc_mode = h.mode != AttachMode::kTracepoint;
+    }
+  }
   bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes);
 
-  // A tracepoint this kernel lacks turns its hook off; the rest still loads.
-  std::vector<bool> hook_ok;
-  for (const HookSpec& spec : Hooks()) {
-    std::vector<std::string> missing;
-    for (const HookProgram& p : spec.programs) {
-      const std::string type = absl::StrCat("btf_trace_", p.tracepoint);
-      if (btf__find_by_name_kind(vmlinux_btf, type.c_str(), BTF_KIND_TYPEDEF) < 0) {
-        missing.push_back(p.tracepoint);
+  for (const ResolvedFunctionHook& h : function_hooks) {
+    for (size_t i = 0; i < h.spec->points.size(); ++i) {
+      const AttachPoint& point = h.spec->points[i];
+      for (const char* name : {point.fentry, point.fexit, point.kprobe, point.kretprobe}) {
+        if (name == nullptr) continue;
+        bpf_program* prog = FindProgram(skel_, name);
+        const bool fentry_prog = name == point.fentry || name == point.fexit;
+        const bool wanted = h.mode == AttachMode::kFentry ? fentry_prog
+                            : h.mode == AttachMode::kKprobe ? !fentry_prog
+                                                            : false;
+        bpf_program__set_autoload(prog, wanted);
+        if (wanted && fentry_prog) {
+          bpf_program__set_attach_target(prog, 0, h.functions[i].c_str());
+        }
       }
     }
-    const bool ok = missing.empty();
-    hook_ok.push_back(ok);
+    hooks_.push_back(h.Describe());
+  }
+
+  // 2. Tracepoint hooks: present in BTF with the expected signature, or off.
+  std::vector<bool> tracepoint_ok;
+  for (const TracepointHookSpec& spec : TracepointHooks()) {
+    const bool wanted = !spec.optional || options.slab;
+    std::vector<std::string> problems;
     for (const HookProgram& p : spec.programs) {
-      bpf_program__set_autoload(bpf_object__find_program_by_name(skel_->obj, p.program), ok);
+      const std::string type = absl::StrCat("btf_trace_", p.tracepoint);
+      const int id = btf__find_by_name_kind(vmlinux_btf.get(), type.c_str(), BTF_KIND_TYPEDEF);
+      if (id < 0) {
+        problems.push_back(absl::StrCat(p.tracepoint, " missing on this kernel"));
+      } else if (p.btf_args >= 0 && TracepointArgs(vmlinux_btf.get(), id) != p.btf_args) {
+        problems.push_back(absl::StrCat(p.tracepoint, " has another signature on this kernel"));
+      }
+    }
+    const bool ok = wanted && problems.empty();
+    tracepoint_ok.push_back(ok);
+    for (const HookProgram& p : spec.programs) {
+      bpf_program__set_autoload(FindProgram(skel_, p.program), ok);
+    }
+    if (!wanted) continue;
+    if (spec.optional && !ok) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--", spec.hook, ": cannot trace here: ", absl::StrJoin(problems, "; ")));
     }
     hooks_.push_back({spec.hook, ok ? "tracepoint" : "unavailable",
-                      ok ? spec.tracepoint_blind_spot
-                         : absl::StrCat("tracepoint missing on this kernel: ",
-                                        absl::StrJoin(missing, ", "))});
+                      ok ? spec.blind_spot : absl::StrJoin(problems, "; ")});
   }
-  btf__free(vmlinux_btf);
 
   if (int err = submitwatch_bpf::load(skel_); err != 0) return LoadError(-err);
 
@@ -136,27 +286,56 @@ absl::Status BpfSession::Load(const LoaderOptions& options) {
     }
   }
 
-  const std::vector<HookSpec>& specs = Hooks();
+  // 3. Attach. A function hook that passed its trial but fails now is an
+  // error: the programs were loaded assuming it works.
+  for (const ResolvedFunctionHook& h : function_hooks) {
+    if (h.mode == AttachMode::kTracepoint) continue;
+    for (size_t i = 0; i < h.spec->points.size(); ++i) {
+      const AttachPoint& point = h.spec->points[i];
+      const std::string& fn = h.functions[i];
+      const bool fentry = h.mode == AttachMode::kFentry;
+      for (const char* name : fentry ? std::vector<const char*>{point.fentry, point.fexit}
+                                     : std::vector<const char*>{point.kprobe, point.kretprobe}) {
+        if (name == nullptr) continue;
+        bpf_program* prog = FindProgram(skel_, name);
+        bpf_link* link = fentry ? bpf_program__attach(prog)
+                                : bpf_program__attach_kprobe(prog, name == point.kretprobe,
+                                                             fn.c_str());
+        if (link == nullptr) {
+          return absl::InternalError(absl::StrCat("attaching ", name, " to ", fn, " (",
+                                                  AttachModeName(h.mode),
+                                                  ") failed: ", ErrnoText(errno)));
+        }
+        links_.push_back(link);
+        attached_names_.push_back(name);
+      }
+    }
+  }
+  const std::vector<TracepointHookSpec>& specs = TracepointHooks();
   for (size_t h = 0; h < specs.size(); ++h) {
-    if (!hook_ok[h]) continue;
+    if (!tracepoint_ok[h]) continue;
     std::vector<bpf_link*> hook_links;
+    std::string failure;
     for (const HookProgram& p : specs[h].programs) {
-      bpf_program* prog = bpf_object__find_program_by_name(skel_->obj, p.program);
-      bpf_link* link = bpf_program__attach(prog);
+      bpf_link* link = bpf_program__attach(FindProgram(skel_, p.program));
       if (link == nullptr) {
-        const int err = errno;
-        for (bpf_link* l : hook_links) bpf_link__destroy(l);
-        hook_links.clear();
-        hooks_[h].mode = "unavailable";
-        hooks_[h].detail = absl::StrCat("attaching ", p.tracepoint, " failed: ", ErrnoText(err));
+        failure = absl::StrCat("attaching ", p.tracepoint, " failed: ", ErrnoText(errno));
         break;
       }
       hook_links.push_back(link);
     }
-    links_.insert(links_.end(), hook_links.begin(), hook_links.end());
-    if (!hook_links.empty()) {
-      for (const HookProgram& p : specs[h].programs) attached_names_.push_back(p.program);
+    if (!failure.empty()) {
+      for (bpf_link* l : hook_links) bpf_link__destroy(l);
+      for (HookMode& m : hooks_) {
+        if (m.hook == specs[h].hook) {
+          m.mode = "unavailable";
+          m.detail = failure;
+        }
+      }
+      continue;
     }
+    links_.insert(links_.end(), hook_links.begin(), hook_links.end());
+    for (const HookProgram& p : specs[h].programs) attached_names_.push_back(p.program);
   }
   if (links_.empty()) {
     return absl::FailedPreconditionError(

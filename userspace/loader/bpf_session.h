@@ -19,9 +19,14 @@ struct bpf_link;
 namespace submitwatch {
 
 struct LoaderOptions {
+  // "" picks the best mode per hook; "fentry", "kprobe" or "tracepoint" forces
+  // one for every function hook and fails when the host cannot do it.
+  std::string mode;
+  bool slab = false;  // trace slab and page allocations in the submit path
   bool all_allocs = false;
   uint32_t ringbuf_bytes = 1u << 20;  // power of two, >= page size
   std::vector<AddressRange> submit_ranges;
+  const KernelSymbols* symbols = nullptr;  // kprobe targets must be in kallsyms
   bool verbose = false;  // pass libbpf's messages through to stderr
 };
 
@@ -41,6 +46,9 @@ class BpfSession {
 
   submitwatch_bpf* skel() const { return skel_; }
   const std::vector<HookMode>& hooks() const { return hooks_; }
+  // What the probe of each function hook found, one line per trial
+  // ("submit_bio: fentry refused at load: EPERM (Operation not permitted)").
+  const std::vector<std::string>& probe_log() const { return probe_log_; }
   std::vector<std::string> BlindSpots() const;
   int attached_programs() const { return static_cast<int>(links_.size()); }
 
@@ -58,6 +66,7 @@ class BpfSession {
   std::vector<bpf_link*> links_;
   std::vector<HookMode> hooks_;
   std::vector<std::string> attached_names_;
+  std::vector<std::string> probe_log_;
   int stats_fd_ = -1;
 };
 

@@ -1,6 +1,6 @@
 // The hooks submitwatch attaches, as data: which BPF programs serve each hook,
-// which kernel tracepoint they need, and what tracepoint-only mode cannot see.
-// Kernel-version differences in names live here and nowhere else.
+// which kernel tracepoint or function they need, and what is lost without
+// them. Kernel-version differences in names live here and nowhere else.
 #ifndef SUBMITWATCH_LOADER_HOOK_TABLE_H_
 #define SUBMITWATCH_LOADER_HOOK_TABLE_H_
 
@@ -12,20 +12,41 @@ namespace submitwatch {
 struct HookProgram {
   const char* program;     // BPF program name in bpf/programs/*.bpf.c
   const char* tracepoint;  // kernel tracepoint (btf_trace_<name> in BTF)
+  int btf_args = -1;       // expected parameter count of btf_trace_<name>; -1: any
 };
 
-struct HookSpec {
+// Hooks on tracepoints: always tracepoint mode, present or not.
+struct TracepointHookSpec {
   const char* hook;  // name shown in probe, headers and the TUI
   std::vector<HookProgram> programs;
-  const char* tracepoint_blind_spot;  // what tracepoint-only mode cannot see
+  const char* blind_spot;  // what this hook cannot see, or "none"
+  bool optional = false;   // only with a command-line flag (--slab)
 };
 
-const std::vector<HookSpec>& Hooks();
+// One kernel function hooked at entry and exit. Programs are null where a
+// mode does not need one (fexit alone sees the arguments).
+struct AttachPoint {
+  std::vector<const char*> functions;  // candidate names, first found wins
+  const char* fentry;
+  const char* fexit;
+  const char* kprobe;
+  const char* kretprobe;
+};
+
+// Hooks on kernel functions: fentry/fexit > kprobe/kretprobe > tracepoint-only
+// (the hook is then not attached, and `without` says what that costs).
+struct FunctionHookSpec {
+  const char* hook;
+  std::vector<AttachPoint> points;
+  const char* without;
+};
+
+const std::vector<TracepointHookSpec>& TracepointHooks();
+const std::vector<FunctionHookSpec>& FunctionHooks();
 
 // Functions whose presence on the stack means "in the submit path"
-// (DESIGN.md, Vocabulary). Names differ by kernel: __blk_throtl_bio since 6.5
-// ("blk-throttle: ... inline blk_throtl_bio"), __submit_bio_noacct_mq since
-// 5.9; missing ones are skipped, ".cold"/".isra" parts are included.
+// (DESIGN.md, Vocabulary), for tracepoint-only mode. Missing ones are
+// skipped, ".cold"/".isra" parts are included.
 const std::vector<std::string>& SubmitPathFunctions();
 
 }  // namespace submitwatch

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * bio_associate_blkg_from_css(bio, css): the css the bio is meant for, and
+ * (at exit) the blkg it got. Remembering the intended cgroup per bio makes
+ * readiness exact, also for bios that kworkers submit on a cgroup's behalf
+ * (writeback, loop workers). Hot path: once per bio association.
+ */
+
+static __always_inline void sw_note_intended(struct bio *bio, struct cgroup_subsys_state *css)
+{
+  u64 key = (u64)bio;
+  u64 intended = sw_css_cgroup_id(css);
+  bpf_map_update_elem(&bio_intended, &key, &intended, BPF_ANY);
+}
+
+SEC("fexit")
+int BPF_PROG(sw_fexit_assoc, struct bio *bio, struct cgroup_subsys_state *css)
+{
+  sw_note_intended(bio, css);
+  return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(sw_kprobe_assoc, struct bio *bio, struct cgroup_subsys_state *css)
+{
+  u32 tid = (u32)bpf_get_current_pid_tgid();
+  struct sw_saved_args args = { .arg0 = (u64)bio, .arg1 = (u64)css };
+  bpf_map_update_elem(&saved_args, &tid, &args, BPF_ANY);
+  return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(sw_kretprobe_assoc)
+{
+  u32 tid = (u32)bpf_get_current_pid_tgid();
+  struct sw_saved_args *args = bpf_map_lookup_elem(&saved_args, &tid);
+  if (!args)
+    return 0;
+  struct bio *bio = (struct bio *)args->arg0;
+  struct cgroup_subsys_state *css = (struct cgroup_subsys_state *)args->arg1;
+  bpf_map_delete_elem(&saved_args, &tid);
+  sw_note_intended(bio, css);
+  return 0;
+}

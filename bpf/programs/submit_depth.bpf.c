@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Per-task submit-path depth: entry and exit of submit_bio() and
+ * submit_bio_noacct() (fentry/fexit, else kprobe/kretprobe; the loader picks
+ * one per host and sets the targets). Hot path: once per bio each, one hash
+ * update keyed by tid.
+ */
+
+static __always_inline void sw_submit_enter(void)
+{
+  u32 tid = (u32)bpf_get_current_pid_tgid();
+  u32 *depth = bpf_map_lookup_elem(&submit_depth, &tid);
+  if (depth) {
+    (*depth)++;
+    return;
+  }
+  u32 one = 1;
+  if (bpf_map_update_elem(&submit_depth, &tid, &one, BPF_ANY))
+    sw_count_lost(SW_LOST_SUBMIT_DEPTH);
+}
+
+static __always_inline void sw_submit_exit(void)
+{
+  u32 tid = (u32)bpf_get_current_pid_tgid();
+  u32 *depth = bpf_map_lookup_elem(&submit_depth, &tid);
+  if (depth && *depth > 0)
+    (*depth)--;
+}
+
+static __always_inline bool sw_in_submit_depth(void)
+{
+  u32 tid = (u32)bpf_get_current_pid_tgid();
+  u32 *depth = bpf_map_lookup_elem(&submit_depth, &tid);
+  return depth && *depth > 0;
+}
+
+/* Targets are set by the loader (bpf_program__set_attach_target). */
+SEC("fentry")
+int BPF_PROG(sw_fentry_submit_bio) { sw_submit_enter(); return 0; }
+SEC("fexit")
+int BPF_PROG(sw_fexit_submit_bio) { sw_submit_exit(); return 0; }
+SEC("fentry")
+int BPF_PROG(sw_fentry_submit_noacct) { sw_submit_enter(); return 0; }
+SEC("fexit")
+int BPF_PROG(sw_fexit_submit_noacct) { sw_submit_exit(); return 0; }
+
+SEC("kprobe")
+int BPF_KPROBE(sw_kprobe_submit_bio) { sw_submit_enter(); return 0; }
+SEC("kretprobe")
+int BPF_KRETPROBE(sw_kretprobe_submit_bio) { sw_submit_exit(); return 0; }
+SEC("kprobe")
+int BPF_KPROBE(sw_kprobe_submit_noacct) { sw_submit_enter(); return 0; }
+SEC("kretprobe")
+int BPF_KRETPROBE(sw_kretprobe_submit_noacct) { sw_submit_exit(); return 0; }
