@@ -150,6 +150,21 @@ inline LostRecord FullLost() {
   return r;
 }
 
+inline ThrottleRecord FullThrottle() {
+  ThrottleRecord r;
+  r.ts_ns = 5000005500;
+  r.cgroup_id = 77;
+  r.cgroup = "/machine.slice/vm-1";
+  r.dev_major = 7;
+  r.dev_minor = 3;
+  r.disk = "loop3";
+  r.throttled = 12;
+  r.passed = 30;
+  r.queued_ns = 9876543;
+  r.queued_max_ns = 1234567;
+  return r;
+}
+
 inline CaptureSummary FullSummary() {
   CaptureSummary s;
   s.ts_ns = 5000006000;
@@ -234,6 +249,19 @@ inline void ExpectSame(const WqRecord& a, const WqRecord& b) {
 inline void ExpectSame(const LostRecord& a, const LostRecord& b) {
   EXPECT_EQ(a.ts_ns, b.ts_ns);
   EXPECT_EQ(a.counts, b.counts);
+}
+
+inline void ExpectSame(const ThrottleRecord& a, const ThrottleRecord& b) {
+  EXPECT_EQ(a.ts_ns, b.ts_ns);
+  EXPECT_EQ(a.cgroup_id, b.cgroup_id);
+  EXPECT_EQ(a.cgroup, b.cgroup);
+  EXPECT_EQ(a.dev_major, b.dev_major);
+  EXPECT_EQ(a.dev_minor, b.dev_minor);
+  EXPECT_EQ(a.disk, b.disk);
+  EXPECT_EQ(a.throttled, b.throttled);
+  EXPECT_EQ(a.passed, b.passed);
+  EXPECT_EQ(a.queued_ns, b.queued_ns);
+  EXPECT_EQ(a.queued_max_ns, b.queued_max_ns);
 }
 
 inline void ExpectSame(const CaptureSummary& a, const CaptureSummary& b) {

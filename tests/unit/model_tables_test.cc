@@ -233,6 +233,50 @@ TEST(CgroupRows, KernelThreadRowsAreKeyedByTheBlkgCgroup) {
   EXPECT_EQ(rows[2].charged_to, "");
 }
 
+TEST(CgroupRows, ThrottleCountsJoinTheBlkgCgroupsRow) {
+  Model m;
+  m.Add(Record(Blkg(1000, 10, "/vm", 10, "/vm", 50, 900)));
+  // Only the throttle's worker submitted for /db: its kernel-thread row.
+  m.Add(Record(KthreadBlkg(1000, 20, "/db", 8, true)));
+  ThrottleRecord t;
+  t.ts_ns = 1000;
+  t.cgroup_id = 10;
+  t.cgroup = "/vm";
+  t.dev_major = 7;
+  t.disk = "loop0";
+  t.throttled = 30;
+  t.passed = 20;
+  t.queued_ns = 3'000'000;
+  t.queued_max_ns = 200'000;
+  m.Add(Record(t));
+  ThrottleRecord later = t;
+  later.ts_ns = 2000;
+  later.throttled = 31;
+  m.Add(Record(later));
+  ThrottleRecord db = t;
+  db.cgroup_id = 20;
+  db.cgroup = "/db";
+  db.throttled = 8;
+  db.passed = 0;
+  m.Add(Record(db));
+  for (const CgroupRow& row : m.CgroupRows()) {
+    if (row.cgroup == "/vm") {
+      EXPECT_FALSE(row.kthread);
+      EXPECT_EQ(row.throttled_bios, 31u);
+      EXPECT_EQ(row.passed_bios, 20u);
+      EXPECT_EQ(row.throttle_wait_ns, 3'000'000u);
+      EXPECT_EQ(row.throttle_wait_max_ns, 200'000u);
+    } else {
+      EXPECT_EQ(row.cgroup, "/db");
+      EXPECT_TRUE(row.kthread);
+      EXPECT_EQ(row.throttled_bios, 8u);
+      EXPECT_EQ(row.passed_bios, 0u);
+    }
+  }
+  EXPECT_EQ(m.CgroupRows().size(), 2u);
+  EXPECT_EQ(m.counts().throttles, 3u);
+}
+
 TEST(CgroupRows, ProblemsFirst) {
   Model model;
   model.Add(Blkg(100, 2, "/ready", 2, "/ready", 1, 10));

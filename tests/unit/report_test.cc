@@ -195,7 +195,8 @@ TEST(ReportJson, SchemaOneWithTheTables) {
            "\"disk\":\"loop0\",\"dev_major\":7,\"dev_minor\":0,\"state\":\"ready\","
            "\"bios\":112,\"bytes\":1097728,\"own_bios\":100,\"own_bytes\":1048576,"
            "\"elsewhere_bios\":12,\"elsewhere_bytes\":49152,\"charged_to\":\"/\","
-           "\"failed_allocs\":0,\"first_io_ns\":1100000000,\"ready_ns\":1102500000,"
+           "\"failed_allocs\":0,\"throttled_bios\":0,\"passed_bios\":0,\"throttle_wait_ns\":0,"
+           "\"throttle_wait_max_ns\":0,\"first_io_ns\":1100000000,\"ready_ns\":1102500000,"
            "\"time_to_ready_ns\":2500000,\"last_ts_ns\":3000000000}]",
            "\"allocations\":[{\"verdict\":\"UNSAFE\",\"site\":\"blkg_alloc\",\"site_offset\":\"\","
            "\"allocator\":\"percpu\",\"context\":\"submit+reclaim\",\"work_func\":\"\","

@@ -183,6 +183,7 @@ void Collector::HandleBlkgSeen(const sw_blkg_seen_event& e) {
 absl::Status Collector::Snapshot(uint64_t now_ns) {
   if (absl::Status s = SnapshotBlkgs(now_ns); !s.ok()) return s;
   if (absl::Status s = SnapshotWorkqueues(now_ns); !s.ok()) return s;
+  if (absl::Status s = SnapshotThrottle(now_ns); !s.ok()) return s;
   return SnapshotLost(now_ns);
 }
 
@@ -258,8 +259,45 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
   return absl::OkStatus();
 }
 
+absl::Status Collector::SnapshotThrottle(uint64_t now_ns) {
+  const int fd = bpf_map__fd(session_.skel()->maps.throttle_stats);
+  std::vector<sw_throttle_stats> per_cpu(nr_cpus_);
+  uint64_t key = 0, next = 0;
+  const uint64_t* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    key = next;
+    prev = &key;
+    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) {
+      if (errno == ENOENT) continue;
+      return MapError("throttle_stats", errno);
+    }
+    ThrottleRecord r;
+    r.ts_ns = now_ns;
+    for (const sw_throttle_stats& s : per_cpu) {
+      r.throttled += s.throttled;
+      r.passed += s.passed;
+      r.queued_ns += s.queued_ns;
+      r.queued_max_ns = std::max(r.queued_max_ns, s.queued_max_ns);
+      // Identity fields are set on the CPUs that saw the blkg.
+      if (s.blkg_cgroup_id != 0) {
+        r.cgroup_id = s.blkg_cgroup_id;
+        r.dev_major = s.dev_major;
+        r.dev_minor = s.dev_minor;
+      }
+    }
+    auto& emitted = throttle_emitted_[key];
+    if (emitted.first == r.throttled && emitted.second == r.passed) continue;
+    emitted = {r.throttled, r.passed};
+    r.cgroup = sources_.cgroups->Path(r.cgroup_id);
+    r.disk = sources_.disks->Name(r.dev_major, r.dev_minor);
+    sink_(Record(std::move(r)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Collector::SnapshotLost(uint64_t now_ns) {
-  static constexpr const char* kSlotNames[SW_LOST_SLOTS] = {"alloc", "blkg_seen", "wq_pending"};
+  static constexpr const char* kSlotNames[SW_LOST_SLOTS] = {"alloc", "blkg_seen", "wq_pending",
+                                                            "submit_depth"};
   const int fd = bpf_map__fd(session_.skel()->maps.lost);
   std::vector<uint64_t> per_cpu(nr_cpus_);
   LostRecord r;

@@ -70,6 +70,7 @@ class Collector {
   absl::Status SnapshotBlkgs(uint64_t now_ns);
   absl::Status SnapshotWorkqueues(uint64_t now_ns);
   absl::Status SnapshotLost(uint64_t now_ns);
+  absl::Status SnapshotThrottle(uint64_t now_ns);
 
   const BpfSession& session_;
   Sources sources_;
@@ -83,6 +84,7 @@ class Collector {
   absl::flat_hash_map<sw_blkg_key, sw_blkg_counters, BlkgKeyHash, BlkgKeyEq> blkg_emitted_;
   absl::flat_hash_map<uint64_t, std::pair<uint64_t, uint64_t>> wq_emitted_;  // queued, executed
   absl::flat_hash_map<uint64_t, std::string> work_func_names_;
+  absl::flat_hash_map<uint64_t, std::pair<uint64_t, uint64_t>> throttle_emitted_;  // throttled, passed
   LostRecord last_lost_;
 };
 

@@ -139,6 +139,14 @@ void Model::Add(const WqRecord& wq) {
   if (entry.baseline && wq.queued < entry.baseline->queued) entry.baseline.reset();
 }
 
+void Model::Add(const ThrottleRecord& throttle) {
+  ++counts_.throttles;
+  NoteTs(throttle.ts_ns);
+  model_internal::PairKey key{throttle.cgroup_id, false, throttle.dev_major, throttle.dev_minor};
+  auto [it, inserted] = throttles_.try_emplace(key, throttle);
+  if (!inserted && throttle.ts_ns >= it->second.ts_ns) it->second = throttle;
+}
+
 void Model::Add(const LostRecord& lost) {
   ++counts_.losts;
   NoteTs(lost.ts_ns);
@@ -174,6 +182,8 @@ void Model::Clear() {
   }
   for (auto& [function, entry] : wqs_) entry.baseline = entry.latest;
   lost_baseline_ = lost_;
+  // Throttle counts stay cumulative: they describe the throttle's decisions
+  // since the start, not a rate.
 }
 
 }  // namespace submitwatch

@@ -39,6 +39,7 @@ class Model {
   void Add(const WqRecord& wq);
   void Add(const LostRecord& lost);
   void Add(const CaptureSummary& summary);
+  void Add(const ThrottleRecord& throttle);
 
   // Problem states first (failed, fallback, pending, ready), then by path
   // and device.
@@ -128,6 +129,8 @@ class Model {
 
   absl::flat_hash_map<model_internal::BlkgKey, BlkgEntry> blkgs_;
   absl::flat_hash_map<std::string, WqEntry> wqs_;
+  // Latest throttle snapshot per (blkg cgroup, disk).
+  absl::flat_hash_map<model_internal::PairKey, ThrottleRecord> throttles_;
   std::optional<LostRecord> lost_;
   std::optional<LostRecord> lost_baseline_;
 };

@@ -134,6 +134,24 @@ std::vector<CgroupRow> Model::CgroupRows() const {
     rows.push_back(std::move(row));
   }
 
+  // Throttle counts belong to the blkg's cgroup: its own row for the disk,
+  // or the kernel-thread row when only the throttle's worker submitted.
+  for (const auto& [key, t] : throttles_) {
+    CgroupRow* target = nullptr;
+    for (CgroupRow& row : rows) {
+      if (row.cgroup_id != key.owner || row.dev_major != key.dev_major ||
+          row.dev_minor != key.dev_minor) {
+        continue;
+      }
+      if (target == nullptr || (target->kthread && !row.kthread)) target = &row;
+    }
+    if (target == nullptr) continue;
+    target->throttled_bios = t.throttled;
+    target->passed_bios = t.passed;
+    target->throttle_wait_ns = t.queued_ns;
+    target->throttle_wait_max_ns = t.queued_max_ns;
+  }
+
   std::sort(rows.begin(), rows.end(), [](const CgroupRow& a, const CgroupRow& b) {
     return std::tuple(StateRank(a.state), a.cgroup, a.kthread, a.dev_major, a.dev_minor,
                       a.cgroup_id) <

@@ -96,6 +96,59 @@ inline constexpr std::string_view kEmptyTable = "(none)";
 // After a count: "12 (3 failed)".
 inline constexpr std::string_view kFailedSuffix = " failed";
 
+// The interactive view (`submitwatch top`).
+inline constexpr std::string_view kColBiosPerSec = "BIOS/S";
+inline constexpr std::string_view kColBytesPerSec = "BYTES/S";
+inline constexpr std::string_view kColFirstSeen = "FIRST";
+inline constexpr std::string_view kColLastSeen = "LAST";
+// Marks a work function whose workers allocate per-cpu memory.
+inline constexpr std::string_view kPercpuMark = "*";
+inline constexpr std::string_view kLabelLive = "LIVE";
+inline constexpr std::string_view kLabelReplay = "REPLAY";
+inline constexpr std::string_view kLabelPaused = "PAUSED";
+inline constexpr std::string_view kLabelUptime = "up";
+inline constexpr std::string_view kLabelEventsPerSec = "events/s";
+inline constexpr std::string_view kLabelBpfCost = "BPF cost";
+inline constexpr std::string_view kLabelCannotSee = "cannot see";
+inline constexpr std::string_view kLabelSort = "sort";
+inline constexpr std::string_view kLabelFilter = "filter";
+inline constexpr std::string_view kEndOfCapture = "end of capture";
+inline constexpr std::string_view kBpfCostReplay = "n/a (replay)";
+
+// `check`: the --fail-on words. The states reuse the readiness names above
+// (failed, fallback, pending); "unsafe" is the verdict as typed on a command line.
+inline constexpr std::string_view kFailOnUnsafe = "unsafe";
+inline constexpr std::string_view kFailOnAny = "any";
+// The verdict line: nothing seen / findings, none of them failing / failing.
+inline constexpr std::string_view kCheckClean = "clean";
+inline constexpr std::string_view kCheckPassed = "passed";
+inline constexpr std::string_view kCheckFail = "FAIL";
+inline constexpr std::string_view kTitleCheckCgroups = "Cgroups without their own stats";
+inline constexpr std::string_view kColFailedAllocs = "FAILED_ALLOCS";
+
+// `report --format` and `--weight`.
+inline constexpr std::string_view kFormatText = "text";
+inline constexpr std::string_view kFormatJson = "json";
+inline constexpr std::string_view kFormatPerfetto = "perfetto";
+inline constexpr std::string_view kFormatFolded = "folded";
+inline constexpr std::string_view kWeightCount = "count";
+inline constexpr std::string_view kWeightBytes = "bytes";
+
+// Perfetto / Chrome trace: process, thread and counter track names.
+inline constexpr std::string_view kTraceToolProcess = "submitwatch";
+inline constexpr std::string_view kTraceWorkqueueProcess = "workqueues";
+inline constexpr std::string_view kTraceCgroupPrefix = "cgroup ";
+inline constexpr std::string_view kTraceReadinessThread = "readiness";
+inline constexpr std::string_view kTraceBiosPerSec = "bios/s";
+inline constexpr std::string_view kTraceReadiness = "readiness";
+inline constexpr std::string_view kTraceLost = "lost events";
+inline constexpr std::string_view kTraceOwn = "own";
+inline constexpr std::string_view kTraceElsewhere = "elsewhere";
+inline constexpr std::string_view kTraceQueuedPerSec = "queued/s";
+inline constexpr std::string_view kTraceExecutedPerSec = "executed/s";
+inline constexpr std::string_view kTraceExecutedSuffix = " executed";
+inline constexpr std::string_view kTraceFailedSuffix = " (failed)";
+
 }  // namespace submitwatch::names
 
 #endif  // SUBMITWATCH_MODEL_NAMES_H_

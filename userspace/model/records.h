@@ -82,6 +82,21 @@ struct WqRecord {
   std::vector<uint64_t> runtime_log2;
 };
 
+// Cumulative throttle decisions for the blkg of one (cgroup, disk), from the
+// throttle entry hook (fentry/kprobe modes only).
+struct ThrottleRecord {
+  uint64_t ts_ns = 0;
+  uint64_t cgroup_id = 0;  // cgroup owning the blkg
+  std::string cgroup;
+  uint32_t dev_major = 0;
+  uint32_t dev_minor = 0;
+  std::string disk;
+  uint64_t throttled = 0;      // bios the throttle queued
+  uint64_t passed = 0;         // bios it let through at once
+  uint64_t queued_ns = 0;      // total time queued bios waited
+  uint64_t queued_max_ns = 0;
+};
+
 // Cumulative counts of events the tool could not deliver, by reason.
 struct LostRecord {
   uint64_t ts_ns = 0;
@@ -123,7 +138,7 @@ struct CaptureSummary {
 };
 
 using Record = std::variant<CaptureHeader, AllocRecord, BlkgRecord, WqRecord,
-                            LostRecord, CaptureSummary>;
+                            LostRecord, CaptureSummary, ThrottleRecord>;
 
 }  // namespace submitwatch
 

@@ -33,6 +33,11 @@ struct CgroupRow {
   uint64_t elsewhere_bytes = 0;
   std::string charged_to;  // the ancestor charged most; empty if none
   uint64_t failed_allocs = 0;  // failed submit-path allocations of the cgroup
+  // From the throttle hook (fentry/kprobe modes); all zero without it.
+  uint64_t throttled_bios = 0;
+  uint64_t passed_bios = 0;
+  uint64_t throttle_wait_ns = 0;  // total time throttled bios waited
+  uint64_t throttle_wait_max_ns = 0;
   uint64_t first_io_ns = 0;
   uint64_t ready_ns = 0;          // 0: not ready
   uint64_t time_to_ready_ns = 0;  // ready_ns - first_io_ns; 0: not ready
@@ -99,8 +104,9 @@ struct RecordCounts {
   uint64_t wqs = 0;
   uint64_t losts = 0;
   uint64_t summaries = 0;
+  uint64_t throttles = 0;
   uint64_t Total() const {
-    return headers + allocs + blkgs + wqs + losts + summaries;
+    return headers + allocs + blkgs + wqs + losts + summaries + throttles;
   }
 };
 

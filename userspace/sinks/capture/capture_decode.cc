@@ -288,6 +288,22 @@ absl::StatusOr<Record> DecodeLost(Fields& f) {
   return r;
 }
 
+absl::StatusOr<Record> DecodeThrottle(Fields& f) {
+  ThrottleRecord r;
+  r.ts_ns = f.Uint64("ts_ns");
+  r.cgroup_id = f.Uint64("cgroup_id");
+  r.cgroup = f.String("cgroup");
+  r.dev_major = f.Uint32("dev_major");
+  r.dev_minor = f.Uint32("dev_minor");
+  r.disk = f.String("disk");
+  r.throttled = f.Uint64("throttled");
+  r.passed = f.Uint64("passed");
+  r.queued_ns = f.Uint64("queued_ns");
+  r.queued_max_ns = f.Uint64("queued_max_ns");
+  if (!f.status().ok()) return f.status();
+  return r;
+}
+
 absl::StatusOr<Record> DecodeSummary(Fields& f) {
   CaptureSummary s;
   s.ts_ns = f.Uint64("ts_ns");
@@ -317,6 +333,7 @@ absl::StatusOr<Record> DecodeRecord(const JsonValue& line) {
   if (*type == kRecordTypeWq) return DecodeWq(f);
   if (*type == kRecordTypeLost) return DecodeLost(f);
   if (*type == kRecordTypeSummary) return DecodeSummary(f);
+  if (*type == kRecordTypeThrottle) return DecodeThrottle(f);
   if (*type == kRecordTypeHeader) return DecodeHeader(f);
   return absl::UnimplementedError(
       absl::StrFormat("unknown record type \"%s\"", absl::CEscape(*type)));

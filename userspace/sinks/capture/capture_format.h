@@ -23,6 +23,7 @@ inline constexpr std::string_view kRecordTypeBlkg = "blkg";
 inline constexpr std::string_view kRecordTypeWq = "wq";
 inline constexpr std::string_view kRecordTypeLost = "lost";
 inline constexpr std::string_view kRecordTypeSummary = "summary";
+inline constexpr std::string_view kRecordTypeThrottle = "throttle";
 
 // No real record comes near this (a 127-frame stack is ~10 KiB); it stops a
 // corrupt or hostile file from making the reader buffer without end.

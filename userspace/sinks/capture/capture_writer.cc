@@ -104,6 +104,20 @@ void WriteFields(JsonWriter& w, const WqRecord& r) {
   w.UintArray("runtime_log2", r.runtime_log2);
 }
 
+void WriteFields(JsonWriter& w, const ThrottleRecord& r) {
+  w.Field("type", kRecordTypeThrottle);
+  w.Field("ts_ns", r.ts_ns);
+  w.Field("cgroup_id", r.cgroup_id);
+  w.Field("cgroup", r.cgroup);
+  w.Field("dev_major", r.dev_major);
+  w.Field("dev_minor", r.dev_minor);
+  w.Field("disk", r.disk);
+  w.Field("throttled", r.throttled);
+  w.Field("passed", r.passed);
+  w.Field("queued_ns", r.queued_ns);
+  w.Field("queued_max_ns", r.queued_max_ns);
+}
+
 void WriteFields(JsonWriter& w, const LostRecord& r) {
   w.Field("type", kRecordTypeLost);
   w.Field("ts_ns", r.ts_ns);

@@ -123,6 +123,21 @@ void JsonWriter::Double(double value) {
   absl::StrAppendFormat(&out_, "%.6g", value);
 }
 
+void JsonWriter::Decimal(uint64_t units, int scale) {
+  BeforeValue();
+  uint64_t divisor = 1;
+  for (int i = 0; i < scale; ++i) divisor *= 10;
+  absl::StrAppend(&out_, units / divisor);
+  uint64_t fraction = units % divisor;
+  if (fraction == 0) return;
+  int digits = scale;
+  while (fraction % 10 == 0) {
+    fraction /= 10;
+    --digits;
+  }
+  absl::StrAppendFormat(&out_, ".%0*d", digits, fraction);
+}
+
 void JsonWriter::Bool(bool value) {
   BeforeValue();
   out_ += value ? "true" : "false";

@@ -35,6 +35,10 @@ class JsonWriter {
   void Int(int64_t value);
   void Uint(uint64_t value);
   void Double(double value);
+  // units / 10^scale written exactly, without the rounding of Double():
+  // Decimal(1234567891, 3) writes 1234567.891 (trailing zeros dropped).
+  // For timestamps, which need more digits than a double prints here.
+  void Decimal(uint64_t units, int scale);
   void Bool(bool value);
   void Null();
 

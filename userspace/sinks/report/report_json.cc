@@ -68,6 +68,10 @@ void WriteCgroups(JsonWriter& w, const Model& model) {
     w.Field("elsewhere_bytes", row.elsewhere_bytes);
     w.Field("charged_to", row.charged_to);
     w.Field("failed_allocs", row.failed_allocs);
+    w.Field("throttled_bios", row.throttled_bios);
+    w.Field("passed_bios", row.passed_bios);
+    w.Field("throttle_wait_ns", row.throttle_wait_ns);
+    w.Field("throttle_wait_max_ns", row.throttle_wait_max_ns);
     w.Field("first_io_ns", row.first_io_ns);
     w.Field("ready_ns", row.ready_ns);
     w.Field("time_to_ready_ns", row.time_to_ready_ns);
