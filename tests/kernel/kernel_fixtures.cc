@@ -26,6 +26,22 @@ bool InCi() {
   return ci != nullptr && std::string(ci) == "true";
 }
 
+std::string TestMode() {
+  const char* mode = getenv("SUBMITWATCH_TEST_MODE");
+  return mode != nullptr ? mode : "";
+}
+
+std::vector<std::string> SubmitwatchCommand(const std::string& subcommand,
+                                            std::vector<std::string> args) {
+  std::vector<std::string> argv = {SUBMITWATCH_BINARY, subcommand};
+  if (!TestMode().empty()) {
+    argv.push_back("--mode");
+    argv.push_back(TestMode());
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
 std::string KernelTestPrerequisites() {
   if (geteuid() != 0) return "kernel tests need root";
   if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) return "kernel has no BTF";
@@ -81,6 +97,16 @@ absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::Create(uint64_t size_byt
   return loop;
 }
 
+absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::CreateOver(const std::string& lower) {
+  auto loop = std::unique_ptr<LoopDevice>(new LoopDevice);
+  CommandResult r = RunCommand({"losetup", "--find", "--show", "--direct-io=on", lower});
+  if (r.exit_code != 0) {
+    return absl::InternalError(absl::StrCat("losetup over ", lower, " failed: ", r.output));
+  }
+  loop->device_ = std::string(absl::StripAsciiWhitespace(r.output));
+  return loop;
+}
+
 LoopDevice::~LoopDevice() {
   if (!device_.empty()) {
     // The kernel may hold the device for a moment after the last close.
@@ -89,7 +115,7 @@ LoopDevice::~LoopDevice() {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
-  unlink(backing_file_.c_str());
+  if (!backing_file_.empty()) unlink(backing_file_.c_str());
 }
 
 std::string LoopDevice::name() const { return device_.substr(device_.rfind('/') + 1); }

@@ -23,10 +23,21 @@ bool InCi();
 // Why this host cannot run kernel tests, or empty when it can.
 std::string KernelTestPrerequisites();
 
+// The attach mode the tests force with --mode (SUBMITWATCH_TEST_MODE, set by
+// scripts/qemu-test inside the second kernel); empty: let the tool choose.
+std::string TestMode();
+// The submitwatch command line for `subcommand`, with --mode when forced.
+std::vector<std::string> SubmitwatchCommand(const std::string& subcommand,
+                                            std::vector<std::string> args);
+
 // A sparse file attached to a free loop device.
 class LoopDevice {
  public:
   static absl::StatusOr<std::unique_ptr<LoopDevice>> Create(uint64_t size_bytes);
+  // A loop device whose backing file is another block device, in direct-IO
+  // mode: its kworker then submits bios to `lower` on behalf of the cgroup
+  // that wrote to it.
+  static absl::StatusOr<std::unique_ptr<LoopDevice>> CreateOver(const std::string& lower);
   ~LoopDevice();
   const std::string& device() const { return device_; }  // "/dev/loop3"
   std::string name() const;                               // "loop3"

@@ -52,8 +52,8 @@ class RecordTest : public ::testing::Test {
         "echo $$ > ", ShellQuote(cgroup_->dir() + "/cgroup.procs"), " && echo $$ > ",
         ShellQuote(pid_file_), " && exec dd if=/dev/zero of=", ShellQuote(loop_->device()),
         " bs=", kBlockSize, " count=", blocks, " oflag=direct status=none");
-    CommandResult r = RunCommand({SUBMITWATCH_BINARY, "record", "-o", capture_, "--interval",
-                                  "200ms", "--", "sh", "-c", script});
+    CommandResult r = RunCommand(SubmitwatchCommand(
+        "record", {"-o", capture_, "--interval", "200ms", "--", "sh", "-c", script}));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     auto records = CaptureReader::ReadAll(capture_);
     EXPECT_TRUE(records.ok()) << records.status();

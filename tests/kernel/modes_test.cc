@@ -1,0 +1,167 @@
+// What each attach mode adds, asserted in whichever mode the host (or
+// SUBMITWATCH_TEST_MODE, inside scripts/qemu-test's second kernel) gives:
+// the header names the modes, throttled bios are counted, and bios that a
+// kworker submits for a cgroup are attributed to it.
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "kernel_fixtures.h"
+#include "model/records.h"
+#include "sinks/capture/capture_reader.h"
+
+namespace submitwatch::testing {
+namespace {
+
+constexpr uint64_t kBlockSize = 4096;
+
+template <typename T>
+std::vector<T> OfType(const std::vector<Record>& records) {
+  std::vector<T> out;
+  for (const Record& r : records) {
+    if (const T* t = std::get_if<T>(&r)) out.push_back(*t);
+  }
+  return out;
+}
+
+std::string HookMode(const CaptureHeader& header, const std::string& hook) {
+  for (const auto& h : header.hooks) {
+    if (h.hook == hook) return h.mode;
+  }
+  return "";
+}
+
+bool FunctionHooksAttached(const CaptureHeader& header) {
+  return HookMode(header, "submit_path") == "fentry" || HookMode(header, "submit_path") == "kprobe";
+}
+
+class ModesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
+    auto loop = LoopDevice::Create(64ull << 20);
+    ASSERT_TRUE(loop.ok()) << loop.status();
+    loop_ = *std::move(loop);
+    auto cg = TestCgroup::Create(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    ASSERT_TRUE(cg.ok()) << cg.status();
+    cgroup_ = *std::move(cg);
+    capture_ = TempPath("modes.jsonl");
+  }
+
+  void TearDown() override {
+    unlink(capture_.c_str());
+    upper_.reset();
+    cgroup_.reset();
+    loop_.reset();
+  }
+
+  std::vector<Record> RecordInCgroup(const std::string& device, int blocks) {
+    const std::string script = absl::StrCat(
+        "echo $$ > ", ShellQuote(cgroup_->dir() + "/cgroup.procs"),
+        " && exec dd if=/dev/zero of=", ShellQuote(device), " bs=", kBlockSize,
+        " count=", blocks, " oflag=direct status=none");
+    CommandResult r = RunCommand(SubmitwatchCommand(
+        "record", {"-o", capture_, "--interval", "200ms", "--", "sh", "-c", script}));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    auto records = CaptureReader::ReadAll(capture_);
+    EXPECT_TRUE(records.ok()) << records.status();
+    if (!records.ok() || records->empty()) return {};
+    header_ = std::get<CaptureHeader>(records->front());
+    return *records;
+  }
+
+  std::unique_ptr<LoopDevice> loop_;
+  std::unique_ptr<LoopDevice> upper_;
+  std::unique_ptr<TestCgroup> cgroup_;
+  std::string capture_;
+  CaptureHeader header_;
+};
+
+TEST_F(ModesTest, HeaderNamesTheModeOfEveryHook) {
+  std::vector<Record> records = RecordInCgroup(loop_->device(), 1);
+  ASSERT_FALSE(records.empty());
+  for (const char* hook : {"percpu_alloc", "block_bio_queue", "workqueue"}) {
+    EXPECT_EQ(HookMode(header_, hook), "tracepoint") << hook;
+  }
+  for (const char* hook : {"submit_path", "blk_throtl", "blkg_assoc"}) {
+    const std::string mode = HookMode(header_, hook);
+    if (TestMode().empty()) {
+      EXPECT_TRUE(mode == "fentry" || mode == "kprobe" || mode == "tracepoint") << hook;
+    } else {
+      EXPECT_EQ(mode, TestMode()) << hook;
+    }
+  }
+}
+
+TEST_F(ModesTest, ThrottledWritesAreCountedForTheirCgroup) {
+  constexpr int kBlocks = 32;
+  // 128 KiB at 256 KiB/s: the throttle must queue some of them.
+  ASSERT_TRUE(cgroup_->LimitWriteBps(loop_->device(), 256 * 1024).ok());
+  std::vector<Record> records = RecordInCgroup(loop_->device(), kBlocks);
+  ASSERT_FALSE(records.empty());
+
+  // Every bio reaches the cgroup's own blkg, whoever submitted it in the end
+  // (the throttle's worker dispatches the queued ones).
+  // Snapshots are cumulative: sum the last one of each row.
+  uint64_t bios = 0;
+  absl::flat_hash_map<std::string, uint64_t> last_by_row;
+  for (const BlkgRecord& b : OfType<BlkgRecord>(records)) {
+    if (b.disk != loop_->name() || b.blkg_cgroup != cgroup_->path()) continue;
+    last_by_row[absl::StrCat(b.cgroup_id, "/", b.kthread)] = b.bios;
+  }
+  for (const auto& [row, n] : last_by_row) bios += n;
+  EXPECT_EQ(bios, static_cast<uint64_t>(kBlocks));
+
+  std::vector<ThrottleRecord> throttles;
+  for (const ThrottleRecord& t : OfType<ThrottleRecord>(records)) {
+    if (t.cgroup == cgroup_->path() && t.disk == loop_->name()) throttles.push_back(t);
+  }
+  if (!FunctionHooksAttached(header_)) {
+    EXPECT_TRUE(throttles.empty()) << "tracepoint mode has no throttle hook";
+    return;
+  }
+  ASSERT_FALSE(throttles.empty());
+  const ThrottleRecord& last = throttles.back();
+  EXPECT_GT(last.throttled, 0u);
+  EXPECT_EQ(last.throttled + last.passed, static_cast<uint64_t>(kBlocks));
+  EXPECT_GT(last.queued_ns, 0u);
+  EXPECT_GE(last.queued_ns, last.queued_max_ns);
+}
+
+TEST_F(ModesTest, KworkerSubmittedBiosCountForTheIntendedCgroup) {
+  constexpr int kBlocks = 16;
+  auto upper = LoopDevice::CreateOver(loop_->device());
+  ASSERT_TRUE(upper.ok()) << upper.status();
+  upper_ = *std::move(upper);
+  std::vector<Record> records = RecordInCgroup(upper_->device(), kBlocks);
+  ASSERT_FALSE(records.empty());
+
+  // The upper loop device's worker, a kworker running for our cgroup, writes
+  // to the lower device. Its bios are charged to our cgroup's blkg.
+  std::vector<BlkgRecord> lower;
+  for (const BlkgRecord& b : OfType<BlkgRecord>(records)) {
+    if (b.disk == loop_->name() && b.blkg_cgroup == cgroup_->path()) lower.push_back(b);
+  }
+  ASSERT_FALSE(lower.empty()) << "no bio of our cgroup reached " << loop_->name();
+  const BlkgRecord& last = lower.back();
+  EXPECT_TRUE(last.online);
+  EXPECT_TRUE(last.has_stats);
+  EXPECT_GE(last.bios, 1u);
+  if (HookMode(header_, "blkg_assoc") == "fentry" || HookMode(header_, "blkg_assoc") == "kprobe") {
+    // The intended css is known: the row is our cgroup's, not "kernel thread".
+    EXPECT_FALSE(last.kthread);
+    EXPECT_EQ(last.cgroup, cgroup_->path());
+  } else {
+    // Tracepoint mode cannot know whom a kworker submits for: counted apart.
+    EXPECT_TRUE(last.kthread);
+  }
+}
+
+}  // namespace
+}  // namespace submitwatch::testing
