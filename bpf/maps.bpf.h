@@ -169,10 +169,17 @@ static __always_inline u32 sw_log2(u64 v)
   return r;
 }
 
-static __always_inline u32 sw_hist_slot(u64 ns)
+/* Adds one to the log2 bucket of ns. The bound check sits at the access:
+ * clang may otherwise index with the unclamped value, which older verifiers
+ * (6.1) reject as an unbounded map access. */
+static __always_inline void sw_hist_add(u64 *buckets, u64 ns)
 {
   u32 slot = sw_log2(ns);
-  return slot < SW_HIST_BUCKETS ? slot : SW_HIST_BUCKETS - 1;
+  if (slot >= SW_HIST_BUCKETS)
+    slot = SW_HIST_BUCKETS - 1;
+  asm volatile("" : "+r"(slot));
+  if (slot < SW_HIST_BUCKETS)
+    buckets[slot]++;
 }
 
 #endif /* SUBMITWATCH_MAPS_BPF_H_ */

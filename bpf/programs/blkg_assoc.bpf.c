@@ -3,7 +3,9 @@
  * bio_associate_blkg_from_css(bio, css): the css the bio is meant for, and
  * (at exit) the blkg it got. Remembering the intended cgroup per bio makes
  * readiness exact, also for bios that kworkers submit on a cgroup's behalf
- * (writeback, loop workers). Hot path: once per bio association.
+ * (writeback, loop workers). The blkg (and its per-cpu stats) is created in
+ * here, so it counts as the submit path too. Hot path: once per bio
+ * association.
  */
 
 static __always_inline void sw_note_intended(struct bio *bio, struct cgroup_subsys_state *css)
@@ -13,9 +15,13 @@ static __always_inline void sw_note_intended(struct bio *bio, struct cgroup_subs
   bpf_map_update_elem(&bio_intended, &key, &intended, BPF_ANY);
 }
 
+SEC("fentry")
+int BPF_PROG(sw_fentry_assoc) { sw_submit_enter(); return 0; }
+
 SEC("fexit")
 int BPF_PROG(sw_fexit_assoc, struct bio *bio, struct cgroup_subsys_state *css)
 {
+  sw_submit_exit();
   sw_note_intended(bio, css);
   return 0;
 }
@@ -26,12 +32,14 @@ int BPF_KPROBE(sw_kprobe_assoc, struct bio *bio, struct cgroup_subsys_state *css
   u32 tid = (u32)bpf_get_current_pid_tgid();
   struct sw_saved_args args = { .arg0 = (u64)bio, .arg1 = (u64)css };
   bpf_map_update_elem(&saved_args, &tid, &args, BPF_ANY);
+  sw_submit_enter();
   return 0;
 }
 
 SEC("kretprobe")
 int BPF_KRETPROBE(sw_kretprobe_assoc)
 {
+  sw_submit_exit();
   u32 tid = (u32)bpf_get_current_pid_tgid();
   struct sw_saved_args *args = bpf_map_lookup_elem(&saved_args, &tid);
   if (!args)

@@ -60,7 +60,7 @@ int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
   if (queued_ns) {
     u64 latency = now - *queued_ns;
     bpf_map_delete_elem(&wq_pending, &key);
-    s->latency_log2[sw_hist_slot(latency)]++;
+    sw_hist_add(s->latency_log2, latency);
     if (latency > s->latency_max_ns)
       s->latency_max_ns = latency;
   }
@@ -84,7 +84,7 @@ int BPF_PROG(sw_wq_execute_end, struct work_struct *work, work_func_t function)
   struct sw_wq_stats *s = sw_wq_stats_of((u64)function);
   if (!s)
     return 0;
-  s->runtime_log2[sw_hist_slot(runtime)]++;
+  sw_hist_add(s->runtime_log2, runtime);
   if (runtime > s->runtime_max_ns)
     s->runtime_max_ns = runtime;
   return 0;

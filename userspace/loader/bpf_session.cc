@@ -39,13 +39,21 @@ LibbpfLog& Log() {
 }
 
 int LibbpfPrint(enum libbpf_print_level level, const char* format, va_list args) {
-  char buf[1024];
-  vsnprintf(buf, sizeof(buf), format, args);
+  // Verifier logs arrive as one message of many kilobytes: keep the tail,
+  // where the verifier says what it refused.
+  va_list copy;
+  va_copy(copy, args);
+  const int needed = vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  std::string buf(needed > 0 ? static_cast<size_t>(needed) : 0, '\0');
+  vsnprintf(buf.data(), buf.size() + 1, format, args);
+  constexpr size_t kKeep = 16384;
+  if (buf.size() > kKeep) buf = "[...]\n" + buf.substr(buf.size() - kKeep);
   LibbpfLog& log = Log();
   std::lock_guard<std::mutex> lock(log.mu);
   if (log.verbose || level == LIBBPF_WARN) {
-    if (log.verbose) fputs(buf, stderr);
-    log.lines.emplace_back(buf);
+    if (log.verbose) fputs(buf.c_str(), stderr);
+    log.lines.push_back(std::move(buf));
     while (log.lines.size() > 40) log.lines.pop_front();
   }
   return 0;
@@ -57,7 +65,9 @@ std::string ErrnoText(int err) {
 }
 
 absl::Status LoadError(int err) {
-  if (err == EPERM || err == EACCES) {
+  // EACCES from BPF_PROG_LOAD is the verifier saying no, not a privilege
+  // problem: only EPERM is.
+  if (err == EPERM) {
     return absl::PermissionDeniedError(absl::StrCat(
         "loading BPF programs was refused: ", ErrnoText(err),
         ". Run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE"));

@@ -47,7 +47,7 @@ const std::vector<FunctionHookSpec>& FunctionHooks() {
        "throttled vs passed bios and their time queued are not counted"},
       {"blkg_assoc",
        {{{"bio_associate_blkg_from_css"},
-         nullptr, "sw_fexit_assoc", "sw_kprobe_assoc", "sw_kretprobe_assoc"}},
+         "sw_fentry_assoc", "sw_fexit_assoc", "sw_kprobe_assoc", "sw_kretprobe_assoc"}},
        "intended cgroup is the submitting task's; bios submitted by kernel threads "
        "(writeback, loop and throttle workers) are counted apart"},
   };
