@@ -5,10 +5,11 @@
  * first thing each does is the per-task depth lookup; everything else happens
  * only in the submit path. Loaded only with fentry/kprobe submit depth.
  * Signatures as of 6.1 ("mm/slab: ... kmem_cache_alloc tracepoint takes
- * struct kmem_cache"); the loader checks them against BTF.
+ * struct kmem_cache"); the loader checks them against BTF. raw_tp, not
+ * tp_btf: 6.1's verifier refuses typed access to a `const void *` argument.
  */
 
-SEC("tp_btf/kmalloc")
+SEC("raw_tp/kmalloc")
 int BPF_PROG(sw_slab_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
              size_t bytes_alloc, gfp_t gfp_flags, int node)
 {
@@ -18,7 +19,7 @@ int BPF_PROG(sw_slab_kmalloc, unsigned long call_site, const void *ptr, size_t b
                          gfp_flags, ptr == NULL);
 }
 
-SEC("tp_btf/kmem_cache_alloc")
+SEC("raw_tp/kmem_cache_alloc")
 int BPF_PROG(sw_slab_cache_alloc, unsigned long call_site, const void *ptr,
              struct kmem_cache *s, gfp_t gfp_flags, int node)
 {
@@ -29,7 +30,7 @@ int BPF_PROG(sw_slab_cache_alloc, unsigned long call_site, const void *ptr,
                          BPF_CORE_READ(s, size), gfp_flags, ptr == NULL);
 }
 
-SEC("tp_btf/mm_page_alloc")
+SEC("raw_tp/mm_page_alloc")
 int BPF_PROG(sw_page_alloc, struct page *page, unsigned int order, gfp_t gfp_flags,
              int migratetype)
 {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
@@ -160,6 +161,68 @@ TEST_F(ModesTest, KworkerSubmittedBiosCountForTheIntendedCgroup) {
   } else {
     // Tracepoint mode cannot know whom a kworker submits for: counted apart.
     EXPECT_TRUE(last.kthread);
+  }
+}
+
+TEST_F(ModesTest, SlabNeedsTheSubmitDepthAndThenSeesSubmitPathSlab) {
+  std::vector<Record> records = RecordInCgroup(loop_->device(), 1);
+  ASSERT_FALSE(records.empty());
+  const bool depth = FunctionHooksAttached(header_);
+  unlink(capture_.c_str());
+  const std::string script = absl::StrCat(
+      "echo $$ > ", ShellQuote(cgroup_->dir() + "/cgroup.procs"),
+      " && exec dd if=/dev/zero of=", ShellQuote(loop_->device()), " bs=4096 count=4 oflag=direct status=none");
+  CommandResult r = RunCommand(SubmitwatchCommand(
+      "record", {"--slab", "-o", capture_, "--", "sh", "-c", script}));
+  if (!depth) {
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_TRUE(absl::StrContains(r.output, "--slab needs the submit path hooked")) << r.output;
+    EXPECT_NE(access(capture_.c_str(), F_OK), 0) << "no capture on a refused start";
+    return;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto slab_records = CaptureReader::ReadAll(capture_);
+  ASSERT_TRUE(slab_records.ok()) << slab_records.status();
+  // The new blkg itself is a slab object, allocated GFP_NOWAIT while the bio
+  // is associated: in the submit path, atomic.
+  bool saw_blkg_slab = false;
+  for (const AllocRecord& a : OfType<AllocRecord>(*slab_records)) {
+    if (a.allocator != Allocator::kSlab || a.cgroup != cgroup_->path()) continue;
+    EXPECT_TRUE(a.context & kContextSubmit) << a.site;
+    if (a.site == "blkg_alloc") saw_blkg_slab = true;
+  }
+  EXPECT_TRUE(saw_blkg_slab);
+}
+
+// What `probe` says about each mode must match what forcing it does.
+TEST(ProbeTest, ForcedModesSucceedExactlyWhenTheProbeSaysTheyWork) {
+  if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
+  CommandResult probe = RunCommand({SUBMITWATCH_BINARY, "probe"});
+  ASSERT_EQ(probe.exit_code, 0) << probe.output;
+  for (const char* hook : {"submit_path", "blk_throtl", "blkg_assoc", "percpu_alloc",
+                           "block_bio_queue", "workqueue"}) {
+    EXPECT_TRUE(absl::StrContains(probe.output, hook)) << hook;
+  }
+  for (const char* mode : {"fentry", "kprobe"}) {
+    SCOPED_TRACE(mode);
+    const bool works = absl::StrContains(probe.output, absl::StrCat("submit_bio: ", mode, " works"));
+    if (!works) {
+      // It says why: refused or unavailable, with the errno.
+      EXPECT_TRUE(absl::StrContains(probe.output, absl::StrCat("submit_bio: ", mode, " refused")) ||
+                  absl::StrContains(probe.output, absl::StrCat("submit_bio: ", mode, " unavailable")))
+          << probe.output;
+    }
+    const std::string capture = TempPath(absl::StrCat("forced-", mode, ".jsonl"));
+    CommandResult r = RunCommand({SUBMITWATCH_BINARY, "record", "--mode", mode, "--duration",
+                                  "1s", "-o", capture});
+    if (works) {
+      EXPECT_EQ(r.exit_code, 0) << r.output;
+    } else {
+      EXPECT_EQ(r.exit_code, 1) << r.output;
+      EXPECT_TRUE(absl::StrContains(r.output, absl::StrCat("--mode ", mode, ": this host cannot")))
+          << r.output;
+    }
+    unlink(capture.c_str());
   }
 }
 

@@ -14,13 +14,27 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
+const CommandSpec& TopSpec();
 const CommandSpec& RecordSpec();
 const CommandSpec& ReportSpec();
 const CommandSpec& ProbeSpec();
+const CommandSpec& CheckSpec();
+const CommandSpec& DemoSpec();
 
+int RunTop(const std::vector<std::string>& args);
 int RunRecord(const std::vector<std::string>& args);
 int RunReport(const std::vector<std::string>& args);
 int RunProbe(const std::vector<std::string>& args);
+int RunCheck(const std::vector<std::string>& args);
+int RunDemo(const std::vector<std::string>& args);
+
+// main.cc's command table, for a command that runs another one (demo runs
+// `top` on a terminal when this build has it).
+struct CommandEntry {
+  const CommandSpec& (*spec)();
+  int (*run)(const std::vector<std::string>& args);
+};
+const CommandEntry* FindCommand(const std::string& name);
 
 // Prints "submitwatch: <message>" on stderr and returns the exit status that
 // fits the error: usage errors (InvalidArgument) get a hint and exit 2.

@@ -13,19 +13,30 @@
 namespace submitwatch {
 namespace {
 
-struct Command {
-  const CommandSpec& (*spec)();
-  int (*run)(const std::vector<std::string>&);
-};
+using Command = CommandEntry;
 
 const std::vector<Command>& CommandList() {
   static const auto* const kCommands = new std::vector<Command>{
+      {&TopSpec, &RunTop},
       {&RecordSpec, &RunRecord},
       {&ReportSpec, &RunReport},
+      {&CheckSpec, &RunCheck},
+      {&DemoSpec, &RunDemo},
       {&ProbeSpec, &RunProbe},
   };
   return *kCommands;
 }
+
+}  // namespace
+
+const CommandEntry* FindCommand(const std::string& name) {
+  for (const Command& c : CommandList()) {
+    if (c.spec().name == name) return &c;
+  }
+  return nullptr;
+}
+
+namespace {
 
 std::string MainHelp() {
   std::string out =
@@ -38,7 +49,8 @@ std::string MainHelp() {
                     c.spec().summary, "\n");
   }
   absl::StrAppend(&out,
-                  "\nWith no command, submitwatch runs `record` to standard output.\n"
+                  "\nWith no command, submitwatch runs `top` when standard output is a terminal,\n"
+                  "else `record` to standard output.\n"
                   "Options:\n"
                   "  -h, --help     show this help (or `submitwatch COMMAND --help`)\n"
                   "  -V, --version  show the version\n");
@@ -47,7 +59,8 @@ std::string MainHelp() {
 
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty()) return RunRecord({});
+  // Interactive on a terminal; a capture stream into a pipe or file.
+  if (args.empty()) return isatty(STDOUT_FILENO) ? RunTop({}) : RunRecord({});
   const std::string& first = args[0];
   if (first == "-h" || first == "--help" || first == "help") {
     fputs(MainHelp().c_str(), stdout);

@@ -39,6 +39,11 @@ std::string ParsedArgs::Get(const std::string& name, const std::string& fallback
   return it == values.end() ? fallback : it->second;
 }
 
+std::vector<std::string> ParsedArgs::GetAll(const std::string& name) const {
+  auto it = all_values.find(name);
+  return it == all_values.end() ? std::vector<std::string>{} : it->second;
+}
+
 absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& spec,
                                      const std::vector<std::string>& args) {
   ParsedArgs parsed;
@@ -86,6 +91,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& spec,
       inline_value = args[++i];
     }
     parsed.values[option->name] = *inline_value;
+    parsed.all_values[option->name].push_back(*inline_value);
   }
   return parsed;
 }
@@ -107,6 +113,7 @@ std::string FormatHelp(const CommandSpec& spec) {
     absl::StrAppendFormat(&out, "  %-*s  %s\n", static_cast<int>(width), lefts[i],
                           spec.options[i].help);
   }
+  if (!spec.notes.empty()) absl::StrAppend(&out, "\n", spec.notes);
   return out;
 }
 

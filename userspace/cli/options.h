@@ -27,14 +27,19 @@ struct CommandSpec {
   std::vector<OptionSpec> options;
   bool takes_command = false;  // accepts "-- CMD ARGS..."
   int max_positional = 0;
+  std::string notes = "";  // printed after the options by --help (e.g. exit statuses)
 };
 
 struct ParsedArgs {
-  absl::flat_hash_map<std::string, std::string> values;  // flags map to ""
+  absl::flat_hash_map<std::string, std::string> values;  // flags map to ""; the last wins
+  // Every value of each option that takes one, in command-line order, for
+  // options that may be repeated (check --fail-on).
+  absl::flat_hash_map<std::string, std::vector<std::string>> all_values;
   std::vector<std::string> positional;
   std::vector<std::string> command;  // after "--"
   bool Has(const std::string& name) const { return values.contains(name); }
   std::string Get(const std::string& name, const std::string& fallback = "") const;
+  std::vector<std::string> GetAll(const std::string& name) const;
 };
 
 // Usage errors come back as InvalidArgument; main turns them into exit 2.

@@ -1,8 +1,14 @@
 #include "cli/privileges.h"
 
 #include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <iterator>
 
 #include <string>
 #include <vector>
@@ -22,6 +28,40 @@ bool HasCap(const __user_cap_data_struct (&data)[2], int cap) {
 }
 
 }  // namespace
+
+absl::Status DropCapabilitiesAfterAttach() {
+  constexpr int kKeep[] = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, kCapPerfmon, kCapBpf};
+  // The bounding set first: dropping from it needs CAP_SETPCAP, which goes next.
+  for (int cap = 0; cap <= 63; ++cap) {
+    if (std::find(std::begin(kKeep), std::end(kKeep), cap) != std::end(kKeep)) continue;
+    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+        prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) {
+      return absl::InternalError(absl::StrCat("cannot drop capability ", cap,
+                                              " from the bounding set: ", strerror(errno)));
+    }
+  }
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) != 0) {
+    return absl::InternalError(absl::StrCat("capget: ", strerror(errno)));
+  }
+  __user_cap_data_struct kept[2] = {};
+  for (int cap : kKeep) {
+    const uint32_t bit = 1u << (cap % 32);
+    kept[cap / 32].permitted = data[cap / 32].permitted & bit;
+    kept[cap / 32].effective = data[cap / 32].effective & bit;
+  }
+  for (int i = 0; i < 2; ++i) {
+    data[i].permitted = kept[i].permitted;
+    data[i].effective = kept[i].effective;
+    data[i].inheritable = 0;
+  }
+  if (syscall(SYS_capset, &header, data) != 0) {
+    return absl::InternalError(absl::StrCat("cannot drop capabilities: ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status CheckTracingPrivileges() {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};

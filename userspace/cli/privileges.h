@@ -9,6 +9,14 @@ namespace submitwatch {
 
 absl::Status CheckTracingPrivileges();
 
+// Once the programs are attached and the workload (if any) is started, the
+// tool needs only its file descriptors: keep CAP_BPF and CAP_PERFMON (map
+// reads on kernels that still check them), CAP_DAC_OVERRIDE and
+// CAP_DAC_READ_SEARCH (naming cgroups, renaming the capture into place), and
+// drop every other capability from the effective, permitted, inheritable,
+// ambient and bounding sets.
+absl::Status DropCapabilitiesAfterAttach();
+
 }  // namespace submitwatch
 
 #endif  // SUBMITWATCH_CLI_PRIVILEGES_H_

@@ -35,6 +35,7 @@ int RunProbe(const std::vector<std::string>& args) {
   LoaderOptions options;
   options.verbose = parsed->Has("verbose");
   options.mode = parsed->Get("mode");
+  options.trial_all_modes = true;
   absl::StatusOr<std::unique_ptr<LiveSetup>> live = SetUpLive(options);
   if (!live.ok()) return ReportError(live.status(), "probe");
   printf("cgroups:     %s\n", (*live)->header.cgroup_hierarchy.c_str());

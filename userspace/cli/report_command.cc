@@ -5,14 +5,20 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cli/commands.h"
 #include "model/model.h"
+#include "model/names.h"
 #include "sinks/capture/capture_reader.h"
 #include "sinks/capture/output_file.h"
+#include "sinks/export/folded_export.h"
+#include "sinks/export/perfetto_export.h"
 #include "sinks/report/report_json.h"
 #include "sinks/report/report_text.h"
 
@@ -30,30 +36,69 @@ absl::Status WriteAll(int fd, const std::string& text, const std::string& path) 
   return absl::OkStatus();
 }
 
+std::string Str(std::string_view s) { return std::string(s); }
+
+absl::Status Usage(const std::string& message) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(message, "\nTry 'submitwatch report --help'."));
+}
+
 absl::Status Report(const ParsedArgs& args) {
   if (args.positional.size() != 1) {
-    return absl::InvalidArgumentError(
-        "report needs one capture FILE ('-' for standard input)\n"
-        "Try 'submitwatch report --help'.");
+    return Usage("report needs one capture FILE ('-' for standard input)");
   }
-  const std::string format = args.Get("format", "text");
-  if (format != "text" && format != "json") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--format: '", format, "' is not one of text, json\nTry 'submitwatch report --help'."));
+  const std::string format = args.Get("format", Str(names::kFormatText));
+  if (format != names::kFormatText && format != names::kFormatJson &&
+      format != names::kFormatPerfetto && format != names::kFormatFolded) {
+    return Usage(absl::StrCat(
+        "--format: '", format, "' is not one of ",
+        absl::StrJoin({Str(names::kFormatText), Str(names::kFormatJson),
+                       Str(names::kFormatPerfetto), Str(names::kFormatFolded)},
+                      ", ")));
+  }
+  FoldedWeight weight = FoldedWeight::kCount;
+  if (args.Has("weight")) {
+    if (format != names::kFormatFolded) {
+      return Usage(
+          absl::StrCat("--weight applies to --format ", Str(names::kFormatFolded), " only"));
+    }
+    std::optional<FoldedWeight> parsed = ParseFoldedWeight(args.Get("weight"));
+    if (!parsed) {
+      return Usage(absl::StrCat("--weight: '", args.Get("weight"), "' is not one of ",
+                                Str(names::kWeightCount), ", ", Str(names::kWeightBytes)));
+    }
+    weight = *parsed;
   }
   const std::string& path = args.positional[0];
   absl::StatusOr<CaptureReader> reader = CaptureReader::Open(path);
   if (!reader.ok()) return reader.status();
+
+  // Each format has its own consumer: the tables need the model; the
+  // exports need the records' timing and stacks, which the model aggregates.
   Model model;
+  PerfettoTrace trace;
+  FoldedStacks folded;
+  std::function<void(const Record&)> add = [&model](const Record& r) { model.Add(r); };
+  if (format == names::kFormatPerfetto) add = [&trace](const Record& r) { trace.Add(r); };
+  if (format == names::kFormatFolded) add = [&folded](const Record& r) { folded.Add(r); };
   while (true) {
     absl::StatusOr<std::optional<Record>> record = reader->Next();
     if (!record.ok()) return record.status();
     if (!record->has_value()) break;
-    model.Add(**record);
+    add(**record);
   }
   if (reader->truncated()) fprintf(stderr, "submitwatch: warning: %s\n", reader->warning().c_str());
 
-  const std::string text = format == "json" ? RenderReportJson(model) : RenderReportText(model);
+  std::string text;
+  if (format == names::kFormatJson) {
+    text = RenderReportJson(model);
+  } else if (format == names::kFormatPerfetto) {
+    text = trace.Finish();
+  } else if (format == names::kFormatFolded) {
+    text = folded.Render(weight);
+  } else {
+    text = RenderReportText(model);
+  }
   absl::StatusOr<OutputFile> out = OutputFile::Create(args.Get("output", "-"));
   if (!out.ok()) return out.status();
   if (absl::Status s = WriteAll(out->fd(), text, out->path()); !s.ok()) return s;
@@ -65,10 +110,15 @@ absl::Status Report(const ParsedArgs& args) {
 const CommandSpec& ReportSpec() {
   static const auto* const kSpec = new CommandSpec{
       "report",
-      "FILE [--format text|json] [-o FILE]",
-      "Print the cgroup, allocation and workqueue tables of a capture (no privileges needed).",
+      "FILE [--format text|json|perfetto|folded] [--weight count|bytes] [-o FILE]",
+      "Print a capture's tables, or export it as a trace or flame-graph stacks (no root needed).",
       {
-          {"format", 'f', "FMT", "text (default) or json (with a \"schema\" version)"},
+          {"format", 'f', "FMT",
+           "text (default); json (the tables, with a \"schema\" version); perfetto (Chrome "
+           "trace-event JSON for ui.perfetto.dev); folded (submit-path allocation stacks for "
+           "flamegraph.pl)"},
+          {"weight", 'w', "W",
+           "with --format folded: weigh stacks by allocation count (default) or bytes"},
           {"output", 'o', "FILE", "write the report to FILE instead of standard output"},
           {"help", 'h', "", "show this help"},
       },

@@ -117,6 +117,7 @@ absl::StatusOr<ResolvedFunctionHook> ResolveFunctionHook(const FunctionHookSpec&
                                                          std::optional<AttachMode> forced,
                                                          const btf* vmlinux_btf,
                                                          const KernelSymbols* symbols,
+                                                         bool trial_all_modes,
                                                          std::vector<std::string>& log) {
   ResolvedFunctionHook result;
   result.spec = &spec;
@@ -154,12 +155,16 @@ absl::StatusOr<ResolvedFunctionHook> ResolveFunctionHook(const FunctionHookSpec&
       functions.push_back(found);
     }
     if (failure.empty()) {
-      result.mode = mode;
-      result.functions = std::move(functions);
-      return result;
+      if (result.functions.empty()) {
+        result.mode = mode;
+        result.functions = std::move(functions);
+      }
+      if (!trial_all_modes) return result;
+      continue;
     }
     failures.push_back(failure);
   }
+  if (!result.functions.empty()) return result;
   result.why_not = absl::StrJoin(failures, "; ");
   if (forced && *forced != AttachMode::kTracepoint) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -212,7 +217,8 @@ absl::Status BpfSession::Load(const LoaderOptions& options) {
   std::vector<ResolvedFunctionHook> function_hooks;
   for (const FunctionHookSpec& spec : FunctionHooks()) {
     absl::StatusOr<ResolvedFunctionHook> hook =
-        ResolveFunctionHook(spec, forced, vmlinux_btf.get(), options.symbols, probe_log_);
+        ResolveFunctionHook(spec, forced, vmlinux_btf.get(), options.symbols,
+                            options.trial_all_modes, probe_log_);
     if (!hook.ok()) return hook.status();
     function_hooks.push_back(*std::move(hook));
   }

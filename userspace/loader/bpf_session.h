@@ -28,6 +28,9 @@ struct LoaderOptions {
   std::vector<AddressRange> submit_ranges;
   const KernelSymbols* symbols = nullptr;  // kprobe targets must be in kallsyms
   bool verbose = false;  // pass libbpf's messages through to stderr
+  // Trial every mode of every function hook, not only until one works
+  // (`submitwatch probe` reports them all); the best one is still chosen.
+  bool trial_all_modes = false;
 };
 
 // Kernel-side cost of one attached program, from bpf_prog_info.

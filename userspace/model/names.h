@@ -107,6 +107,7 @@ inline constexpr std::string_view kLabelLive = "LIVE";
 inline constexpr std::string_view kLabelReplay = "REPLAY";
 inline constexpr std::string_view kLabelPaused = "PAUSED";
 inline constexpr std::string_view kLabelUptime = "up";
+inline constexpr std::string_view kLabelFile = "file";
 inline constexpr std::string_view kLabelEventsPerSec = "events/s";
 inline constexpr std::string_view kLabelBpfCost = "BPF cost";
 inline constexpr std::string_view kLabelCannotSee = "cannot see";

@@ -1,4 +1,5 @@
-// Where a capture or report goes: stdout ("-"), or a file created 0600 in the
+// Where a capture or report goes: stdout ("-"); a device or FIFO written in
+// place (/dev/null, a named pipe); or a regular file created 0600 in the
 // target's directory, unnamed until Commit() links it under a temporary name
 // and renames it into place. A reader never sees half a file, a killed
 // process leaves nothing behind, and a symlink planted at the target is
@@ -14,6 +15,8 @@ namespace submitwatch {
 
 class OutputFile {
  public:
+  // Errors about the path itself (a directory, no permission, no such
+  // directory) are InvalidArgument: the command line was wrong.
   static absl::StatusOr<OutputFile> Create(const std::string& path);
   OutputFile(OutputFile&& other) noexcept;
   OutputFile& operator=(OutputFile&&) = delete;
@@ -21,18 +24,19 @@ class OutputFile {
 
   int fd() const { return fd_; }
   const std::string& path() const { return path_; }
-  bool is_stdout() const { return path_ == "-"; }
-  // fsync, close and rename into place.
+  bool is_stdout() const { return kind_ == Kind::kStdout; }
+  // fsync, close and rename into place (regular files); close (devices).
   absl::Status Commit();
 
  private:
-  OutputFile(std::string path, std::string temp_path, int fd, bool unnamed)
-      : path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd), unnamed_(unnamed) {}
+  enum class Kind { kStdout, kDevice, kUnnamed, kNamedTemp };
+  OutputFile(Kind kind, std::string path, std::string temp_path, int fd)
+      : kind_(kind), path_(std::move(path)), temp_path_(std::move(temp_path)), fd_(fd) {}
 
+  Kind kind_;
   std::string path_;
-  std::string temp_path_;
+  std::string temp_path_;  // kUnnamed: the name Commit() links it under
   int fd_ = -1;
-  bool unnamed_ = false;  // O_TMPFILE: no name until Commit()
 };
 
 }  // namespace submitwatch

@@ -1,0 +1,221 @@
+// User-space throughput on one core: the model (the hot path of replay and of
+// the live TUI) and the capture writer and reader. Items are events (alloc
+// records, capture lines) or rows (map-snapshot records taken in, table rows
+// built); bench/run reads items_per_second from the JSON output.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "model/model.h"
+#include "sinks/capture/capture_reader.h"
+#include "sinks/capture/capture_writer.h"
+#include "synthetic_records.h"
+
+namespace submitwatch::bench {
+namespace {
+
+constexpr size_t kAllocMix = 4096;  // distinct records cycled through
+constexpr size_t kBlkgRows = 1024;  // (cgroup, disk) rows in one snapshot
+constexpr size_t kWqRows = 256;     // work functions in one snapshot
+constexpr size_t kSnapshots = 8;
+
+std::vector<Record> AllocMix() {
+  SyntheticRecords gen(1);
+  std::vector<Record> records;
+  records.reserve(kAllocMix);
+  for (size_t i = 0; i < kAllocMix; ++i) records.emplace_back(gen.NextAlloc());
+  return records;
+}
+
+// Alloc events through Model::Add, as `report` and the live view feed them.
+void BM_ModelAddAlloc(benchmark::State& state) {
+  const std::vector<Record> records = AllocMix();
+  Model model;
+  for (const Record& r : records) model.Add(r);  // groups exist: steady state
+  size_t i = 0;
+  for (auto _ : state) {
+    model.Add(records[i++ % kAllocMix]);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ModelAddAlloc);
+
+template <typename MakeSnapshot>
+std::vector<Record> Snapshots(MakeSnapshot make) {
+  SyntheticRecords gen(2);
+  std::vector<Record> records;
+  for (size_t s = 0; s < kSnapshots; ++s) {
+    for (auto& row : make(gen)) records.emplace_back(std::move(row));
+  }
+  return records;
+}
+
+// Map-snapshot rows taken in: one BlkgRecord per (cgroup, disk, blkg) per interval.
+void BM_ModelAddBlkgRows(benchmark::State& state) {
+  const std::vector<Record> records =
+      Snapshots([](SyntheticRecords& g) { return g.BlkgSnapshot(kBlkgRows); });
+  Model model;
+  size_t i = 0;
+  for (auto _ : state) {
+    model.Add(records[i++ % records.size()]);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ModelAddBlkgRows);
+
+// One WqRecord (two 40-bucket histograms) per work function per interval.
+void BM_ModelAddWqRows(benchmark::State& state) {
+  const std::vector<Record> records =
+      Snapshots([](SyntheticRecords& g) { return g.WqSnapshot(kWqRows); });
+  Model model;
+  size_t i = 0;
+  for (auto _ : state) {
+    model.Add(records[i++ % records.size()]);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ModelAddWqRows);
+
+// The cgroup readiness table built from the snapshot rows (once per TUI frame).
+void BM_ModelCgroupRows(benchmark::State& state) {
+  SyntheticRecords gen(3);
+  Model model;
+  for (BlkgRecord& r : gen.BlkgSnapshot(kBlkgRows)) model.Add(r);
+  size_t rows = 0;
+  for (auto _ : state) {
+    std::vector<CgroupRow> table = model.CgroupRows();
+    rows += table.size();
+    benchmark::DoNotOptimize(table.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(rows));
+}
+BENCHMARK(BM_ModelCgroupRows);
+
+void BM_ModelWqRows(benchmark::State& state) {
+  SyntheticRecords gen(4);
+  Model model;
+  for (WqRecord& r : gen.WqSnapshot(kWqRows)) model.Add(r);
+  size_t rows = 0;
+  for (auto _ : state) {
+    std::vector<WqRow> table = model.WqRows();
+    rows += table.size();
+    benchmark::DoNotOptimize(table.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(rows));
+}
+BENCHMARK(BM_ModelWqRows);
+
+// The allocation table (with its stacks) after a long capture.
+void BM_ModelAllocRows(benchmark::State& state) {
+  SyntheticRecords gen(5);
+  Model model;
+  for (int i = 0; i < 100000; ++i) model.Add(gen.NextAlloc());
+  size_t rows = 0;
+  for (auto _ : state) {
+    std::vector<AllocRow> table = model.AllocRows();
+    rows += table.size();
+    benchmark::DoNotOptimize(table.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(rows));
+}
+BENCHMARK(BM_ModelAllocRows);
+
+// One capture line per alloc event, as `record` writes them.
+void BM_CaptureFormatAlloc(benchmark::State& state) {
+  const std::vector<Record> records = AllocMix();
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    std::string line = CaptureWriter::FormatRecord(records[i++ % kAllocMix]);
+    bytes += line.size() + 1;
+    benchmark::DoNotOptimize(line.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_CaptureFormatAlloc);
+
+// One alloc line parsed back into a Record, as `report` reads them.
+void BM_CaptureParseAlloc(benchmark::State& state) {
+  std::vector<std::string> lines;
+  for (const Record& r : AllocMix()) lines.push_back(CaptureWriter::FormatRecord(r));
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::string& line = lines[i++ % lines.size()];
+    absl::StatusOr<Record> r = ParseRecordLine(line);
+    if (!r.ok()) {
+      state.SkipWithError(std::string(r.status().message()).c_str());
+      break;
+    }
+    bytes += line.size() + 1;
+    benchmark::DoNotOptimize(&*r);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_CaptureParseAlloc);
+
+// A whole capture file (page-cached) through CaptureReader: lines, parsing,
+// the file-level checks. Items are records.
+void BM_CaptureReadFile(benchmark::State& state) {
+  char path[] = "/tmp/submitwatch-bench-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) {
+    state.SkipWithError("mkstemp failed");
+    return;
+  }
+  SyntheticRecords gen(6);
+  size_t records = 0;
+  {
+    CaptureWriter writer(fd);
+    (void)writer.Write(Record(gen.Header()));
+    for (int i = 0; i < 50000; ++i) {
+      (void)writer.Write(Record(gen.NextAlloc()));
+      if (i % 5000 == 4999) {
+        for (BlkgRecord& r : gen.BlkgSnapshot(64)) (void)writer.Write(Record(std::move(r)));
+        records += 64;
+      }
+    }
+    records += 50000;
+    (void)writer.Write(Record(gen.Summary(records)));
+    records += 2;
+    (void)writer.Flush();
+  }
+  close(fd);
+  const off_t size = [&] {
+    const int f = open(path, O_RDONLY);
+    const off_t end = lseek(f, 0, SEEK_END);
+    close(f);
+    return end;
+  }();
+  for (auto _ : state) {
+    absl::StatusOr<CaptureReader> reader = CaptureReader::Open(path);
+    if (!reader.ok()) {
+      state.SkipWithError(std::string(reader.status().message()).c_str());
+      break;
+    }
+    size_t n = 0;
+    while (true) {
+      absl::StatusOr<std::optional<Record>> r = reader->Next();
+      if (!r.ok() || !r->has_value()) break;
+      ++n;
+    }
+    if (n != records) {
+      state.SkipWithError("record count mismatch");
+      break;
+    }
+  }
+  unlink(path);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * records));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * size));
+}
+BENCHMARK(BM_CaptureReadFile)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace submitwatch::bench
+
+BENCHMARK_MAIN();

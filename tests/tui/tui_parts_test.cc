@@ -1,0 +1,170 @@
+// The TUI's pure parts, without a terminal: column fitting, replay pacing,
+// rates between frames, and the selection following its row.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "model/model.h"
+#include "sinks/tui/frame_builder.h"
+#include "sinks/tui/layout.h"
+#include "sinks/tui/pane.h"
+#include "sinks/tui/replay_pacer.h"
+#include "sinks/tui/screen.h"
+#include "sinks/tui/view_state.h"
+
+namespace submitwatch::tui {
+namespace {
+
+TEST(Layout, ColumnsKeepTheirContentWhenTheyFit) {
+  std::vector<ColumnSpec> columns = {{"A"}, {"PATH", Align::kLeft, 0, 4, Keep::kTail}, {"N"}};
+  EXPECT_EQ(FitColumns(columns, {3, 10, 2}, 80), (std::vector<int>{3, 10, 2}));
+}
+
+TEST(Layout, ShortWidthShrinksThenHidesByDropOrder) {
+  std::vector<ColumnSpec> columns = {{"KEY"},
+                                     {"PATH", Align::kLeft, 0, 6, Keep::kTail},
+                                     {"LOW", Align::kRight, 2},
+                                     {"MID", Align::kRight, 1}};
+  // 3 + 20 + 3 + 3 + 3 gaps = 32: the path shrinks first.
+  EXPECT_EQ(FitColumns(columns, {3, 20, 3, 3}, 26), (std::vector<int>{3, 14, 3, 3}));
+  // 3 + 6 + 3 + 3 + 3 = 18 > 16: the highest drop order goes.
+  EXPECT_EQ(FitColumns(columns, {3, 20, 3, 3}, 16), (std::vector<int>{3, 8, 0, 3}));
+  EXPECT_EQ(FitColumns(columns, {3, 20, 3, 3}, 11), (std::vector<int>{3, 7, 0, 0}));
+}
+
+TEST(Layout, CellsAreCutVisibly) {
+  EXPECT_EQ(FitCell("blkg_alloc", 6, Align::kLeft, Keep::kHead), "blkg_~");
+  EXPECT_EQ(FitCell("/a/b/leaf", 6, Align::kLeft, Keep::kTail), "~/leaf");
+  EXPECT_EQ(FitCell("12", 5, Align::kRight, Keep::kHead), "   12");
+  EXPECT_EQ(Printable("dd\x1b[2J\xff"), "dd?[2J?");
+}
+
+TEST(Layout, WrapKeepsIndentationAndBreaksAtBlanks) {
+  EXPECT_EQ(Wrap("  key  a long value here", 14, 3),
+            (std::vector<std::string>{"  key  a long", "     value", "     here"}));
+  EXPECT_EQ(Wrap("short", 14, 3), (std::vector<std::string>{"short"}));
+}
+
+TEST(ReplayPacer, KeepsRecordedSpacingScaledBySpeed) {
+  ReplayPacer pacer(2.0);
+  EXPECT_EQ(pacer.DueAt(0, 500), 500u);  // the header: at once
+  EXPECT_EQ(pacer.DueAt(1'000, 10'000), 10'000u);  // anchors
+  pacer.Fed(1'000);
+  EXPECT_EQ(pacer.DueAt(3'000, 10'100), 11'000u);  // 2000 ns of capture at x2
+  EXPECT_EQ(pacer.Position(10'500), 2'000u);
+  pacer.Fed(3'000);
+  pacer.End();
+  EXPECT_EQ(pacer.Position(99'000), 3'000u);  // stays on the last record
+}
+
+TEST(ReplayPacer, SpeedZeroIsAtOnce) {
+  ReplayPacer pacer(0);
+  EXPECT_EQ(pacer.DueAt(1'000, 10), 10u);
+  EXPECT_EQ(pacer.DueAt(9'000'000'000, 11), 11u);
+  pacer.Fed(9'000'000'000);
+  EXPECT_EQ(pacer.Position(12), 9'000'000'000u);
+}
+
+BlkgRecord Row(uint64_t ts, uint64_t bios) {
+  BlkgRecord b;
+  b.ts_ns = ts;
+  b.first_seen_ns = 1'000'000'000;
+  b.cgroup_id = b.blkg_cgroup_id = 7;
+  b.cgroup = b.blkg_cgroup = "/x";
+  b.disk = "loop0";
+  b.online = b.has_stats = true;
+  b.bios = bios;
+  b.bytes = bios * 4096;
+  return b;
+}
+
+TEST(FrameBuilder, RatesComeFromTheDeltaBetweenFrames) {
+  Model model;
+  FrameBuilder builder;
+  FeedStatus status;
+  model.Add(Row(2'000'000'000, 100));
+  std::shared_ptr<const Frame> first = builder.Build(model, 2'000'000'000, 1'000'000'000, status);
+  ASSERT_EQ(first->cgroups.size(), 1u);
+  // First sight: the average over the row's life, 100 bios in 1 s.
+  ASSERT_TRUE(first->cgroups[0].bios_per_s.has_value());
+  EXPECT_DOUBLE_EQ(*first->cgroups[0].bios_per_s, 100);
+  model.Add(Row(2'500'000'000, 150));
+  status.events = 20;
+  std::shared_ptr<const Frame> second = builder.Build(model, 2'500'000'000, 1'000'000'000, status);
+  EXPECT_DOUBLE_EQ(*second->cgroups[0].bios_per_s, 100);  // 50 in 0.5 s
+  EXPECT_DOUBLE_EQ(*second->cgroups[0].bytes_per_s, 100 * 4096);
+  EXPECT_DOUBLE_EQ(*second->events_per_s, 40);
+  // A clock that stands still keeps the last rates.
+  std::shared_ptr<const Frame> third = builder.Build(model, 2'500'000'000, 1'000'000'000, status);
+  EXPECT_DOUBLE_EQ(*third->cgroups[0].bios_per_s, 100);
+  // After a clear no rate spans it.
+  model.Clear();
+  builder.Reset();
+  model.Add(Row(3'000'000'000, 170));
+  std::shared_ptr<const Frame> fourth = builder.Build(model, 3'000'000'000, 1'000'000'000, status);
+  ASSERT_EQ(fourth->cgroups.size(), 1u);
+  EXPECT_EQ(fourth->cgroups[0].row.bios, 20u);
+  EXPECT_FALSE(fourth->cgroups[0].bios_per_s.has_value());
+  EXPECT_EQ(fourth->clears, third->clears + 1);
+}
+
+TEST(ViewState, SelectionFollowsItsRowWhenTheOrderChanges) {
+  PaneTable table;
+  table.rows = {{"a", {}, {}}, {"b", {}, {}}, {"c", {}, {}}};
+  ViewState state;
+  state.SyncTable(table, 10);
+  state.HandleKey({Key::kDown});
+  state.SyncTable(table, 10);
+  EXPECT_EQ(state.selected(), 1);
+  std::swap(table.rows[0], table.rows[1]);  // b moves to the top
+  state.SyncTable(table, 10);
+  EXPECT_EQ(state.selected(), 0);
+  state.HandleKey({Key::kEnd});
+  state.SyncTable(table, 2);
+  EXPECT_EQ(state.selected(), 2);
+  EXPECT_EQ(state.top(), 1);  // scrolled into the 2-row body
+  table.rows.pop_back();  // the selected row went away
+  state.SyncTable(table, 2);
+  EXPECT_EQ(state.selected(), 1);
+}
+
+TEST(ViewState, FilterPromptAppliesOnEnterAndCancelsOnEscape) {
+  ViewState state;
+  state.HandleKey({Key::kChar, '/'});
+  EXPECT_EQ(state.mode(), ViewState::Mode::kFilterEdit);
+  for (char c : std::string("dd")) state.HandleKey({Key::kChar, c});
+  state.HandleKey({Key::kChar, 'q'});  // typed, not quit
+  state.HandleKey({Key::kBackspace});
+  EXPECT_FALSE(state.HandleKey({Key::kEnter}).quit);
+  EXPECT_EQ(state.filter(), "dd");
+  state.HandleKey({Key::kChar, '/'});
+  state.HandleKey({Key::kChar, 'x'});
+  state.HandleKey({Key::kEscape});
+  EXPECT_EQ(state.filter(), "dd");
+  EXPECT_EQ(state.mode(), ViewState::Mode::kTable);
+  EXPECT_TRUE(state.HandleKey({Key::kChar, 'q'}).quit);
+}
+
+TEST(Screen, EverySizeGivesExactlyThatManyLinesNoneTooWide) {
+  Frame frame;
+  CaptureHeader header;
+  header.host = "h";
+  header.hooks = {{"percpu_alloc", "tracepoint", "a long explanation of what it cannot see"}};
+  frame.header = header;
+  for (int width : {20, 40, 80, 200}) {
+    for (int height : {5, 10, 24, 50}) {
+      ViewState state;
+      Screen screen = ComposeScreen(frame, state, width, height);
+      ASSERT_EQ(static_cast<int>(screen.size()), height) << width << "x" << height;
+      for (const ScreenLine& line : screen) {
+        size_t size = 0;
+        for (const Span& span : line.spans) size += span.text.size();
+        EXPECT_LE(static_cast<int>(size), width) << width << "x" << height;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace submitwatch::tui

@@ -1,0 +1,136 @@
+#include "cli/live_loop.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "cli/stop_signals.h"
+#include "collector/collector.h"
+
+namespace submitwatch {
+
+absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader) {
+  if (args.Has("ringbuf-size")) {
+    absl::StatusOr<uint64_t> size = ParseByteSize("ringbuf-size", args.Get("ringbuf-size"));
+    if (!size.ok()) return size.status();
+    // The kernel wants a power-of-two multiple of the page size.
+    if (*size < 4096 || (*size & (*size - 1)) != 0 || *size > (1ull << 30)) {
+      return absl::InvalidArgumentError(
+          "--ringbuf-size: must be a power of two between 4K and 1G (e.g. 256K, 4M)");
+    }
+    loader.ringbuf_bytes = static_cast<uint32_t>(*size);
+  }
+  loader.all_allocs = args.Has("all-allocs");
+  loader.verbose = args.Has("verbose");
+  loader.mode = args.Get("mode");
+  loader.slab = args.Has("slab");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<pid_t> StartWorkload(const std::vector<std::string>& command) {
+  std::vector<char*> argv;
+  for (const std::string& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (pid == 0) {
+    RestoreDefaultSignals();
+    execvp(argv[0], argv.data());
+    fprintf(stderr, "submitwatch: cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  return pid;
+}
+
+int ExitCodeOf(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return -1;
+}
+
+absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOptions& o,
+                                           const LiveSink& sink) {
+  absl::Status sink_status;
+  const auto emit = [&](const Record& r) {
+    if (sink_status.ok()) sink_status = sink.record(r);
+  };
+  emit(Record(live.header));
+  if (!sink_status.ok()) return sink_status;
+  absl::StatusOr<std::unique_ptr<Collector>> collector =
+      Collector::Create(*live.session, {&live.symbols, live.cgroups.get(), &live.disks}, emit);
+  if (!collector.ok()) return collector.status();
+  if (o.on_attached) o.on_attached();
+
+  CaptureSummary summary;
+  pid_t child = -1;
+  if (!o.command.empty()) {
+    absl::StatusOr<pid_t> pid = StartWorkload(o.command);
+    if (!pid.ok()) return pid.status();
+    child = *pid;
+  }
+
+  const uint64_t start_ns = Collector::MonotonicNowNs();
+  const uint64_t interval_ns = static_cast<uint64_t>(absl::ToInt64Nanoseconds(o.interval));
+  const uint64_t deadline_ns =
+      o.duration ? start_ns + static_cast<uint64_t>(absl::ToInt64Nanoseconds(*o.duration)) : 0;
+  uint64_t next_snapshot_ns = start_ns + interval_ns;
+  absl::Status status;
+  while (!StopRequested() && sink_status.ok()) {
+    uint64_t now = Collector::MonotonicNowNs();
+    if (deadline_ns != 0 && now >= deadline_ns) break;
+    if (o.stop_when && o.stop_when()) break;
+    int timeout_ms = 100;
+    if (deadline_ns != 0) {
+      timeout_ms = static_cast<int>(std::min<uint64_t>(100, (deadline_ns - now) / 1'000'000 + 1));
+    }
+    if (absl::StatusOr<int> n = (*collector)->Poll(timeout_ms); !n.ok()) {
+      status = n.status();
+      break;
+    }
+    now = Collector::MonotonicNowNs();
+    if (now >= next_snapshot_ns) {
+      if (status = (*collector)->Snapshot(now); !status.ok()) break;
+      next_snapshot_ns = now + interval_ns;
+      if (sink.flush && sink_status.ok()) sink_status = sink.flush();
+    }
+    if (child > 0) {
+      int wait_status;
+      if (waitpid(child, &wait_status, WNOHANG) == child) {
+        summary.workload_exit = ExitCodeOf(wait_status);
+        child = -1;
+        break;
+      }
+    }
+  }
+  if (child > 0) {
+    // Stopped early (signal, duration, error): the workload goes too.
+    kill(child, SIGTERM);
+    int wait_status;
+    if (waitpid(child, &wait_status, 0) == child) summary.workload_exit = ExitCodeOf(wait_status);
+  }
+
+  // Everything the kernel produced until now goes to the sink.
+  const uint64_t end_ns = Collector::MonotonicNowNs();
+  if (status.ok()) {
+    if (absl::StatusOr<int> n = (*collector)->Drain(); !n.ok()) status = n.status();
+  }
+  if (status.ok()) status = (*collector)->Snapshot(end_ns);
+  summary.ts_ns = end_ns;
+  summary.duration_ns = end_ns - start_ns;
+  summary.events = (*collector)->events();
+  summary.lost = (*collector)->lost();
+  emit(Record(summary));
+  if (sink.flush && sink_status.ok()) sink_status = sink.flush();
+  if (!sink_status.ok()) return sink_status;
+  if (!status.ok()) return status;
+  return summary;
+}
+
+}  // namespace submitwatch

@@ -1,0 +1,70 @@
+// What the interactive view shows at one moment: the model's tables copied
+// out on the feeding thread, plus what the feed knows about itself (live or
+// replay, its rates and cost). The UI thread only reads published frames
+// (see frame_exchange.h), so drawing never touches the model.
+#ifndef SUBMITWATCH_SINKS_TUI_FRAME_H_
+#define SUBMITWATCH_SINKS_TUI_FRAME_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/records.h"
+#include "model/tables.h"
+
+namespace submitwatch::tui {
+
+// The tool's own kernel-side cost over the last interval, from the BPF
+// run-time statistics of its programs.
+struct BpfCost {
+  double ns_per_event = 0;  // run time per program run (one hooked event)
+  double cpu_share = 0;     // run time / wall time: 1.0 is one whole CPU
+  uint64_t events = 0;      // program runs in the interval
+};
+
+// What the feed reports besides the model.
+struct FeedStatus {
+  bool live = false;
+  double speed = 1;         // replay: capture seconds per second; 0 = at once
+  std::string source;       // replay: the capture file
+  bool end_of_capture = false;
+  std::string note;         // a warning for the header, e.g. a cut-off capture
+  uint64_t events = 0;      // live: ring-buffer events; replay: alloc records
+  std::optional<BpfCost> bpf_cost;
+  std::string bpf_cost_note;  // why there is no cost: "n/a (replay)", ...
+};
+
+struct CgroupView {
+  CgroupRow row;
+  // Over the last interval; unknown until two samples exist.
+  std::optional<double> bios_per_s;
+  std::optional<double> bytes_per_s;
+};
+
+struct Frame {
+  uint64_t sequence = 0;
+  uint64_t clears = 0;  // Model::Clear() calls applied before this frame
+  std::optional<CaptureHeader> header;
+  FeedStatus status;
+  // The feed's clock: CLOCK_MONOTONIC live, the capture's time in replay.
+  uint64_t now_ns = 0;
+  uint64_t start_ns = 0;  // the session's start on the same clock; 0: unknown
+  std::optional<double> events_per_s;
+  uint64_t lost = 0;
+  std::map<std::string, uint64_t> lost_by_reason;
+  std::vector<CgroupView> cgroups;
+  std::vector<AllocRow> allocs;
+  std::vector<WqRow> workqueues;
+};
+
+// Identities of rows, stable across frames: the selection follows its row
+// when the order changes.
+std::string RowKey(const CgroupRow& row);
+std::string RowKey(const AllocRow& row);
+std::string RowKey(const WqRow& row);
+
+}  // namespace submitwatch::tui
+
+#endif  // SUBMITWATCH_SINKS_TUI_FRAME_H_

@@ -1,0 +1,44 @@
+// Turns the model into frames on the feeding thread, and works out what one
+// frame alone cannot say: per-second rates, from the previous frame.
+#ifndef SUBMITWATCH_SINKS_TUI_FRAME_BUILDER_H_
+#define SUBMITWATCH_SINKS_TUI_FRAME_BUILDER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "model/model.h"
+#include "sinks/tui/frame.h"
+
+namespace submitwatch::tui {
+
+class FrameBuilder {
+ public:
+  // `now_ns` and `start_ns` are on the feed's clock (see Frame::now_ns).
+  std::shared_ptr<const Frame> Build(const Model& model, uint64_t now_ns, uint64_t start_ns,
+                                     const FeedStatus& status);
+  // After Model::Clear(): counts restart, so no rate spans the clear.
+  void Reset();
+
+ private:
+  struct Sample {
+    uint64_t bios = 0;
+    uint64_t bytes = 0;
+    std::optional<double> bios_per_s;
+    std::optional<double> bytes_per_s;
+  };
+
+  uint64_t sequence_ = 0;
+  uint64_t clears_ = 0;
+  bool after_reset_ = false;
+  uint64_t prev_now_ns_ = 0;  // 0: no previous frame
+  uint64_t prev_events_ = 0;
+  std::optional<double> events_per_s_;
+  absl::flat_hash_map<std::string, Sample> cgroup_samples_;
+};
+
+}  // namespace submitwatch::tui
+
+#endif  // SUBMITWATCH_SINKS_TUI_FRAME_BUILDER_H_

@@ -1,0 +1,63 @@
+// The three tables of the view. Each pane turns a frame into rows of text
+// cells, sorted and filtered as the user asked; how they are fitted and
+// drawn is the screen's business.
+#ifndef SUBMITWATCH_SINKS_TUI_PANE_H_
+#define SUBMITWATCH_SINKS_TUI_PANE_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sinks/tui/frame.h"
+#include "sinks/tui/layout.h"
+#include "sinks/tui/style.h"
+
+namespace submitwatch::tui {
+
+enum class PaneId { kCgroups = 0, kAllocations = 1, kWorkqueues = 2 };
+inline constexpr int kPaneCount = 3;
+
+struct TableRow {
+  std::string key;  // RowKey() of the model row
+  std::vector<std::string> cells;
+  std::vector<Style> styles;  // one per cell
+};
+
+struct PaneTable {
+  std::vector<ColumnSpec> columns;
+  std::vector<TableRow> rows;  // filtered and sorted
+  size_t unfiltered_rows = 0;
+};
+
+std::string_view PaneTitle(PaneId pane);
+// The sort orders a pane offers, by the column they sort on. The first is
+// the model's own order (problems first).
+const std::vector<std::string_view>& SortNames(PaneId pane);
+// `sort` indexes SortNames(pane); `filter` is a case-insensitive substring
+// of the cgroup path or comm (the function, for workqueues); "" keeps all.
+PaneTable BuildPaneTable(PaneId pane, const Frame& frame, int sort, std::string_view filter);
+
+// Per pane, in pane_*.cc.
+const std::vector<std::string_view>& CgroupSortNames();
+const std::vector<std::string_view>& AllocationSortNames();
+const std::vector<std::string_view>& WorkqueueSortNames();
+PaneTable CgroupTable(const Frame& frame, int sort, std::string_view filter);
+PaneTable AllocationTable(const Frame& frame, int sort, std::string_view filter);
+PaneTable WorkqueueTable(const Frame& frame, int sort, std::string_view filter);
+
+// Shared by the panes.
+bool MatchesFilter(std::string_view filter, std::string_view text);
+// Time since the session started, "-" when unknown.
+std::string SinceStart(const Frame& frame, uint64_t ts_ns);
+// "12.5", "1.2k", "3.4M" per second; "-" when unknown.
+std::string FormatRate(const std::optional<double>& per_s);
+std::string FormatByteRate(const std::optional<double>& per_s);
+// Allocation cells shared with the detail view.
+std::string GfpCell(const AllocRow& row);    // "GFP_KERNEL (effective GFP_NOIO)"
+std::string CountCell(const AllocRow& row);  // "12 (3 failed)"
+
+}  // namespace submitwatch::tui
+
+#endif  // SUBMITWATCH_SINKS_TUI_PANE_H_

@@ -1,0 +1,120 @@
+// The Cgroups pane: one row per (cgroup, disk) pair and its stats readiness.
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "model/names.h"
+#include "model/units.h"
+#include "sinks/tui/pane.h"
+
+namespace submitwatch::tui {
+namespace {
+
+enum Sort { kByState, kByBiosRate, kByBytesRate, kByBios, kByBytes, kByElsewhere,
+            kByTimeToReady, kByCgroup };
+
+std::string Str(std::string_view s) { return std::string(s); }
+
+std::string CgroupCell(const CgroupRow& row) {
+  return row.kthread ? absl::StrCat(row.cgroup, Str(names::kKthreadSuffix)) : row.cgroup;
+}
+
+Style StateStyle(Readiness state) {
+  switch (state) {
+    case Readiness::kReady: return Style::kGood;
+    case Readiness::kFallback:
+    case Readiness::kPending: return Style::kWarn;
+    case Readiness::kFailed: return Style::kBad;
+  }
+  return Style::kNormal;
+}
+
+// Highest first; an unknown rate sorts last.
+double RateKey(const std::optional<double>& rate) { return rate ? *rate : -1; }
+
+// Slowest first, and never-ready pairs before all of them.
+uint64_t ReadyKey(const CgroupRow& row) {
+  return row.state == Readiness::kReady ? row.time_to_ready_ns : UINT64_MAX;
+}
+
+bool Before(int sort, const CgroupView& a, const CgroupView& b) {
+  switch (sort) {
+    case kByBiosRate: return RateKey(a.bios_per_s) > RateKey(b.bios_per_s);
+    case kByBytesRate: return RateKey(a.bytes_per_s) > RateKey(b.bytes_per_s);
+    case kByBios: return a.row.bios > b.row.bios;
+    case kByBytes: return a.row.bytes > b.row.bytes;
+    case kByElsewhere: return a.row.elsewhere_bios > b.row.elsewhere_bios;
+    case kByTimeToReady: return ReadyKey(a.row) > ReadyKey(b.row);
+    case kByCgroup: return a.row.cgroup < b.row.cgroup;
+    default: return false;  // the model's order
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& CgroupSortNames() {
+  static const auto* const kNames = new std::vector<std::string_view>{
+      names::kColState, names::kColBiosPerSec, names::kColBytesPerSec,
+      names::kColBios,  names::kColBytes,      names::kColElsewhere,
+      names::kColTimeToReady, names::kColCgroup};
+  return *kNames;
+}
+
+PaneTable CgroupTable(const Frame& frame, int sort, std::string_view filter) {
+  PaneTable table;
+  // Drop order: with a short width the byte counts and the bio total go
+  // before the path is cut; the path, its readiness, the bio rate and
+  // where bios went stay longest.
+  table.columns = {
+      {"", Align::kLeft},
+      {names::kColCgroup, Align::kLeft, 0, 16, Keep::kTail, 48},
+      {names::kColDisk, Align::kLeft, 0, 0, Keep::kHead, 16},
+      {names::kColState},
+      {names::kColBiosPerSec, Align::kRight, 1},
+      {names::kColBytesPerSec, Align::kRight, 6},
+      {names::kColBios, Align::kRight, 5},
+      {names::kColBytes, Align::kRight, 5},
+      {names::kColElsewhere, Align::kRight, 1},
+      {names::kColChargedTo, Align::kLeft, 1, 10, Keep::kTail, 32},
+      {names::kColTimeToReady, Align::kRight, 1},
+  };
+  table.unfiltered_rows = frame.cgroups.size();
+  std::vector<const CgroupView*> rows;
+  for (const CgroupView& view : frame.cgroups) {
+    if (MatchesFilter(filter, view.row.cgroup)) rows.push_back(&view);
+  }
+  std::stable_sort(rows.begin(), rows.end(), [sort](const CgroupView* a, const CgroupView* b) {
+    return Before(sort, *a, *b);
+  });
+  for (const CgroupView* view : rows) {
+    const CgroupRow& row = view->row;
+    const bool problem = row.state == Readiness::kFailed || row.state == Readiness::kFallback;
+    std::string disk = row.disk.empty() ? absl::StrCat(row.dev_major, ":", row.dev_minor)
+                                        : row.disk;
+    TableRow out;
+    out.key = RowKey(row);
+    out.cells = {
+        problem ? Str(names::kUnsafeMark) : " ",
+        CgroupCell(row),
+        disk,
+        Str(ReadinessName(row.state)),
+        FormatRate(view->bios_per_s),
+        FormatByteRate(view->bytes_per_s),
+        absl::StrCat(row.bios),
+        FormatBytes(row.bytes),
+        absl::StrCat(row.elsewhere_bios),
+        row.charged_to.empty() ? Str(names::kNoValue) : row.charged_to,
+        row.state == Readiness::kReady ? FormatDuration(row.time_to_ready_ns)
+                                       : Str(names::kNoValue),
+    };
+    out.styles.assign(out.cells.size(), Style::kNormal);
+    out.styles[0] = StateStyle(row.state);
+    out.styles[3] = StateStyle(row.state);
+    if (row.elsewhere_bios != 0) out.styles[8] = out.styles[9] = Style::kWarn;
+    table.rows.push_back(std::move(out));
+  }
+  return table;
+}
+
+}  // namespace submitwatch::tui
