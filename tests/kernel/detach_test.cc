@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <vector>
 
@@ -13,6 +14,9 @@
 #include <variant>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
 #include "sinks/capture/capture_reader.h"
@@ -41,7 +45,8 @@ bool AnyOfOurProgramsLoaded() {
 
 // Starts `record -o capture` with stderr in a file, waits (bounded) until it
 // says it is attached, then sends `signal`; returns the exit code.
-int RecordUntilSignal(const std::string& capture, int signal, std::string* stderr_text) {
+int RecordUntilSignal(const std::string& capture, int signal, std::string* stderr_text,
+                      const std::function<void(pid_t)>& while_attached = nullptr) {
   const std::string err_path = capture + ".stderr";
   const pid_t pid = fork();
   if (pid == 0) {
@@ -63,6 +68,7 @@ int RecordUntilSignal(const std::string& capture, int signal, std::string* stder
     if (waitpid(pid, nullptr, WNOHANG) == pid) return -1;
     usleep(100 * 1000);
   }
+  if (while_attached) while_attached(pid);
   kill(pid, signal);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -106,6 +112,48 @@ TEST(Detach, SigkillLeavesNothingAttached) {
   EXPECT_NE(access(capture.c_str(), F_OK), 0);
   CommandResult leftovers = RunCommand({"sh", "-c", "ls " + ShellQuote(capture) + ".* 2>/dev/null"});
   EXPECT_EQ(leftovers.output, "");
+}
+
+uint64_t CapabilityMask(pid_t pid, const std::string& field) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, field + ":")) {
+      uint64_t mask = 0;
+      EXPECT_TRUE(absl::SimpleHexAtoi(absl::StripAsciiWhitespace(line.substr(field.size() + 1)), &mask)) << line;
+      return mask;
+    }
+  }
+  ADD_FAILURE() << "no " << field << " in /proc/" << pid << "/status";
+  return 0;
+}
+
+TEST(LeastPrivilege, RecordKeepsOnlyWhatItNeedsOnceAttached) {
+  if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
+  const std::string capture = TempPath("caps.jsonl");
+  constexpr uint64_t kKept = (1ull << 1) | (1ull << 2) | (1ull << 38) | (1ull << 39);  // DAC_OVERRIDE, DAC_READ_SEARCH, PERFMON, BPF
+  std::string output;
+  uint64_t effective = ~0ull, bounding = ~0ull;
+  EXPECT_EQ(RecordUntilSignal(capture, SIGINT, &output,
+                              [&](pid_t pid) {
+                                // The drop follows the "attached" line closely.
+                                for (int i = 0; i < 50; ++i) {
+                                  effective = CapabilityMask(pid, "CapEff");
+                                  if ((effective & ~kKept) == 0) break;
+                                  usleep(100 * 1000);
+                                }
+                                bounding = CapabilityMask(pid, "CapBnd");
+                              }),
+            0)
+      << output;
+  EXPECT_EQ(effective & ~kKept, 0u) << std::hex << effective;
+  EXPECT_EQ(bounding & ~kKept, 0u) << std::hex << bounding;
+  EXPECT_NE(effective & (1ull << 39), 0u) << "CAP_BPF kept for map reads";
+  // Still a complete capture: the drop took nothing the loop needed.
+  auto records = CaptureReader::ReadAll(capture);
+  ASSERT_TRUE(records.ok()) << records.status();
+  EXPECT_TRUE(std::holds_alternative<CaptureSummary>(records->back()));
+  unlink(capture.c_str());
 }
 
 }  // namespace

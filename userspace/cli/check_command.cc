@@ -95,6 +95,7 @@ absl::Status FeedLive(const CheckOptions& o, Model& model) {
   std::optional<CaptureWriter> writer;
   if (out) writer.emplace(out->fd());
   LiveLoopOptions loop;
+  loop.drop_capabilities = true;
   loop.duration = o.duration;
   loop.interval = o.interval;
   loop.command = o.command;

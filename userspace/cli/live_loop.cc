@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/stop_signals.h"
+#include "cli/privileges.h"
 #include "collector/collector.h"
 
 namespace submitwatch {
@@ -74,6 +75,15 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
     absl::StatusOr<pid_t> pid = StartWorkload(o.command);
     if (!pid.ok()) return pid.status();
     child = *pid;
+  }
+  if (o.drop_capabilities) {
+    if (absl::Status s = DropCapabilitiesAfterAttach(); !s.ok()) {
+      if (child > 0) {
+        kill(child, SIGTERM);
+        waitpid(child, nullptr, 0);
+      }
+      return s;
+    }
   }
 
   const uint64_t start_ns = Collector::MonotonicNowNs();

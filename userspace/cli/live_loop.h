@@ -32,6 +32,10 @@ struct LiveLoopOptions {
   std::function<void()> on_attached;
   // Asked about every 100 ms; true ends the loop (demo: its IO children died).
   std::function<bool()> stop_when;
+  // Once attached and the workload started, give up every capability the
+  // loop no longer needs (DropCapabilitiesAfterAttach). Off for callers that
+  // still need them afterwards (demo removes its cgroups and loop device).
+  bool drop_capabilities = false;
 };
 
 struct LiveSink {

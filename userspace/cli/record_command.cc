@@ -53,6 +53,7 @@ absl::Status RecordSession(const RecordOptions& o, int* workload_exit) {
 
   CaptureWriter writer(out->fd());
   LiveLoopOptions loop;
+  loop.drop_capabilities = true;
   loop.duration = o.duration;
   loop.interval = o.interval;
   loop.command = o.command;
