@@ -34,6 +34,18 @@ static __always_inline u64 sw_task_io_cgroup_id(struct task_struct *task)
   return sw_css_cgroup_id(css);
 }
 
+/* The same through typed loads, for a task pointer the verifier trusts
+ * (bpf_get_current_task_btf() in tp_btf/fentry programs): a guarded load per
+ * field instead of a bpf_probe_read_kernel() call per field. Per-bio path. */
+static __always_inline u64 sw_task_io_cgroup_id_typed(struct task_struct *task)
+{
+  int id = bpf_core_enum_value(enum cgroup_subsys_id, io_cgrp_id);
+  struct cgroup_subsys_state *css = task->cgroups->subsys[id];
+  if (!css)
+    return 0;
+  return css->cgroup->kn->id;
+}
+
 static __always_inline u64 sw_blkg_cgroup_id(struct blkcg_gq *blkg)
 {
   struct blkcg *blkcg = BPF_CORE_READ(blkg, blkcg);

@@ -19,7 +19,7 @@ using Align = TextTable::Align;
 std::string Str(std::string_view s) { return std::string(s); }
 
 std::string Labelled(std::string_view label, std::string_view value) {
-  return absl::StrFormat("%s: %s", label, value);
+  return absl::StrFormat("%s: %s", label, PrintableText(value));
 }
 
 std::string RenderHeader(const Model& model) {

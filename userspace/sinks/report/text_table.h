@@ -9,6 +9,11 @@
 
 namespace submitwatch {
 
+// `text` with every control character (C0, DEL, and C1 as UTF-8) replaced
+// by '?': names come from captures, which are untrusted, and a comm or path
+// must not move the cursor, clear the screen or break a line on a terminal.
+std::string PrintableText(std::string_view text);
+
 class TextTable {
  public:
   enum class Align { kLeft, kRight };
@@ -19,7 +24,8 @@ class TextTable {
 
   explicit TextTable(std::vector<Column> columns) : columns_(std::move(columns)) {}
 
-  // Missing cells print empty; extra cells are dropped.
+  // Missing cells print empty; extra cells are dropped. Cells go through
+  // PrintableText.
   void AddRow(std::vector<std::string> cells);
   bool empty() const { return rows_.empty(); }
   // The header line and one line per row, each ending in '\n'.
