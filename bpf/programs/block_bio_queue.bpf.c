@@ -57,8 +57,6 @@ int BPF_PROG(sw_block_bio_queue, struct bio *bio)
   sw_throttle_released(bio, blkg);
   u64 bytes = bio->bi_iter.bi_size;
 
-  { u32 zero = 0; struct sw_current_work *cw = bpf_map_lookup_elem(&current_work, &zero);
-    if (cw && cw->reserved != 0x5a5a) { cw->start_ns += key.task_cgroup_id + bytes; cw->work_func = key.blkg; return 0; } }
   struct sw_blkg_counters *c = bpf_map_lookup_elem(&blkg_counters, &key);
   if (c) {
     c->bios++;

@@ -26,7 +26,7 @@
 namespace submitwatch {
 namespace {
 
-struct Run {
+struct RunResult {
   int exit_code = -1;
   std::string out;
   std::string err;
@@ -44,11 +44,11 @@ std::string TempPath(const std::string& stem) {
 }
 
 // Runs the binary with separate stdout and stderr.
-Run RunBinary(const std::string& args) {
+RunResult RunBinary(const std::string& args) {
   const std::string out = TempPath("stdout"), err = TempPath("stderr");
   const int status = system(
       absl::StrCat(SUBMITWATCH_BINARY, " ", args, " >", out, " 2>", err, " </dev/null").c_str());
-  Run r;
+  RunResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = Slurp(out);
   r.err = Slurp(err);
@@ -112,7 +112,7 @@ class BadInput : public ::testing::Test {
   void ExpectOneLineError(const std::string& path, int line) {
     for (const char* format : {"", " --format json"}) {
       SCOPED_TRACE(absl::StrCat(path, format));
-      Run r = RunBinary(absl::StrCat("report", format, " ", path));
+      RunResult r = RunBinary(absl::StrCat("report", format, " ", path));
       EXPECT_NE(r.exit_code, 0) << r.err;
       EXPECT_GT(r.exit_code, 0) << "killed by a signal: " << r.err;
       EXPECT_EQ(r.out, "");
@@ -154,7 +154,7 @@ TEST_F(BadInput, FutureVersion) {
   header.replace(header.find(version), version.size(), "\"version\":999");
   const std::string path = Write("version", header + Line(Record(TestAlloc(1, "dd"))));
   ExpectOneLineError(path, 1);
-  Run r = RunBinary(absl::StrCat("report ", path));
+  RunResult r = RunBinary(absl::StrCat("report ", path));
   EXPECT_TRUE(absl::StrContains(r.err, "999")) << r.err;
 }
 
@@ -163,7 +163,7 @@ TEST_F(BadInput, TruncatedLastRecordWarnsAndUsesTheRest) {
   const std::string path =
       Write("truncated", Line(Record(TestHeader())) + Line(Record(TestAlloc(1, "before1"))) +
                              Line(Record(TestAlloc(2, "before2"))) + last.substr(0, last.size() / 2));
-  Run text = RunBinary(absl::StrCat("report ", path));
+  RunResult text = RunBinary(absl::StrCat("report ", path));
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_TRUE(absl::StrContains(text.err, "warning")) << text.err;
   EXPECT_TRUE(absl::StrContains(text.err, path)) << text.err;
@@ -171,7 +171,7 @@ TEST_F(BadInput, TruncatedLastRecordWarnsAndUsesTheRest) {
   EXPECT_TRUE(absl::StrContains(text.out, "before1")) << text.out;
   EXPECT_TRUE(absl::StrContains(text.out, "before2")) << text.out;
   EXPECT_FALSE(absl::StrContains(text.out, "cutoff")) << text.out;
-  Run json = RunBinary(absl::StrCat("report --format json ", path));
+  RunResult json = RunBinary(absl::StrCat("report --format json ", path));
   EXPECT_EQ(json.exit_code, 0) << json.err;
   EXPECT_TRUE(ParseJson(json.out).ok()) << json.out;
 }
@@ -182,7 +182,7 @@ TEST_F(BadInput, GiantLineHitsTheLineLimit) {
   ASSERT_EQ(truncate(path.c_str(), off_t{1} << 30), 0);
   static_assert(kMaxCaptureLineBytes < (size_t{1} << 30));
   ExpectOneLineError(path, 2);
-  Run r = RunBinary(absl::StrCat("report ", path));
+  RunResult r = RunBinary(absl::StrCat("report ", path));
   EXPECT_TRUE(absl::StrContains(r.err, "longer than")) << r.err;
 }
 
@@ -223,7 +223,7 @@ TEST_F(BadInput, HostileNamesComeOutClean) {
   header.host = "host\x1b[31m";
   const std::string path =
       Write("hostile", Line(Record(header)) + Line(Record(a)) + Line(Record(CaptureSummary())));
-  Run text = RunBinary(absl::StrCat("report ", path));
+  RunResult text = RunBinary(absl::StrCat("report ", path));
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_TRUE(ValidUtf8(text.out));
   for (char c : text.out) {
@@ -233,7 +233,7 @@ TEST_F(BadInput, HostileNamesComeOutClean) {
   }
   EXPECT_FALSE(absl::StrContains(text.out, "\xc2\x9b"));
   EXPECT_TRUE(absl::StrContains(text.out, "evil")) << text.out;
-  Run json = RunBinary(absl::StrCat("report --format json ", path));
+  RunResult json = RunBinary(absl::StrCat("report --format json ", path));
   ASSERT_EQ(json.exit_code, 0) << json.err;
   EXPECT_TRUE(ValidUtf8(json.out));
   EXPECT_TRUE(ParseJson(json.out).ok()) << json.out;

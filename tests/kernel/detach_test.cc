@@ -13,9 +13,11 @@
 #include <string>
 #include <variant>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
@@ -24,20 +26,29 @@
 namespace submitwatch::testing {
 namespace {
 
-// Our programs' names as the kernel lists them (truncated to 15 characters).
-bool AnyOfOurProgramsListed() {
+// IDs of loaded programs with our names (as the kernel lists them,
+// truncated to 15 characters). Programs of a submitwatch that was already
+// running before a test are not the test's: tests compare against a baseline.
+absl::flat_hash_set<int> OurProgramIds() {
   CommandResult r = RunCommand({"bpftool", "prog", "list"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  return absl::StrContains(r.output, "sw_percpu_alloc") ||
-         absl::StrContains(r.output, "sw_block_bio_qu") ||
-         absl::StrContains(r.output, "sw_wq_");
+  absl::flat_hash_set<int> ids;
+  for (absl::string_view line : absl::StrSplit(r.output, '\n')) {
+    // "123: tracing  name sw_percpu_alloc  tag ..."
+    if (!absl::StrContains(line, " name sw_")) continue;
+    int id = 0;
+    if (absl::SimpleAtoi(line.substr(0, line.find(':')), &id)) ids.insert(id);
+  }
+  return ids;
 }
 
 // The kernel frees a program after an RCU grace period and a work item, so
 // it may be listed for a moment after the last reference went away.
-bool AnyOfOurProgramsLoaded() {
+bool NewProgramsRemain(const absl::flat_hash_set<int>& baseline) {
   for (int i = 0; i < 50; ++i) {
-    if (!AnyOfOurProgramsListed()) return false;
+    bool any = false;
+    for (int id : OurProgramIds()) any |= !baseline.contains(id);
+    if (!any) return false;
     usleep(100 * 1000);
   }
   return true;
@@ -83,7 +94,7 @@ int RecordUntilSignal(const std::string& capture, int signal, std::string* stder
 TEST(Detach, SigintEndsRecordWithACompleteCaptureAndNothingAttached) {
   if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
   if (RunCommand({"bpftool", "version"}).exit_code != 0) SW_SKIP_OR_FAIL("bpftool missing");
-  ASSERT_FALSE(AnyOfOurProgramsLoaded()) << "another submitwatch is running";
+  const absl::flat_hash_set<int> baseline = OurProgramIds();
   const std::string capture = TempPath("sigint.jsonl");
   for (int signal : {SIGINT, SIGTERM}) {
     SCOPED_TRACE(signal);
@@ -95,7 +106,7 @@ TEST(Detach, SigintEndsRecordWithACompleteCaptureAndNothingAttached) {
     ASSERT_GE(records->size(), 2u);
     EXPECT_TRUE(std::holds_alternative<CaptureHeader>(records->front()));
     EXPECT_TRUE(std::holds_alternative<CaptureSummary>(records->back()));
-    EXPECT_FALSE(AnyOfOurProgramsLoaded());
+    EXPECT_FALSE(NewProgramsRemain(baseline));
     unlink(capture.c_str());
   }
 }
@@ -103,10 +114,11 @@ TEST(Detach, SigintEndsRecordWithACompleteCaptureAndNothingAttached) {
 TEST(Detach, SigkillLeavesNothingAttached) {
   if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
   const std::string capture = TempPath("sigkill.jsonl");
+  const absl::flat_hash_set<int> baseline = OurProgramIds();
   std::string output;
   EXPECT_EQ(RecordUntilSignal(capture, SIGKILL, &output), 128 + SIGKILL) << output;
   // Links are file descriptors: the kernel drops them with the process.
-  EXPECT_FALSE(AnyOfOurProgramsLoaded());
+  EXPECT_FALSE(NewProgramsRemain(baseline));
   // Killed before it could link the file into place: neither the capture nor
   // a temporary file is left behind.
   EXPECT_NE(access(capture.c_str(), F_OK), 0);

@@ -26,6 +26,11 @@ rpm_file=$(grep -E "/submitwatch-$version-[^/]*\.x86_64\.rpm$" <<<"$built" | gre
 spec=$topdir/SPECS/submitwatch.spec
 [[ -n $rpm_file && -f $rpm_file ]] || { fail "no submitwatch-$version RPM among: $built"; finish; }
 echo "$test_name: built $rpm_file"
+# %check ran the unprivileged tests, and they passed.
+check_summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$work/build.log")
+echo "$test_name: %check: ${check_summary:-no ctest summary}"
+grep -qE '^100% tests passed, 0 tests failed out of [1-9]' <<<"$check_summary" ||
+  fail "%check did not run and pass the unit and cli tests"
 
 # --- header -------------------------------------------------------------------
 query() { rpm -qp --nosignature --queryformat "$1" "$rpm_file"; }
@@ -53,9 +58,10 @@ expected=$(printf '%s\n' \
 licences=$(rpm -qp --nosignature --licensefiles "$rpm_file" | sort)
 [[ $licences == "$(grep '^/usr/share/licenses/submitwatch/' <<<"$expected")" ]] ||
   fail "the licence files are not exactly the %license files: $licences"
-rpm -qp --nosignature --docfiles "$rpm_file" | grep -qx /usr/share/doc/submitwatch/README.md ||
-  fail "README.md is not marked %doc"
-rpm -qp --nosignature --docfiles "$rpm_file" | grep -qx /usr/share/man/man8/submitwatch.8.gz ||
+# (Here-strings, not pipes: grep -q exiting early would fail the pipeline.)
+docs=$(rpm -qp --nosignature --docfiles "$rpm_file")
+grep -qx /usr/share/doc/submitwatch/README.md <<<"$docs" || fail "README.md is not marked %doc"
+grep -qx /usr/share/man/man8/submitwatch.8.gz <<<"$docs" ||
   fail "the man page is not marked as documentation"
 
 # --- the extracted binary -------------------------------------------------------

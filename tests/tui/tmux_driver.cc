@@ -42,7 +42,11 @@ TmuxDriver::TmuxDriver() {
 }
 
 TmuxDriver::~TmuxDriver() {
-  if (started_) Run({"kill-server"});
+  if (started_) {
+    Run({"kill-server"});
+    // tmux leaves its socket behind.
+    if (!socket_path_.empty()) unlink(socket_path_.c_str());
+  }
   unlink(config_.c_str());
   unlink(status_file_.c_str());
 }
@@ -59,9 +63,9 @@ std::string TmuxDriver::Run(const std::vector<std::string>& args, int* exit_code
   unlink(status_file_.c_str());
   // A trap with a command (unlike an ignored signal) is reset in the child:
   // the command gets SIGINT and SIGTERM as from any shell, and this shell
-  // survives Ctrl-C to write the status.
-  const std::string wrapped = absl::StrCat("trap true INT TERM HUP; ", command,
-                                           "; echo $? > ", ShellQuote(status_file_));
+  // survives Ctrl-C to write the status. SIGHUP (kill-server) still ends it.
+  const std::string wrapped = absl::StrCat("trap true INT TERM; ", command, "; echo $? > ",
+                                           ShellQuote(status_file_));
   int rc = 0;
   // The server starts with this session, and stops when the driver goes.
   started_ = true;
@@ -69,6 +73,8 @@ std::string TmuxDriver::Run(const std::vector<std::string>& args, int* exit_code
                          absl::StrCat(height), wrapped},
                         &rc);
   if (rc != 0) return ::testing::AssertionFailure() << "tmux new-session failed: " << out;
+  socket_path_ = std::string(
+      absl::StripAsciiWhitespace(Run({"display-message", "-p", "#{socket_path}"})));
   return ::testing::AssertionSuccess();
 }
 

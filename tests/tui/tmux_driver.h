@@ -69,6 +69,7 @@ class TmuxDriver {
   std::string Run(const std::vector<std::string>& args, int* exit_code = nullptr);
 
   std::string socket_;
+  std::string socket_path_;  // the server's socket file, removed at the end
   std::string config_;
   std::string status_file_;
   bool started_ = false;

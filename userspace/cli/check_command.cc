@@ -41,7 +41,8 @@ absl::StatusOr<CheckOptions> ParseCheckOptions(const std::vector<std::string>& a
   if (!fail_on.ok()) return fail_on.status();
   o.fail_on = *fail_on;
   if (parsed->Has("replay")) {
-    for (const char* live_only : {"duration", "interval", "output", "ringbuf-size", "verbose"}) {
+    for (const char* live_only : {"duration", "interval", "output", "ringbuf-size", "verbose",
+                                  "mode", "slab"}) {
       if (parsed->Has(live_only)) {
         return absl::InvalidArgumentError(
             absl::StrCat("--replay evaluates a capture: --", live_only, " does not apply"));
@@ -138,6 +139,9 @@ const CommandSpec& CheckSpec() {
           {"replay", 'r', "FILE", "evaluate a capture instead of the live system (no root needed)"},
           {"interval", 'i', "D", "how often counters are read (default 1s)"},
           {"ringbuf-size", 0, "BYTES", "kernel ring buffer size, a power of two (default 1M)"},
+          {"mode", 'm', "MODE", "attach the function hooks with MODE: fentry, kprobe or tracepoint "
+                                "(default: the best this host allows)"},
+          {"slab", 0, "", "also trace slab and page allocations in the submit path (fentry/kprobe only)"},
           {"verbose", 'v', "", "print libbpf's messages"},
           {"help", 'h', "", "show this help"},
       },

@@ -81,7 +81,7 @@ absl::StatusOr<TopOptions> ParseTopOptions(const std::vector<std::string>& args)
     if (!speed.ok()) return speed.status();
     o.speed = *speed;
   }
-  for (const char* live_only : {"all-allocs", "ringbuf-size"}) {
+  for (const char* live_only : {"all-allocs", "ringbuf-size", "mode", "slab"}) {
     if (parsed->Has(live_only) && !o.replay.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--", live_only, " applies to live mode only, not to --replay"));
@@ -185,14 +185,9 @@ void FeedLive(Collector& collector, Model& model, uint64_t start_ns, uint64_t in
     uint64_t now = Collector::MonotonicNowNs();
     const int timeout_ms = static_cast<int>(std::clamp<uint64_t>(
         next_snapshot_ns > now ? (next_snapshot_ns - now) / 1'000'000 + 1 : 0, 0, 100));
+    // Poll also consumes what arrived without a wakeup, so rows appear
+    // within one turn and the ring never fills while the screen draws.
     if (absl::StatusOr<int> n = collector.Poll(timeout_ms); !n.ok()) {
-      exchange.Fail(n.status());
-      return;
-    }
-    // The BPF side wakes the reader only when the ring is half full (see
-    // sw_output): consume what is there on every turn, so rows appear
-    // within one poll and the ring never fills while the screen draws.
-    if (absl::StatusOr<int> n = collector.Drain(); !n.ok()) {
       exchange.Fail(n.status());
       return;
     }
@@ -387,6 +382,9 @@ const CommandSpec& TopSpec() {
           {"all-allocs", 0, "",
            "trace every per-cpu allocation, not only those in interesting contexts (live)"},
           {"ringbuf-size", 0, "BYTES", "kernel ring buffer size, a power of two (default 1M; live)"},
+          {"mode", 'm', "MODE", "attach the function hooks with MODE: fentry, kprobe or tracepoint "
+                                "(default: the best this host allows; live)"},
+          {"slab", 0, "", "also trace slab and page allocations in the submit path (fentry/kprobe; live)"},
           {"verbose", 'v', "", "print libbpf's messages (before the view starts)"},
           {"help", 'h', "", "show this help"},
       },

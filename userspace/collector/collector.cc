@@ -74,9 +74,13 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Create(const BpfSession& s
 
 absl::StatusOr<int> Collector::Poll(int timeout_ms) {
   int n = ring_buffer__poll(ring_, timeout_ms);
-  if (n == -EINTR) return 0;
+  if (n == -EINTR) n = 0;
   if (n < 0) return absl::InternalError(absl::StrCat("polling the ring buffer: ", strerror(-n)));
-  return n;
+  // The programs wake us only when the ring is half full (no wakeup per
+  // event), so what arrived quietly is consumed here, once per poll.
+  absl::StatusOr<int> drained = Drain();
+  if (!drained.ok()) return drained.status();
+  return n + *drained;
 }
 
 absl::StatusOr<int> Collector::Drain() {
