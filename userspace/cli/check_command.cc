@@ -55,16 +55,8 @@ absl::StatusOr<CheckOptions> ParseCheckOptions(const std::vector<std::string>& a
     return o;
   }
   if (parsed->Has("output")) o.output = parsed->Get("output");
-  if (parsed->Has("duration")) {
-    absl::StatusOr<absl::Duration> d = ParsePositiveDuration("duration", parsed->Get("duration"));
-    if (!d.ok()) return d.status();
-    o.duration = *d;
-  }
-  if (parsed->Has("interval")) {
-    absl::StatusOr<absl::Duration> d = ParsePositiveDuration("interval", parsed->Get("interval"));
-    if (!d.ok()) return d.status();
-    o.interval = *d;
-  }
+  if (absl::Status s = GetDuration(*parsed, "duration", &o.duration); !s.ok()) return s;
+  if (absl::Status s = GetDuration(*parsed, "interval", &o.interval); !s.ok()) return s;
   if (absl::Status s = ApplyLoaderOptions(*parsed, o.loader); !s.ok()) return s;
   o.command = parsed->command;
   return o;

@@ -54,16 +54,8 @@ absl::StatusOr<DemoOptions> ParseDemoOptions(const std::vector<std::string>& arg
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(DemoSpec(), args);
   if (!parsed.ok()) return parsed.status();
   DemoOptions o;
-  if (parsed->Has("duration")) {
-    absl::StatusOr<absl::Duration> d = ParsePositiveDuration("duration", parsed->Get("duration"));
-    if (!d.ok()) return d.status();
-    o.duration = *d;
-  }
-  if (parsed->Has("interval")) {
-    absl::StatusOr<absl::Duration> d = ParsePositiveDuration("interval", parsed->Get("interval"));
-    if (!d.ok()) return d.status();
-    o.interval = *d;
-  }
+  if (absl::Status s = GetDuration(*parsed, "duration", &o.duration); !s.ok()) return s;
+  if (absl::Status s = GetDuration(*parsed, "interval", &o.interval); !s.ok()) return s;
   if (parsed->Has("output")) o.output = parsed->Get("output");
   if (absl::Status s = ApplyLoaderOptions(*parsed, o.loader); !s.ok()) return s;
   return o;

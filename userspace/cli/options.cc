@@ -138,6 +138,23 @@ absl::StatusOr<absl::Duration> ParsePositiveDuration(const std::string& option,
   return d;
 }
 
+absl::Status GetDuration(const ParsedArgs& args, const std::string& name, absl::Duration* out) {
+  if (!args.Has(name)) return absl::OkStatus();
+  absl::StatusOr<absl::Duration> d = ParsePositiveDuration(name, args.Get(name));
+  if (!d.ok()) return d.status();
+  *out = *d;
+  return absl::OkStatus();
+}
+
+absl::Status GetDuration(const ParsedArgs& args, const std::string& name,
+                         std::optional<absl::Duration>* out) {
+  absl::Duration d;
+  if (!args.Has(name)) return absl::OkStatus();
+  if (absl::Status s = GetDuration(args, name, &d); !s.ok()) return s;
+  *out = d;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<uint64_t> ParseByteSize(const std::string& option, const std::string& text) {
   std::string digits = text;
   uint64_t scale = 1;

@@ -49,6 +49,12 @@ std::string FormatHelp(const CommandSpec& spec);
 // "5s", "250ms", "2m", "1h": a positive duration; bare numbers are seconds.
 absl::StatusOr<absl::Duration> ParsePositiveDuration(const std::string& option,
                                                      const std::string& text);
+// The value of --NAME as a positive duration, stored in *out when the option
+// was given (left alone otherwise).
+absl::Status GetDuration(const ParsedArgs& args, const std::string& name, absl::Duration* out);
+absl::Status GetDuration(const ParsedArgs& args, const std::string& name,
+                         std::optional<absl::Duration>* out);
+
 // "1048576", "256K", "4M": a byte count.
 absl::StatusOr<uint64_t> ParseByteSize(const std::string& option, const std::string& text);
 

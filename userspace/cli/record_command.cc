@@ -30,16 +30,8 @@ absl::StatusOr<RecordOptions> ParseRecordOptions(const std::vector<std::string>&
   if (!parsed.ok()) return parsed.status();
   RecordOptions o;
   o.output = parsed->Get("output", "-");
-  if (parsed->Has("duration")) {
-    absl::StatusOr<absl::Duration> d = ParsePositiveDuration("duration", parsed->Get("duration"));
-    if (!d.ok()) return d.status();
-    o.duration = *d;
-  }
-  if (parsed->Has("interval")) {
-    absl::StatusOr<absl::Duration> d = ParsePositiveDuration("interval", parsed->Get("interval"));
-    if (!d.ok()) return d.status();
-    o.interval = *d;
-  }
+  if (absl::Status s = GetDuration(*parsed, "duration", &o.duration); !s.ok()) return s;
+  if (absl::Status s = GetDuration(*parsed, "interval", &o.interval); !s.ok()) return s;
   if (absl::Status s = ApplyLoaderOptions(*parsed, o.loader); !s.ok()) return s;
   o.command = parsed->command;
   return o;

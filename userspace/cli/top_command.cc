@@ -66,11 +66,7 @@ absl::StatusOr<TopOptions> ParseTopOptions(const std::vector<std::string>& args)
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(TopSpec(), args);
   if (!parsed.ok()) return parsed.status();
   TopOptions o;
-  if (parsed->Has("interval")) {
-    absl::StatusOr<absl::Duration> d = ParsePositiveDuration("interval", parsed->Get("interval"));
-    if (!d.ok()) return d.status();
-    o.interval = *d;
-  }
+  if (absl::Status s = GetDuration(*parsed, "interval", &o.interval); !s.ok()) return s;
   o.replay = parsed->Get("replay");
   if (parsed->Has("replay") && o.replay.empty()) {
     return absl::InvalidArgumentError("--replay: needs a capture file");

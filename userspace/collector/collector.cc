@@ -40,6 +40,26 @@ absl::Status MapError(const char* what, int err) {
   return absl::InternalError(absl::StrCat("reading BPF map ", what, ": ", strerror(err)));
 }
 
+// Calls fn(key, values) for every entry of a per-CPU map, values[i] being
+// CPU i's (each value type is a multiple of 8 bytes, as the kernel lays them).
+template <typename Key, typename Value, typename Fn>
+absl::Status ForEachPerCpu(int fd, const char* map_name, int nr_cpus, Fn&& fn) {
+  static_assert(sizeof(Value) % 8 == 0);
+  std::vector<Value> per_cpu(nr_cpus);
+  Key key{}, next{};
+  const Key* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    key = next;
+    prev = &key;
+    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) {
+      if (errno == ENOENT) continue;  // deleted under us
+      return MapError(map_name, errno);
+    }
+    fn(key, per_cpu);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 size_t Collector::BlkgKeyHash::operator()(const sw_blkg_key& k) const {
@@ -192,111 +212,84 @@ absl::Status Collector::Snapshot(uint64_t now_ns) {
 }
 
 absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
-  const int fd = bpf_map__fd(session_.skel()->maps.blkg_counters);
-  std::vector<sw_blkg_counters> per_cpu(nr_cpus_);
-  sw_blkg_key key{}, next{};
-  const sw_blkg_key* prev = nullptr;
-  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-    key = next;
-    prev = &key;
-    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) {
-      if (errno == ENOENT) continue;  // deleted under us
-      return MapError("blkg_counters", errno);
-    }
-    sw_blkg_counters total{};
-    for (const sw_blkg_counters& c : per_cpu) {
-      total.bios += c.bios;
-      total.bytes += c.bytes;
-    }
-    auto meta = blkgs_.find(key);
-    if (meta == blkgs_.end()) continue;  // its first-seen event is still in flight
-    auto& emitted = blkg_emitted_[key];
-    if (emitted.bios == total.bios && emitted.bytes == total.bytes) continue;
-    emitted = total;
-    BlkgRecord row = meta->second.row;
-    row.ts_ns = now_ns;
-    row.bios = total.bios;
-    row.bytes = total.bytes;
-    sink_(Record(std::move(row)));
-  }
-  return absl::OkStatus();
+  return ForEachPerCpu<sw_blkg_key, sw_blkg_counters>(
+      bpf_map__fd(session_.skel()->maps.blkg_counters), "blkg_counters", nr_cpus_,
+      [&](const sw_blkg_key& key, const std::vector<sw_blkg_counters>& per_cpu) {
+        sw_blkg_counters total{};
+        for (const sw_blkg_counters& c : per_cpu) {
+          total.bios += c.bios;
+          total.bytes += c.bytes;
+        }
+        auto meta = blkgs_.find(key);
+        if (meta == blkgs_.end()) return;  // its first-seen event is still in flight
+        auto& emitted = blkg_emitted_[key];
+        if (emitted.bios == total.bios && emitted.bytes == total.bytes) return;
+        emitted = total;
+        BlkgRecord row = meta->second.row;
+        row.ts_ns = now_ns;
+        row.bios = total.bios;
+        row.bytes = total.bytes;
+        sink_(Record(std::move(row)));
+      });
 }
 
 absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
-  const int fd = bpf_map__fd(session_.skel()->maps.wq_stats);
-  std::vector<sw_wq_stats> per_cpu(nr_cpus_);
-  uint64_t key = 0, next = 0;
-  const uint64_t* prev = nullptr;
-  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-    key = next;
-    prev = &key;
-    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) {
-      if (errno == ENOENT) continue;
-      return MapError("wq_stats", errno);
-    }
-    WqRecord r;
-    r.ts_ns = now_ns;
-    r.latency_log2.assign(SW_HIST_BUCKETS, 0);
-    r.runtime_log2.assign(SW_HIST_BUCKETS, 0);
-    for (const sw_wq_stats& s : per_cpu) {
-      r.queued += s.queued;
-      r.activated += s.activated;
-      r.executed += s.executed;
-      r.latency_max_ns = std::max(r.latency_max_ns, s.latency_max_ns);
-      r.runtime_max_ns = std::max(r.runtime_max_ns, s.runtime_max_ns);
-      for (int i = 0; i < SW_HIST_BUCKETS; ++i) {
-        r.latency_log2[i] += s.latency_log2[i];
-        r.runtime_log2[i] += s.runtime_log2[i];
-      }
-    }
-    auto& emitted = wq_emitted_[key];
-    if (emitted.first == r.queued && emitted.second == r.executed) continue;
-    emitted = {r.queued, r.executed};
-    auto name = work_func_names_.find(key);
-    if (name == work_func_names_.end()) {
-      name = work_func_names_.emplace(key, sources_.symbols->FunctionName(key)).first;
-      if (name->second.empty()) name->second = sources_.symbols->Format(key);
-    }
-    r.function = name->second;
-    sink_(Record(std::move(r)));
-  }
-  return absl::OkStatus();
+  return ForEachPerCpu<uint64_t, sw_wq_stats>(
+      bpf_map__fd(session_.skel()->maps.wq_stats), "wq_stats", nr_cpus_,
+      [&](uint64_t func, const std::vector<sw_wq_stats>& per_cpu) {
+        WqRecord r;
+        r.ts_ns = now_ns;
+        r.latency_log2.assign(SW_HIST_BUCKETS, 0);
+        r.runtime_log2.assign(SW_HIST_BUCKETS, 0);
+        for (const sw_wq_stats& s : per_cpu) {
+          r.queued += s.queued;
+          r.activated += s.activated;
+          r.executed += s.executed;
+          r.latency_max_ns = std::max(r.latency_max_ns, s.latency_max_ns);
+          r.runtime_max_ns = std::max(r.runtime_max_ns, s.runtime_max_ns);
+          for (int i = 0; i < SW_HIST_BUCKETS; ++i) {
+            r.latency_log2[i] += s.latency_log2[i];
+            r.runtime_log2[i] += s.runtime_log2[i];
+          }
+        }
+        auto& emitted = wq_emitted_[func];
+        if (emitted.first == r.queued && emitted.second == r.executed) return;
+        emitted = {r.queued, r.executed};
+        auto name = work_func_names_.find(func);
+        if (name == work_func_names_.end()) {
+          name = work_func_names_.emplace(func, sources_.symbols->FunctionName(func)).first;
+          if (name->second.empty()) name->second = sources_.symbols->Format(func);
+        }
+        r.function = name->second;
+        sink_(Record(std::move(r)));
+      });
 }
 
 absl::Status Collector::SnapshotThrottle(uint64_t now_ns) {
-  const int fd = bpf_map__fd(session_.skel()->maps.throttle_stats);
-  std::vector<sw_throttle_stats> per_cpu(nr_cpus_);
-  uint64_t key = 0, next = 0;
-  const uint64_t* prev = nullptr;
-  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-    key = next;
-    prev = &key;
-    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) {
-      if (errno == ENOENT) continue;
-      return MapError("throttle_stats", errno);
-    }
-    ThrottleRecord r;
-    r.ts_ns = now_ns;
-    for (const sw_throttle_stats& s : per_cpu) {
-      r.throttled += s.throttled;
-      r.passed += s.passed;
-      r.queued_ns += s.queued_ns;
-      r.queued_max_ns = std::max(r.queued_max_ns, s.queued_max_ns);
-      // Identity fields are set on the CPUs that saw the blkg.
-      if (s.blkg_cgroup_id != 0) {
-        r.cgroup_id = s.blkg_cgroup_id;
-        r.dev_major = s.dev_major;
-        r.dev_minor = s.dev_minor;
-      }
-    }
-    auto& emitted = throttle_emitted_[key];
-    if (emitted.first == r.throttled && emitted.second == r.passed) continue;
-    emitted = {r.throttled, r.passed};
-    r.cgroup = sources_.cgroups->Path(r.cgroup_id);
-    r.disk = sources_.disks->Name(r.dev_major, r.dev_minor);
-    sink_(Record(std::move(r)));
-  }
-  return absl::OkStatus();
+  return ForEachPerCpu<uint64_t, sw_throttle_stats>(
+      bpf_map__fd(session_.skel()->maps.throttle_stats), "throttle_stats", nr_cpus_,
+      [&](uint64_t blkg, const std::vector<sw_throttle_stats>& per_cpu) {
+        ThrottleRecord r;
+        r.ts_ns = now_ns;
+        for (const sw_throttle_stats& s : per_cpu) {
+          r.throttled += s.throttled;
+          r.passed += s.passed;
+          r.queued_ns += s.queued_ns;
+          r.queued_max_ns = std::max(r.queued_max_ns, s.queued_max_ns);
+          // Identity fields are set on the CPUs that saw the blkg.
+          if (s.blkg_cgroup_id != 0) {
+            r.cgroup_id = s.blkg_cgroup_id;
+            r.dev_major = s.dev_major;
+            r.dev_minor = s.dev_minor;
+          }
+        }
+        auto& emitted = throttle_emitted_[blkg];
+        if (emitted.first == r.throttled && emitted.second == r.passed) return;
+        emitted = {r.throttled, r.passed};
+        r.cgroup = sources_.cgroups->Path(r.cgroup_id);
+        r.disk = sources_.disks->Name(r.dev_major, r.dev_minor);
+        sink_(Record(std::move(r)));
+      });
 }
 
 absl::Status Collector::SnapshotLost(uint64_t now_ns) {
