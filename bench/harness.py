@@ -588,26 +588,31 @@ def bpf_cost(cleanup, workdir, zram, loop):
 
 def loss_tests(cleanup, workdir):
     log(f"\n-- Loss: `record --all-allocs` while the kernel makes ~{ALLOC_RATE:,} per-cpu "
-        "allocations/s (BPF per-CPU hash maps with prealloc, 250 entries each)")
-    results = []
+        "allocations/s (BPF per-CPU hash maps with prealloc, 250 entries each, one thread; "
+        "the achieved rate is what the capture shows); the default 1 MiB ring buffer "
+        "interleaved with --ringbuf-size 4M")
+    results = {"1M": [], "4M": []}
     for r in range(3):
-        capture = os.path.join(workdir, "loss.jsonl")
-        tracer = submitwatch_tracer(cleanup, capture, ["--all-allocs"]).start()
-        flood = run([BENCH_TOOL, "percpu-flood", "--rate", str(ALLOC_RATE), "--batch", "250",
-                     "--seconds", "5"]).stdout
-        sample = tracer.sample()
-        tracer.stop()
-        fields = dict(kv.split("=") for kv in flood.split())
-        cap = read_capture(capture)
-        os.unlink(capture)
-        flood_events = cap["alloc_comms"].get("bench_tool", 0)
-        seconds = float(fields["seconds"])
-        # Lost events cannot be told apart by process: all are charged to the flood.
-        rate = (flood_events + cap["lost"]) / seconds
-        results.append((rate, cap["allocs"], cap["lost"], sample["cpu_s"] / seconds * 100))
-        log(f"   run {r + 1}/3: {flood_events:,} flood events in {seconds:.2f}s = {rate:,.0f}/s; "
-            f"{cap['allocs']:,} alloc records in all, {cap['lost']} lost; "
-            f"record CPU {sample['cpu_s'] / seconds * 100:.0f}%, RSS {sample.get('VmRSS', 0) / 1024:.1f} MiB")
+        for ring in ("1M", "4M"):
+            capture = os.path.join(workdir, "loss.jsonl")
+            extra = ["--all-allocs"] + (["--ringbuf-size", ring] if ring != "1M" else [])
+            tracer = submitwatch_tracer(cleanup, capture, extra).start()
+            flood = run([BENCH_TOOL, "percpu-flood", "--rate", str(ALLOC_RATE), "--batch", "250",
+                         "--threads", "1", "--seconds", "5"]).stdout
+            sample = tracer.sample()
+            tracer.stop()
+            fields = dict(kv.split("=") for kv in flood.split())
+            cap = read_capture(capture)
+            os.unlink(capture)
+            flood_events = cap["alloc_comms"].get("bench_tool", 0)
+            seconds = float(fields["seconds"])
+            # Lost events cannot be told apart by process: all are charged to the flood.
+            rate = (flood_events + cap["lost"]) / seconds
+            cpu = sample["cpu_s"] / seconds * 100
+            results[ring].append((rate, cap["allocs"], cap["lost"], cpu))
+            log(f"   round {r + 1}/3, ring {ring}: {flood_events:,} flood events in {seconds:.2f}s "
+                f"= {rate:,.0f}/s; {cap['allocs']:,} alloc records in all, {cap['lost']} lost; "
+                f"record CPU {cpu:.0f}%, RSS {sample.get('VmRSS', 0) / 1024:.1f} MiB")
 
     log("\n-- Loss counter exactness: submitwatch's BPF object, --all-allocs, a 4 KiB ring "
         "buffer, 100,000 allocations; detached, then program runs vs received + lost")
@@ -846,10 +851,10 @@ def summary(res, elapsed):
     if rates:
         alloc = [x / 1e6 for x in rates.get("BM_ModelAddAlloc", [])]
         row("model alloc events/s (M, one core)", spread(alloc, "{:.2f}"), ">= 5", median(alloc) >= 5)
-        snap = {n: [x / 1e6 for x in rates.get(n, [])] for n in SNAPSHOT_BENCHMARKS}
-        slowest = min(snap, key=lambda n: median(snap[n]))
-        row("model map-snapshot rows/s (M, slowest of Blkg/Wq adds, CgroupRows/WqRows)",
-            f"{spread(snap[slowest], '{:.2f}')} ({slowest})", ">= 20", median(snap[slowest]) >= 20)
+        labels = {n: label for n, label, _ in MODEL_BENCHMARKS}
+        for n in SNAPSHOT_BENCHMARKS:
+            xs = [x / 1e6 for x in rates.get(n, [])]
+            row(f"{labels[n]} (M rows/s, one core)", spread(xs, "{:.2f}"), ">= 20", median(xs) >= 20)
         for n in ("BM_CaptureFormatAlloc", "BM_CaptureParseAlloc", "BM_CaptureReadFile"):
             row(f"{n} (M events/s)", spread([x / 1e6 for x in rates.get(n, [])], "{:.2f}"))
     rep = res["report"]
@@ -873,13 +878,18 @@ def summary(res, elapsed):
     row("libbcc mapped by record (default options)", "yes" if fp.libbcc else "no", "never",
         not fp.libbcc)
 
-    loss = res["loss"]
-    achieved = [x[0] for x in loss]
-    lost = [x[2] for x in loss]
-    row("--all-allocs: achieved alloc events/s", spread(achieved), ">= 100,000",
-        median(achieved) >= 100000)
-    row("--all-allocs: lost events at that rate", f"{lost}", "0", sum(lost) == 0)
-    row("record CPU at that rate (% of one core)", spread([x[3] for x in loss]))
+    for ring, label in (("1M", "default ring 1 MiB"), ("4M", "--ringbuf-size 4M")):
+        loss = res["loss"][ring]
+        achieved = [x[0] for x in loss]
+        lost = [x[2] for x in loss]
+        if ring == "1M":
+            row(f"--all-allocs ({label}): achieved alloc events/s", spread(achieved), ">= 100,000",
+                median(achieved) >= 100000)
+            row(f"--all-allocs ({label}): lost events per run", f"{lost}", "0", sum(lost) == 0)
+            row("record CPU at that rate (% of one core)", spread([x[3] for x in loss]))
+        else:
+            row(f"--all-allocs ({label}): achieved events/s; lost per run",
+                f"{spread(achieved)}; {lost}")
     ex = res["exact"]
     row("loss counter exact (4 KiB ring flood)",
         f"ran {ex['generated']:,} = received {ex['received']:,} + lost {ex['lost']:,} "
