@@ -76,6 +76,24 @@ def run(argv, check=True, **kw):
     return subprocess.run(argv, check=check, text=True, capture_output=True, **kw)
 
 
+CLEANUP = None  # the run's Cleanup, once main() made it
+
+
+def run_tracked(argv, marker):
+    """run(), with the child in the state file while it runs: a harness killed
+    meanwhile leaves bench/run's trap a process to stop (it holds the devices)."""
+    p = subprocess.Popen(argv, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    entry = CLEANUP.add("pid", p.pid, marker) if CLEANUP else None
+    try:
+        out, err = p.communicate()
+    finally:
+        if entry:
+            CLEANUP.forget(entry)
+    if p.returncode != 0:
+        raise subprocess.CalledProcessError(p.returncode, argv, out, err)
+    return subprocess.CompletedProcess(argv, p.returncode, out, err)
+
+
 # --- clean-up: everything made is undone, in reverse order -------------------
 
 def undo(kind, args):
@@ -416,7 +434,7 @@ def fio(args, seconds, cgroup=None):
             f"--runtime={seconds}", "--name=bench", *args]
     if cgroup:
         argv = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup] + argv
-    out = run(argv).stdout
+    out = run_tracked(argv, "fio").stdout
     data = json.loads(out[out.index("{"):])
     job = data["jobs"][0]
     return job["read"]["iops"] + job["write"]["iops"]
@@ -522,61 +540,58 @@ def prog_names(ids):
 
 
 def bpf_cost(cleanup, workdir, zram, loop):
-    log("\n-- BPF cost per event: submitwatch, the empty-program floor and bpftrace, "
-        "attached together, run-time stats on (fd-scoped, held by the floor)")
+    log("\n-- BPF cost per event, from run-time stats (on for this phase only: fd-scoped, "
+        "held by the floor process). Each round runs the workload twice: with submitwatch "
+        "attached, then with bpftrace, each next to the empty-program floor")
     floor = Tracer(cleanup, "floor", [BENCH_TOOL, "floor", "--stats"],
                    lambda line: line.strip() == "attached").start()
     capture = os.path.join(workdir, "cost.jsonl")
-    sw = submitwatch_tracer(cleanup, capture).start()
-    bt = bpftrace_tracer(cleanup).start()
-    owners = {floor.proc.pid: "floor", sw.proc.pid: "submitwatch", bt.proc.pid: "bpftrace"}
-    ids = prog_stats(owners)
-    names = prog_names(set(ids))
-    owner_of = {}
-    for pid, who in owners.items():
-        for prog_id in prog_stats([pid]):
-            owner_of[prog_id] = who
-    per_run = {i: [] for i in ids}
-    events = {i: [] for i in ids}
+    per_event = {}  # (owner, program) -> [ns/event per round]
+    floor_of = {}   # (owner, program) -> [floor ns/event of the same runs]
+    events = {}
+    # bpftrace's programs are named after the tracepoint, truncated.
+    floor_name = {"block_bio_queue": "floor_block_bio_queue",
+                  "percpu_alloc_pe": "floor_percpu_alloc"}
     try:
         for r in range(RUNS):
-            before = prog_stats(owners)
-            fio(zram_read_args(zram, 1), 3)
-            fio(storm_args(loop), 2)
-            run([BENCH_TOOL, "percpu-flood", "--rate", "20000", "--batch", "200", "--seconds", "1"])
-            after = prog_stats(owners)
-            for i in ids:
-                dt = after[i][0] - before[i][0]
-                dc = after[i][1] - before[i][1]
-                events[i].append(dc)
-                if dc > 0:
-                    per_run[i].append(dt / dc)
+            for who in ("submitwatch", "bpftrace"):
+                tracer = (submitwatch_tracer(cleanup, capture) if who == "submitwatch"
+                          else bpftrace_tracer(cleanup)).start()
+                owners = [floor.proc.pid, tracer.proc.pid]
+                before = prog_stats(owners)
+                names = prog_names(set(before))
+                theirs = set(prog_stats([tracer.proc.pid]))
+                fio(zram_read_args(zram, 1), 3)
+                fio(storm_args(loop), 2)
+                run_tracked([BENCH_TOOL, "percpu-flood", "--rate", "20000", "--batch", "200",
+                             "--seconds", "1"], "bench_tool")
+                after = prog_stats(owners)
+                tracer.stop()
+                cost = {}
+                for i, (t1, c1) in after.items():
+                    t0, c0 = before.get(i, (0, 0))
+                    cost[names.get(i, str(i))] = ((t1 - t0) / (c1 - c0) if c1 > c0 else None, c1 - c0)
+                for i in theirs:
+                    name = names.get(i, str(i))
+                    ns, n = cost[name]
+                    fl = cost.get(floor_name.get(name, name.replace("sw_", "floor_", 1)), (None, 0))[0]
+                    events.setdefault((who, name), []).append(n)
+                    if ns is not None:
+                        per_event.setdefault((who, name), []).append(ns)
+                        if fl is not None:
+                            floor_of.setdefault((who, name), []).append(fl)
             log(f"   round {r + 1}/{RUNS} done")
     finally:
-        bt.stop()
-        sw.stop()
         floor.stop()
         if os.path.exists(capture):
             os.unlink(capture)
-    rows = []
-    floor_ns = {}
-    for i in ids:
-        name = names.get(i, str(i))
-        if owner_of.get(i) == "floor":
-            floor_ns[name.replace("floor_", "", 1)] = per_run[i]
     table = []
-    for i in sorted(ids, key=lambda i: (owner_of.get(i, ""), names.get(i, ""))):
-        who = owner_of.get(i, "?")
-        name = names.get(i, str(i))
-        if who == "floor":
-            continue
-        suffix = name.replace("sw_", "", 1)
-        if who == "bpftrace":
-            suffix = {"block_bio_queue": "block_bio_queue", "percpu_alloc_pe": "percpu_alloc"}.get(name, name)
-        fl = floor_ns.get(suffix, [])
-        above = [x - y for x, y in zip(per_run[i], fl)] if fl else []
-        table.append((who, name, median(events[i]), per_run[i], fl, above))
-    log(f"   {'owner':<12} {'program':<24} {'events/round':>12}  {'ns/event':<22} "
+    for key in sorted(events):
+        who, name = key
+        ns, fl = per_event.get(key, []), floor_of.get(key, [])
+        above = [x - y for x, y in zip(ns, fl)] if len(fl) == len(ns) else []
+        table.append((who, name, median(events[key]), ns, fl, above))
+    log(f"   {'owner':<12} {'program':<24} {'events/run':>12}  {'ns/event':<22} "
         f"{'floor ns/event':<20} {'above floor':<20}")
     for who, name, ev, ns, fl, above in table:
         log(f"   {who:<12} {name:<24} {ev:>12,.0f}  {spread(ns, '{:.0f}'):<22} "
@@ -597,8 +612,9 @@ def loss_tests(cleanup, workdir):
             capture = os.path.join(workdir, "loss.jsonl")
             extra = ["--all-allocs"] + (["--ringbuf-size", ring] if ring != "1M" else [])
             tracer = submitwatch_tracer(cleanup, capture, extra).start()
-            flood = run([BENCH_TOOL, "percpu-flood", "--rate", str(ALLOC_RATE), "--batch", "250",
-                         "--threads", "1", "--seconds", "5"]).stdout
+            flood = run_tracked([BENCH_TOOL, "percpu-flood", "--rate", str(ALLOC_RATE),
+                                 "--batch", "250", "--threads", "1", "--seconds", "5"],
+                                "bench_tool").stdout
             sample = tracer.sample()
             tracer.stop()
             fields = dict(kv.split("=") for kv in flood.split())
@@ -628,7 +644,8 @@ def loss_tests(cleanup, workdir):
     log("\n-- The same flood through `record --all-allocs --ringbuf-size 4K` (end to end)")
     capture = os.path.join(workdir, "flood.jsonl")
     tracer = submitwatch_tracer(cleanup, capture, ["--all-allocs", "--ringbuf-size", "4K"]).start()
-    run([BENCH_TOOL, "percpu-flood", "--rate", "100000", "--batch", "2000", "--seconds", "2"])
+    run_tracked([BENCH_TOOL, "percpu-flood", "--rate", "100000", "--batch", "2000", "--seconds", "2"],
+                "bench_tool")
     tracer.stop()
     cap = read_capture(capture)
     os.unlink(capture)
@@ -716,7 +733,8 @@ def main():
                                                                   f"submitwatch-bench-{os.getpid()}.state")
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
-    cleanup = Cleanup(state)
+    global CLEANUP
+    cleanup = CLEANUP = Cleanup(state)
     t_start = time.monotonic()
     facts = machine_facts()
     log("submitwatch benchmark (bench/run)")
