@@ -27,6 +27,7 @@ typedef uint64_t sw_u64;
 #endif
 
 #define SW_COMM_LEN 16
+#define SW_DISK_NAME_LEN 32 /* DISK_NAME_LEN */
 #define SW_STACK_DEPTH 32
 /* Log2 buckets: bucket i counts values in [2^i, 2^(i+1)) ns; 2^39 ns ~ 9 min. */
 #define SW_HIST_BUCKETS 40
@@ -53,6 +54,7 @@ typedef uint64_t sw_u64;
 enum sw_event_kind {
   SW_EVENT_ALLOC = 1,      /* percpu:percpu_alloc_percpu[_fail] */
   SW_EVENT_BLKG_SEEN = 2,  /* first bio for a (blkg, submitting cgroup) pair */
+  SW_EVENT_CGROUP = 3,     /* cgroup:cgroup_mkdir / cgroup:cgroup_rmdir */
 };
 
 enum sw_allocator {
@@ -67,7 +69,9 @@ enum sw_lost_slot {
   SW_LOST_BLKG_SEEN = 1, /* ring buffer full: a blkg first-seen event */
   SW_LOST_WQ_PENDING = 2, /* queued-work table full: latency not measured */
   SW_LOST_SUBMIT_DEPTH = 3, /* per-task depth table full: context unknown */
-  SW_LOST_SLOTS = 4,
+  SW_LOST_CGROUP = 4,    /* ring buffer full: a cgroup mkdir/rmdir event */
+  SW_LOST_BIO_TABLE = 5, /* per-blkg counter table full: a bio not counted */
+  SW_LOST_SLOTS = 6,
 };
 
 struct sw_event_header {
@@ -124,6 +128,26 @@ struct sw_blkg_seen_event {
   sw_u8 kthread;
   sw_u8 reserved[5];
   char comm[SW_COMM_LEN];
+  /* gendisk->diskseq (5.15+, else 0): a disk removed and re-created under the
+   * same dev_t gets a new one, so user space can tell its blkgs are gone. */
+  sw_u64 diskseq;
+  /* gendisk->disk_name: a disk removed right after its first bio is gone
+   * from sysfs before user space could name it. */
+  char disk_name[SW_DISK_NAME_LEN];
+};
+
+/* Longer paths arrive truncated (no NUL in the last byte); user space then
+ * names the cgroup from the hierarchy instead. */
+#define SW_CGROUP_PATH_LEN 256
+
+/* A cgroup made or removed in any hierarchy; user space keeps the io one. */
+struct sw_cgroup_event {
+  struct sw_event_header hdr;
+  sw_u64 cgroup_id;     /* kernfs node id, as in the other events */
+  sw_u32 hierarchy_id;  /* cgroup_root::hierarchy_id; 0 is the v2 hierarchy */
+  sw_u8 removed;        /* 1: rmdir, 0: mkdir */
+  sw_u8 reserved[3];
+  char path[SW_CGROUP_PATH_LEN];  /* "/a/b" inside the hierarchy */
 };
 
 struct sw_wq_stats {

@@ -146,12 +146,16 @@ static __always_inline void sw_count_lost(u32 slot)
 
 /* Wake the reader only when the ring is half full: it polls on a timer, so a
  * wakeup per event would cost a context switch per event for nothing. */
-static __always_inline long sw_output(void *data, u64 size, u32 lost_slot)
+static __always_inline u64 sw_wakeup_flags(void)
 {
   u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
   u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
-  u64 flags = avail > ring / 2 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-  long err = bpf_ringbuf_output(&events, data, size, flags);
+  return avail > ring / 2 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline long sw_output(void *data, u64 size, u32 lost_slot)
+{
+  long err = bpf_ringbuf_output(&events, data, size, sw_wakeup_flags());
   if (err)
     sw_count_lost(lost_slot);
   return err;

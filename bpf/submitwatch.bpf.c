@@ -17,3 +17,4 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #include "programs/slab_alloc.bpf.c"
 #include "programs/block_bio_queue.bpf.c"
 #include "programs/workqueue.bpf.c"
+#include "programs/cgroup_lifecycle.bpf.c"

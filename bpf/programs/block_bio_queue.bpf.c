@@ -25,6 +25,9 @@ static __always_inline void sw_emit_blkg_seen(struct sw_blkg_key *key, struct bi
   e.has_stats = sw_blkg_has_stats(blkg);
   e.kthread = kthread;
   bpf_get_current_comm(e.comm, sizeof(e.comm));
+  if (bpf_core_field_exists(disk->diskseq))
+    e.diskseq = BPF_CORE_READ(disk, diskseq);
+  bpf_probe_read_kernel_str(e.disk_name, sizeof(e.disk_name), &disk->disk_name);
   sw_output(&e, sizeof(e), SW_LOST_BLKG_SEEN);
 }
 
@@ -72,6 +75,8 @@ int BPF_PROG(sw_block_bio_queue, struct bio *bio)
     if (c) {
       c->bios++;
       c->bytes += bytes;
+    } else {
+      sw_count_lost(SW_LOST_BIO_TABLE);
     }
     return 0;
   }

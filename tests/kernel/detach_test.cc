@@ -54,41 +54,19 @@ bool NewProgramsRemain(const absl::flat_hash_set<int>& baseline) {
   return true;
 }
 
-// Starts `record -o capture` with stderr in a file, waits (bounded) until it
-// says it is attached, then sends `signal`; returns the exit code.
+// Starts `record -o capture`, waits until it says it is attached, then
+// sends `signal`; returns the exit code.
 int RecordUntilSignal(const std::string& capture, int signal, std::string* stderr_text,
                       const std::function<void(pid_t)>& while_attached = nullptr) {
-  const std::string err_path = capture + ".stderr";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    freopen(err_path.c_str(), "w", stderr);
-    std::vector<std::string> argv = SubmitwatchCommand("record", {"-o", capture});
-    std::vector<char*> cargv;
-    for (std::string& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    execv(cargv[0], cargv.data());
-    _exit(127);
+  absl::StatusOr<std::unique_ptr<RecordProcess>> rec = RecordProcess::Start(capture);
+  if (!rec.ok()) {
+    *stderr_text = std::string(rec.status().message());
+    return -1;
   }
-  // Loading is slow under emulation (scripts/qemu-test): allow two minutes.
-  for (int i = 0; i < 1200; ++i) {
-    std::ifstream in(err_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    *stderr_text = text.str();
-    if (absl::StrContains(*stderr_text, "attached")) break;
-    if (waitpid(pid, nullptr, WNOHANG) == pid) return -1;
-    usleep(100 * 1000);
-  }
-  if (while_attached) while_attached(pid);
-  kill(pid, signal);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  std::ifstream in(err_path);
-  std::stringstream text;
-  text << in.rdbuf();
-  *stderr_text = text.str();
-  unlink(err_path.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (while_attached) while_attached((*rec)->pid());
+  const int code = (*rec)->Stop(signal);
+  *stderr_text = (*rec)->Stderr();
+  return code;
 }
 
 TEST(Detach, SigintEndsRecordWithACompleteCaptureAndNothingAttached) {

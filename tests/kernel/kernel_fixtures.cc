@@ -1,20 +1,27 @@
 #include "kernel_fixtures.h"
 
 #include <fcntl.h>
+#include <linux/loop.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <sys/sysmacros.h>
 #include <thread>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "symbols/cgroup_paths.h"
@@ -81,7 +88,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
 
 absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::Create(uint64_t size_bytes) {
   auto loop = std::unique_ptr<LoopDevice>(new LoopDevice);
-  loop->backing_file_ = TempPath(absl::StrCat("loop-", size_bytes));
+  static int made = 0;
+  loop->backing_file_ = TempPath(absl::StrCat("loop-", size_bytes, "-", made++));
   int fd = open(loop->backing_file_.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0 || ftruncate(fd, static_cast<off_t>(size_bytes)) != 0) {
     if (fd >= 0) close(fd);
@@ -115,7 +123,81 @@ LoopDevice::~LoopDevice() {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
+  if (remove_device_ && !device_.empty()) {
+    struct stat st;
+    const int control = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+    if (control >= 0 && stat(device_.c_str(), &st) == 0) {
+      // Busy for a moment after the detach, like the detach itself.
+      for (int i = 0; i < 50; ++i) {
+        if (ioctl(control, LOOP_CTL_REMOVE, minor(st.st_rdev)) >= 0 || errno != EBUSY) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    if (control >= 0) close(control);
+  }
   if (!backing_file_.empty()) unlink(backing_file_.c_str());
+}
+
+absl::StatusOr<std::unique_ptr<RecordProcess>> RecordProcess::Start(
+    const std::string& capture, const std::vector<std::string>& args) {
+  auto rec = std::unique_ptr<RecordProcess>(new RecordProcess);
+  rec->stderr_path_ = capture + ".stderr";
+  std::vector<std::string> record_args = {"-o", capture};
+  record_args.insert(record_args.end(), args.begin(), args.end());
+  std::vector<std::string> argv = SubmitwatchCommand("record", record_args);
+  rec->pid_ = fork();
+  if (rec->pid_ < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (rec->pid_ == 0) {
+    if (freopen(rec->stderr_path_.c_str(), "w", stderr) == nullptr) _exit(126);
+    std::vector<char*> cargv;
+    for (std::string& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    execv(cargv[0], cargv.data());
+    _exit(127);
+  }
+  // Loading is slow under emulation (scripts/qemu-test): allow two minutes.
+  for (int i = 0; i < 1200; ++i) {
+    if (absl::StrContains(rec->Stderr(), "attached")) return rec;
+    int status = 0;
+    if (waitpid(rec->pid_, &status, WNOHANG) == rec->pid_) {
+      rec->pid_ = -1;
+      return absl::InternalError(absl::StrCat("record exited before attaching: ", rec->Stderr()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("record did not attach within 2 minutes: ", rec->Stderr()));
+}
+
+int RecordProcess::Stop(int signal) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string RecordProcess::Stderr() const {
+  std::ifstream in(stderr_path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+RecordProcess::~RecordProcess() {
+  if (pid_ > 0) Stop(SIGKILL);
+  unlink(stderr_path_.c_str());
+}
+
+uint64_t RssKib(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string field;
+  while (in >> field) {
+    uint64_t kib = 0;
+    if (field == "VmRSS:" && (in >> kib)) return kib;
+  }
+  return 0;
 }
 
 std::string LoopDevice::name() const { return device_.substr(device_.rfind('/') + 1); }

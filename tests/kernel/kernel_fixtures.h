@@ -4,6 +4,8 @@
 #define SUBMITWATCH_TESTS_KERNEL_KERNEL_FIXTURES_H_
 
 #include <cstdint>
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,10 +43,14 @@ class LoopDevice {
   ~LoopDevice();
   const std::string& device() const { return device_; }  // "/dev/loop3"
   std::string name() const;                               // "loop3"
+  // Also delete the block device on destruction (LOOP_CTL_REMOVE), not only
+  // detach it: its disk and blkgs go away, as when a real disk is removed.
+  void RemoveDeviceOnDestroy() { remove_device_ = true; }
 
  private:
   std::string backing_file_;
   std::string device_;
+  bool remove_device_ = false;
 };
 
 // A fresh child cgroup of the io/blkio hierarchy.
@@ -68,6 +74,26 @@ struct CommandResult {
   std::string output;
 };
 CommandResult RunCommand(const std::vector<std::string>& argv);
+
+// `submitwatch record -o capture ARGS...` in the background, stderr in a
+// file. Start() returns once it says it is attached; destruction kills it.
+class RecordProcess {
+ public:
+  static absl::StatusOr<std::unique_ptr<RecordProcess>> Start(
+      const std::string& capture, const std::vector<std::string>& args = {});
+  ~RecordProcess();
+  pid_t pid() const { return pid_; }
+  // Sends `signal`, waits; the exit code (128 + signal when killed by one).
+  int Stop(int signal);
+  std::string Stderr() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string stderr_path_;
+};
+
+// Resident set of a process now, from /proc/PID/status (0 when gone).
+uint64_t RssKib(pid_t pid);
 
 std::string ShellQuote(const std::string& s);
 std::string TempPath(const std::string& stem);

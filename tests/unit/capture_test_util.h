@@ -172,6 +172,8 @@ inline CaptureSummary FullSummary() {
   s.events = 42;
   s.lost = 15;
   s.workload_exit = 3;
+  s.evicted = {{"cgroup", 2000}, {"disk", 20}};
+  s.peak_map_entries = 405;
   return s;
 }
 
@@ -270,6 +272,8 @@ inline void ExpectSame(const CaptureSummary& a, const CaptureSummary& b) {
   EXPECT_EQ(a.events, b.events);
   EXPECT_EQ(a.lost, b.lost);
   EXPECT_EQ(a.workload_exit, b.workload_exit);
+  EXPECT_EQ(a.evicted, b.evicted);
+  EXPECT_EQ(a.peak_map_entries, b.peak_map_entries);
 }
 
 inline void ExpectSameRecord(const Record& a, const Record& b) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "sinks/capture/capture_decode.h"
 #include "sinks/capture/json_parser.h"
 #include "tests/unit/capture_test_util.h"
 
@@ -102,10 +103,24 @@ TEST(CaptureWriterTest, LostLine) {
 TEST(CaptureWriterTest, SummaryLine) {
   EXPECT_EQ(CaptureWriter::FormatRecord(FullSummary()),
             R"({"type":"summary","ts_ns":5000006000,"duration_ns":6000,"events":42,)"
-            R"("lost":15,"workload_exit":3})");
+            R"("lost":15,"workload_exit":3,"evicted":{"cgroup":2000,"disk":20},)"
+            R"("peak_map_entries":405})");
   EXPECT_EQ(CaptureWriter::FormatRecord(CaptureSummary{}),
             R"({"type":"summary","ts_ns":0,"duration_ns":0,"events":0,"lost":0,)"
-            R"("workload_exit":-1})");
+            R"("workload_exit":-1,"evicted":{},"peak_map_entries":0})");
+}
+
+TEST(CaptureWriterTest, SummaryWithoutEvictionFieldsStillReads) {
+  // Captures written before map eviction existed lack both fields.
+  absl::StatusOr<JsonValue> line = ParseJson(
+      R"({"type":"summary","ts_ns":1,"duration_ns":2,"events":3,"lost":0,"workload_exit":0})");
+  ASSERT_TRUE(line.ok());
+  absl::StatusOr<Record> r = DecodeRecord(*line);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const CaptureSummary& s = std::get<CaptureSummary>(*r);
+  EXPECT_TRUE(s.evicted.empty());
+  EXPECT_EQ(s.peak_map_entries, 0u);
+  EXPECT_EQ(s.events, 3u);
 }
 
 TEST(CaptureWriterTest, InvalidUtf8AndControlBytesBecomeValidJson) {

@@ -190,7 +190,8 @@ TEST(ReportJson, SchemaOneWithTheTables) {
   for (const char* expected : {
            "\"host\":\"node1\"",
            "\"hooks\":[{\"hook\":\"percpu_alloc\",\"mode\":\"tracepoint\",\"detail\":\"\"},",
-           "\"summary\":{\"duration_ns\":2000000000,\"events\":9,\"lost\":2,\"workload_exit\":0}",
+           "\"summary\":{\"duration_ns\":2000000000,\"events\":9,\"lost\":2,\"workload_exit\":0,"
+           "\"evicted\":{},\"peak_map_entries\":0}",
            "\"cgroups\":[{\"cgroup\":\"/vm/disk1\",\"cgroup_id\":10,\"kthread\":false,"
            "\"disk\":\"loop0\",\"dev_major\":7,\"dev_minor\":0,\"state\":\"ready\","
            "\"bios\":112,\"bytes\":1097728,\"own_bios\":100,\"own_bytes\":1048576,"
@@ -223,7 +224,8 @@ TEST(ReportJson, EmptyModelIsStillComplete) {
   Model model;
   EXPECT_EQ(RenderReportJson(model),
             "{\"schema\":1,\"header\":null,\"summary\":{\"duration_ns\":0,\"events\":0,"
-            "\"lost\":0,\"workload_exit\":-1},\"cgroups\":[],\"allocations\":[],"
+            "\"lost\":0,\"workload_exit\":-1,\"evicted\":{},\"peak_map_entries\":0},"
+            "\"cgroups\":[],\"allocations\":[],"
             "\"workqueues\":[],\"lost\":{\"total\":0,\"counts\":{}}}\n");
 }
 

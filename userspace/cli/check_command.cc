@@ -42,7 +42,7 @@ absl::StatusOr<CheckOptions> ParseCheckOptions(const std::vector<std::string>& a
   o.fail_on = *fail_on;
   if (parsed->Has("replay")) {
     for (const char* live_only : {"duration", "interval", "output", "ringbuf-size", "verbose",
-                                  "mode", "slab"}) {
+                                  "mode", "slab", "btf"}) {
       if (parsed->Has(live_only)) {
         return absl::InvalidArgumentError(
             absl::StrCat("--replay evaluates a capture: --", live_only, " does not apply"));
@@ -133,6 +133,8 @@ const CommandSpec& CheckSpec() {
           {"ringbuf-size", 0, "BYTES", "kernel ring buffer size, a power of two (default 1M)"},
           {"mode", 'm', "MODE", "attach the function hooks with MODE: fentry, kprobe or tracepoint "
                                 "(default: the best this host allows)"},
+          {"btf", 0, "FILE", "read kernel types from FILE (a vmlinux or raw BTF) instead of "
+                             "/sys/kernel/btf/vmlinux"},
           {"slab", 0, "", "also trace slab and page allocations in the submit path (fentry/kprobe only)"},
           {"verbose", 'v', "", "print libbpf's messages"},
           {"help", 'h', "", "show this help"},

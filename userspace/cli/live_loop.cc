@@ -32,6 +32,7 @@ absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader) {
   loader.verbose = args.Has("verbose");
   loader.mode = args.Get("mode");
   loader.slab = args.Has("slab");
+  loader.btf_path = args.Get("btf");
   return absl::OkStatus();
 }
 
@@ -136,6 +137,8 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
   summary.duration_ns = end_ns - start_ns;
   summary.events = (*collector)->events();
   summary.lost = (*collector)->lost();
+  summary.evicted = (*collector)->evicted();
+  summary.peak_map_entries = (*collector)->peak_entries();
   emit(Record(summary));
   if (sink.flush && sink_status.ok()) sink_status = sink.flush();
   if (!sink_status.ok()) return sink_status;

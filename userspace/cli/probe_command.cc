@@ -12,10 +12,12 @@ namespace submitwatch {
 const CommandSpec& ProbeSpec() {
   static const auto* const kSpec = new CommandSpec{
       "probe",
-      "[--mode fentry|kprobe|tracepoint] [--verbose]",
+      "[--mode fentry|kprobe|tracepoint] [--btf FILE] [--verbose]",
       "Show what this host supports and which attach mode each hook gets (needs root).",
       {
           {"mode", 'm', "MODE", "require MODE (fentry, kprobe or tracepoint) for the function hooks"},
+          {"btf", 0, "FILE", "read kernel types from FILE (a vmlinux or raw BTF) instead of "
+                             "/sys/kernel/btf/vmlinux"},
           {"verbose", 'v', "", "print libbpf's messages"},
           {"help", 'h', "", "show this help"},
       },
@@ -35,6 +37,7 @@ int RunProbe(const std::vector<std::string>& args) {
   LoaderOptions options;
   options.verbose = parsed->Has("verbose");
   options.mode = parsed->Get("mode");
+  options.btf_path = parsed->Get("btf");
   options.trial_all_modes = true;
   absl::StatusOr<std::unique_ptr<LiveSetup>> live = SetUpLive(options);
   if (!live.ok()) return ReportError(live.status(), "probe");

@@ -89,6 +89,8 @@ const CommandSpec& RecordSpec() {
           {"ringbuf-size", 0, "BYTES", "kernel ring buffer size, a power of two (default 1M)"},
           {"mode", 'm', "MODE", "attach the function hooks with MODE: fentry, kprobe or tracepoint "
                                 "(default: the best this host allows); fails if it cannot"},
+          {"btf", 0, "FILE", "read kernel types from FILE (a vmlinux or raw BTF) instead of "
+                             "/sys/kernel/btf/vmlinux"},
           {"slab", 0, "", "also trace slab and page allocations in the submit path (fentry/kprobe only)"},
           {"verbose", 'v', "", "print libbpf's messages"},
           {"help", 'h', "", "show this help"},

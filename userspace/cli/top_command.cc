@@ -77,7 +77,7 @@ absl::StatusOr<TopOptions> ParseTopOptions(const std::vector<std::string>& args)
     if (!speed.ok()) return speed.status();
     o.speed = *speed;
   }
-  for (const char* live_only : {"all-allocs", "ringbuf-size", "mode", "slab"}) {
+  for (const char* live_only : {"all-allocs", "ringbuf-size", "mode", "slab", "btf"}) {
     if (parsed->Has(live_only) && !o.replay.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--", live_only, " applies to live mode only, not to --replay"));
@@ -380,6 +380,8 @@ const CommandSpec& TopSpec() {
           {"ringbuf-size", 0, "BYTES", "kernel ring buffer size, a power of two (default 1M; live)"},
           {"mode", 'm', "MODE", "attach the function hooks with MODE: fentry, kprobe or tracepoint "
                                 "(default: the best this host allows; live)"},
+          {"btf", 0, "FILE", "read kernel types from FILE (a vmlinux or raw BTF) instead of "
+                             "/sys/kernel/btf/vmlinux (live)"},
           {"slab", 0, "", "also trace slab and page allocations in the submit path (fentry/kprobe; live)"},
           {"verbose", 'v', "", "print libbpf's messages (before the view starts)"},
           {"help", 'h', "", "show this help"},

@@ -60,11 +60,68 @@ absl::Status ForEachPerCpu(int fd, const char* map_name, int nr_cpus, Fn&& fn) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-size_t Collector::BlkgKeyHash::operator()(const sw_blkg_key& k) const {
-  return absl::HashOf(k.blkg, k.task_cgroup_id);
+// Deletes an entry and returns its last values in one step where the kernel
+// can (5.14+ for hash maps), so no increment lands between the read and the
+// delete; older kernels read then delete.
+absl::Status TakeEntry(int fd, const void* key, void* values, bool* found) {
+  *found = false;
+  if (bpf_map_lookup_and_delete_elem(fd, key, values) == 0) {
+    *found = true;
+    return absl::OkStatus();
+  }
+  if (errno == ENOENT) return absl::OkStatus();
+  constexpr int kKernelEnotsupp = 524;  // ENOTSUPP: not in the uapi headers
+  if (errno != EINVAL && errno != kKernelEnotsupp && errno != EOPNOTSUPP) {
+    return MapError("an entry to evict", errno);
+  }
+  if (bpf_map_lookup_elem(fd, key, values) != 0) {
+    return errno == ENOENT ? absl::OkStatus() : MapError("an entry to evict", errno);
+  }
+  if (bpf_map_delete_elem(fd, key) != 0 && errno != ENOENT) {
+    return MapError("an entry to evict", errno);
+  }
+  *found = true;
+  return absl::OkStatus();
 }
+
+sw_blkg_counters SumBlkg(const std::vector<sw_blkg_counters>& per_cpu) {
+  sw_blkg_counters total{};
+  for (const sw_blkg_counters& c : per_cpu) {
+    total.bios += c.bios;
+    total.bytes += c.bytes;
+  }
+  return total;
+}
+
+ThrottleRecord SumThrottle(const std::vector<sw_throttle_stats>& per_cpu) {
+  ThrottleRecord r;
+  for (const sw_throttle_stats& s : per_cpu) {
+    r.throttled += s.throttled;
+    r.passed += s.passed;
+    r.queued_ns += s.queued_ns;
+    r.queued_max_ns = std::max(r.queued_max_ns, s.queued_max_ns);
+    // Identity fields are set on the CPUs that saw the blkg.
+    if (s.blkg_cgroup_id != 0) {
+      r.cgroup_id = s.blkg_cgroup_id;
+      r.dev_major = s.dev_major;
+      r.dev_minor = s.dev_minor;
+    }
+  }
+  return r;
+}
+
+void AddThrottle(ThrottleRecord& into, const ThrottleRecord& r) {
+  into.throttled += r.throttled;
+  into.passed += r.passed;
+  into.queued_ns += r.queued_ns;
+  into.queued_max_ns = std::max(into.queued_max_ns, r.queued_max_ns);
+}
+
+// How long rows of a removed cgroup stay after its rmdir: writeback may still
+// charge its blkgs for a while (dirty pages expire after 30 s by default).
+constexpr uint64_t kDeadCgroupGraceNs = 60'000'000'000ull;
+
+}  // namespace
 
 uint64_t Collector::MonotonicNowNs() {
   timespec ts;
@@ -129,6 +186,10 @@ int Collector::HandleEvent(const void* data, size_t size) {
     sw_blkg_seen_event e;
     memcpy(&e, data, sizeof(e));
     HandleBlkgSeen(e);
+  } else if (header.kind == SW_EVENT_CGROUP && size >= sizeof(sw_cgroup_event)) {
+    sw_cgroup_event e;
+    memcpy(&e, data, sizeof(e));
+    HandleCgroup(e);
   } else {
     ++malformed_;
   }
@@ -188,49 +249,121 @@ void Collector::HandleAlloc(const sw_alloc_event& e) {
 }
 
 void Collector::HandleBlkgSeen(const sw_blkg_seen_event& e) {
-  BlkgMeta meta;
-  BlkgRecord& row = meta.row;
+  BlkgRecord row;
   row.first_seen_ns = e.hdr.ts_ns;
   row.kthread = e.kthread;
   row.cgroup_id = e.key.task_cgroup_id;
   row.cgroup = row.kthread ? "" : sources_.cgroups->Path(e.key.task_cgroup_id);
   row.dev_major = e.dev_major;
   row.dev_minor = e.dev_minor;
-  row.disk = sources_.disks->Name(e.dev_major, e.dev_minor);
+  const size_t name_len = strnlen(e.disk_name, SW_DISK_NAME_LEN);
+  row.disk = name_len > 0 && name_len < SW_DISK_NAME_LEN
+                 ? std::string(e.disk_name, name_len)
+                 : sources_.disks->Name(e.dev_major, e.dev_minor);
   row.blkg_cgroup_id = e.blkg_cgroup_id;
   row.blkg_cgroup = sources_.cgroups->Path(e.blkg_cgroup_id);
   row.online = e.online;
   row.has_stats = e.has_stats;
-  blkgs_.insert_or_assign(e.key, std::move(meta));
+  blkgs_.Seen(e.key, row, e.diskseq);
+}
+
+void Collector::HandleCgroup(const sw_cgroup_event& e) {
+  if (static_cast<int>(e.hierarchy_id) != sources_.cgroups->hierarchy().hierarchy_id) return;
+  const size_t len = strnlen(e.path, SW_CGROUP_PATH_LEN);
+  if (len > 0 && len < SW_CGROUP_PATH_LEN) {
+    sources_.cgroups->Remember(e.cgroup_id, std::string(e.path, len));
+  }
+  if (e.removed) dead_cgroups_.try_emplace(e.cgroup_id, e.hdr.ts_ns);
+}
+
+const char* Collector::EvictionReason(uint64_t cgroup_id, uint64_t blkg_cgroup_id,
+                                      uint32_t major, uint32_t minor, uint64_t diskseq) {
+  if ((cgroup_id != 0 && dead_cgroups_.contains(cgroup_id)) ||
+      (blkg_cgroup_id != 0 && dead_cgroups_.contains(blkg_cgroup_id))) {
+    return "cgroup";
+  }
+  const uint64_t dev = (uint64_t{major} << 32) | minor;
+  auto it = disk_now_.find(dev);
+  if (it == disk_now_.end()) it = disk_now_.emplace(dev, sources_.disks->Sequence(major, minor)).first;
+  // A new diskseq under the same numbers is another disk: the old one's
+  // blkgs are freed and their addresses may be reused.
+  if (!it->second || (diskseq != 0 && *it->second != 0 && *it->second != diskseq)) {
+    sources_.disks->Forget(major, minor);
+    return "disk";
+  }
+  return nullptr;
 }
 
 absl::Status Collector::Snapshot(uint64_t now_ns) {
   if (absl::Status s = SnapshotBlkgs(now_ns); !s.ok()) return s;
   if (absl::Status s = SnapshotWorkqueues(now_ns); !s.ok()) return s;
   if (absl::Status s = SnapshotThrottle(now_ns); !s.ok()) return s;
-  return SnapshotLost(now_ns);
+  if (absl::Status s = SnapshotLost(now_ns); !s.ok()) return s;
+  // Rows of cgroups removed long enough ago were dropped above; their ids
+  // and paths go too.
+  for (auto it = dead_cgroups_.begin(); it != dead_cgroups_.end();) {
+    if (now_ns - std::min(now_ns, it->second) >= kDeadCgroupGraceNs) {
+      sources_.cgroups->Forget(it->first);
+      dead_cgroups_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool Collector::DeadLongEnough(uint64_t cgroup_id, uint64_t now_ns) const {
+  auto it = dead_cgroups_.find(cgroup_id);
+  return it != dead_cgroups_.end() && now_ns - std::min(now_ns, it->second) >= kDeadCgroupGraceNs;
 }
 
 absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
-  return ForEachPerCpu<sw_blkg_key, sw_blkg_counters>(
-      bpf_map__fd(session_.skel()->maps.blkg_counters), "blkg_counters", nr_cpus_,
+  const int fd = bpf_map__fd(session_.skel()->maps.blkg_counters);
+  disk_now_.clear();
+  evicted_blkgs_.clear();
+  blkgs_.BeginSnapshot();
+  struct Doomed {
+    sw_blkg_key key;
+    sw_blkg_counters seen;
+    const char* reason;
+  };
+  std::vector<Doomed> doomed;
+  uint64_t entries = 0;
+  absl::Status status = ForEachPerCpu<sw_blkg_key, sw_blkg_counters>(
+      fd, "blkg_counters", nr_cpus_,
       [&](const sw_blkg_key& key, const std::vector<sw_blkg_counters>& per_cpu) {
-        sw_blkg_counters total{};
-        for (const sw_blkg_counters& c : per_cpu) {
-          total.bios += c.bios;
-          total.bytes += c.bytes;
+        ++entries;
+        const BlkgRows::Entry* e = blkgs_.Find(key);
+        if (e == nullptr) return;  // its first-seen event is still in flight
+        const sw_blkg_counters total = SumBlkg(per_cpu);
+        if (const char* why = EvictionReason(key.task_cgroup_id, e->blkg_cgroup_id,
+                                             e->dev_major, e->dev_minor, e->diskseq)) {
+          doomed.push_back({key, total, why});
+          return;
         }
-        auto meta = blkgs_.find(key);
-        if (meta == blkgs_.end()) return;  // its first-seen event is still in flight
-        auto& emitted = blkg_emitted_[key];
-        if (emitted.bios == total.bios && emitted.bytes == total.bytes) return;
-        emitted = total;
-        BlkgRecord row = meta->second.row;
-        row.ts_ns = now_ns;
-        row.bios = total.bios;
-        row.bytes = total.bytes;
-        sink_(Record(std::move(row)));
+        blkgs_.Live(key, total);
       });
+  if (!status.ok()) return status;
+  peak_entries_ = std::max(peak_entries_, entries);
+
+  const int seen_fd = bpf_map__fd(session_.skel()->maps.blkg_seen);
+  std::vector<sw_blkg_counters> per_cpu(nr_cpus_);
+  for (const Doomed& d : doomed) {
+    // The dedupe entry goes first: a bio that re-creates the counters after
+    // they are gone then announces itself again.
+    bpf_map_delete_elem(seen_fd, &d.key);
+    bool found = false;
+    if (absl::Status s = TakeEntry(fd, &d.key, per_cpu.data(), &found); !s.ok()) return s;
+    blkgs_.Retire(d.key, found ? SumBlkg(per_cpu) : d.seen);
+    evicted_blkgs_.insert(d.key.blkg);
+    ++evicted_[d.reason];
+  }
+  blkgs_.EndSnapshot(
+      now_ns, [&](BlkgRecord r) { sink_(Record(std::move(r))); },
+      [&](const BlkgRecord& r) {
+        return DeadLongEnough(r.kthread ? r.blkg_cgroup_id : r.cgroup_id, now_ns);
+      });
+  return absl::OkStatus();
 }
 
 absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
@@ -266,35 +399,60 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
 }
 
 absl::Status Collector::SnapshotThrottle(uint64_t now_ns) {
-  return ForEachPerCpu<uint64_t, sw_throttle_stats>(
-      bpf_map__fd(session_.skel()->maps.throttle_stats), "throttle_stats", nr_cpus_,
+  const int fd = bpf_map__fd(session_.skel()->maps.throttle_stats);
+  for (auto& [pair, row] : throttle_rows_) row.live = ThrottleRecord{};
+  std::vector<std::pair<uint64_t, ThrottleRecord>> doomed;
+  auto row_of = [&](const ThrottleRecord& r) -> ThrottleRow& {
+    ThrottleRow& row =
+        throttle_rows_[{r.cgroup_id, (uint64_t{r.dev_major} << 32) | r.dev_minor}];
+    row.retired.cgroup_id = row.live.cgroup_id = r.cgroup_id;
+    row.retired.dev_major = row.live.dev_major = r.dev_major;
+    row.retired.dev_minor = row.live.dev_minor = r.dev_minor;
+    return row;
+  };
+  absl::Status status = ForEachPerCpu<uint64_t, sw_throttle_stats>(
+      fd, "throttle_stats", nr_cpus_,
       [&](uint64_t blkg, const std::vector<sw_throttle_stats>& per_cpu) {
-        ThrottleRecord r;
-        r.ts_ns = now_ns;
-        for (const sw_throttle_stats& s : per_cpu) {
-          r.throttled += s.throttled;
-          r.passed += s.passed;
-          r.queued_ns += s.queued_ns;
-          r.queued_max_ns = std::max(r.queued_max_ns, s.queued_max_ns);
-          // Identity fields are set on the CPUs that saw the blkg.
-          if (s.blkg_cgroup_id != 0) {
-            r.cgroup_id = s.blkg_cgroup_id;
-            r.dev_major = s.dev_major;
-            r.dev_minor = s.dev_minor;
-          }
+        ThrottleRecord r = SumThrottle(per_cpu);
+        if (evicted_blkgs_.contains(blkg) ||
+            EvictionReason(r.cgroup_id, r.cgroup_id, r.dev_major, r.dev_minor, 0) != nullptr) {
+          doomed.emplace_back(blkg, r);
+          return;
         }
-        auto& emitted = throttle_emitted_[blkg];
-        if (emitted.first == r.throttled && emitted.second == r.passed) return;
-        emitted = {r.throttled, r.passed};
-        r.cgroup = sources_.cgroups->Path(r.cgroup_id);
-        r.disk = sources_.disks->Name(r.dev_major, r.dev_minor);
-        sink_(Record(std::move(r)));
+        AddThrottle(row_of(r).live, r);
       });
+  if (!status.ok()) return status;
+  std::vector<sw_throttle_stats> per_cpu(nr_cpus_);
+  for (const auto& [blkg, seen] : doomed) {
+    bool found = false;
+    if (absl::Status s = TakeEntry(fd, &blkg, per_cpu.data(), &found); !s.ok()) return s;
+    const ThrottleRecord last = found ? SumThrottle(per_cpu) : seen;
+    AddThrottle(row_of(seen).retired, last);
+  }
+  for (auto it = throttle_rows_.begin(); it != throttle_rows_.end();) {
+    ThrottleRow& row = it->second;
+    ThrottleRecord r = row.retired;
+    AddThrottle(r, row.live);
+    if (std::make_pair(r.throttled, r.passed) != row.emitted) {
+      row.emitted = {r.throttled, r.passed};
+      r.ts_ns = now_ns;
+      r.cgroup = sources_.cgroups->Path(r.cgroup_id);
+      r.disk = sources_.disks->Name(r.dev_major, r.dev_minor);
+      sink_(Record(std::move(r)));
+    }
+    if (row.live.throttled == 0 && row.live.passed == 0 &&
+        DeadLongEnough(row.retired.cgroup_id, now_ns)) {
+      throttle_rows_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Collector::SnapshotLost(uint64_t now_ns) {
-  static constexpr const char* kSlotNames[SW_LOST_SLOTS] = {"alloc", "blkg_seen", "wq_pending",
-                                                            "submit_depth"};
+  static constexpr const char* kSlotNames[SW_LOST_SLOTS] = {
+      "alloc", "blkg_seen", "wq_pending", "submit_depth", "cgroup", "bio_table_full"};
   const int fd = bpf_map__fd(session_.skel()->maps.lost);
   std::vector<uint64_t> per_cpu(nr_cpus_);
   LostRecord r;

@@ -7,11 +7,17 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "bpf/events.h"
+#include "collector/blkg_rows.h"
 #include "loader/bpf_session.h"
 #include "model/records.h"
 #include "symbols/cgroup_paths.h"
@@ -45,28 +51,32 @@ class Collector {
 
   uint64_t events() const { return events_; }
   uint64_t lost() const { return lost_total_; }
+  // Map entries deleted because their cgroup or disk went away, by reason
+  // ("cgroup", "disk"), and the most entries the bio table held at once.
+  const std::map<std::string, uint64_t>& evicted() const { return evicted_; }
+  uint64_t peak_entries() const { return peak_entries_; }
 
   static uint64_t MonotonicNowNs();
 
  private:
-  struct BlkgMeta {
-    uint64_t first_seen_ns = 0;
-    BlkgRecord row;  // identity fields; counts filled per snapshot
+  // Throttle counts of one (blkg cgroup, disk): live entries plus those
+  // evicted, like BlkgRows.
+  struct ThrottleRow {
+    ThrottleRecord retired;
+    ThrottleRecord live;
+    std::pair<uint64_t, uint64_t> emitted;  // throttled, passed
   };
-  struct BlkgKeyHash {
-    size_t operator()(const sw_blkg_key& k) const;
-  };
-  struct BlkgKeyEq {
-    bool operator()(const sw_blkg_key& a, const sw_blkg_key& b) const {
-      return a.blkg == b.blkg && a.task_cgroup_id == b.task_cgroup_id;
-    }
-  };
+  // Why an entry must leave the kernel map now, or nullptr.
+  bool DeadLongEnough(uint64_t cgroup_id, uint64_t now_ns) const;
+  const char* EvictionReason(uint64_t cgroup_id, uint64_t blkg_cgroup_id, uint32_t major,
+                             uint32_t minor, uint64_t diskseq);
 
   Collector(const BpfSession& session, Sources sources, Sink sink);
   static int OnEvent(void* ctx, void* data, size_t size);
   int HandleEvent(const void* data, size_t size);
   void HandleAlloc(const sw_alloc_event& e);
   void HandleBlkgSeen(const sw_blkg_seen_event& e);
+  void HandleCgroup(const sw_cgroup_event& e);
   absl::Status SnapshotBlkgs(uint64_t now_ns);
   absl::Status SnapshotWorkqueues(uint64_t now_ns);
   absl::Status SnapshotLost(uint64_t now_ns);
@@ -80,11 +90,20 @@ class Collector {
   uint64_t events_ = 0;
   uint64_t malformed_ = 0;
   uint64_t lost_total_ = 0;
-  absl::flat_hash_map<sw_blkg_key, BlkgMeta, BlkgKeyHash, BlkgKeyEq> blkgs_;
-  absl::flat_hash_map<sw_blkg_key, sw_blkg_counters, BlkgKeyHash, BlkgKeyEq> blkg_emitted_;
+  BlkgRows blkgs_;
+  // Removed io cgroups -> when the rmdir was seen; their entries go, and
+  // their rows once emitted and past the grace period.
+  absl::flat_hash_map<uint64_t, uint64_t> dead_cgroups_;
+  // Per snapshot: the diskseq of each disk asked about (nullopt: gone).
+  absl::flat_hash_map<uint64_t, std::optional<uint64_t>> disk_now_;
+  // blkgs evicted in this snapshot, for the throttle map keyed by blkg.
+  absl::flat_hash_set<uint64_t> evicted_blkgs_;
+  std::map<std::string, uint64_t> evicted_;
+  uint64_t peak_entries_ = 0;
   absl::flat_hash_map<uint64_t, std::pair<uint64_t, uint64_t>> wq_emitted_;  // queued, executed
   absl::flat_hash_map<uint64_t, std::string> work_func_names_;
-  absl::flat_hash_map<uint64_t, std::pair<uint64_t, uint64_t>> throttle_emitted_;  // throttled, passed
+  absl::flat_hash_map<uint64_t, ThrottleRecord> throttle_live_;  // by blkg, this snapshot
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, ThrottleRow> throttle_rows_;  // cgroup, dev
   LostRecord last_lost_;
 };
 

@@ -112,6 +112,40 @@ struct ResolvedFunctionHook {
   }
 };
 
+using BtfPtr = std::unique_ptr<btf, void (*)(btf*)>;
+
+// The kernel's types: from `path` when given (--btf), else the running
+// kernel's own BTF.
+absl::StatusOr<BtfPtr> LoadKernelBtf(const std::string& path) {
+  if (path.empty()) {
+    if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+      return absl::FailedPreconditionError(
+          "this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): "
+          "submitwatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y, or "
+          "--btf FILE with this kernel's BTF");
+    }
+    BtfPtr b(btf__load_vmlinux_btf(), btf__free);
+    if (b == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot parse the kernel's BTF: ", ErrnoText(errno)));
+    }
+    return b;
+  }
+  if (access(path.c_str(), R_OK) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--btf ", path, ": cannot read it: ", ErrnoText(errno),
+                     "; give a vmlinux or a raw BTF file of this kernel"));
+  }
+  BtfPtr b(btf__parse(path.c_str(), nullptr), btf__free);
+  if (b == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--btf ", path, ": not a valid BTF file (", ErrnoText(errno),
+                     "); give a vmlinux with a .BTF section or a raw BTF file, e.g. "
+                     "a copy of /sys/kernel/btf/vmlinux"));
+  }
+  return b;
+}
+
 // Tries fentry, then kprobe (or only the forced mode) on every attach point.
 absl::StatusOr<ResolvedFunctionHook> ResolveFunctionHook(const FunctionHookSpec& spec,
                                                          std::optional<AttachMode> forced,
@@ -202,22 +236,14 @@ absl::Status BpfSession::Load(const LoaderOptions& options) {
           "--mode: '", options.mode, "' is not one of fentry, kprobe, tracepoint"));
     }
   }
-  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-    return absl::FailedPreconditionError(
-        "this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing): "
-        "submitwatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-  }
-  std::unique_ptr<btf, void (*)(btf*)> vmlinux_btf(btf__load_vmlinux_btf(), btf__free);
-  if (vmlinux_btf == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot parse the kernel's BTF: ", ErrnoText(errno)));
-  }
+  absl::StatusOr<BtfPtr> vmlinux_btf = LoadKernelBtf(options.btf_path);
+  if (!vmlinux_btf.ok()) return vmlinux_btf.status();
 
   // 1. Function hooks: the best mode every attach point of the hook allows.
   std::vector<ResolvedFunctionHook> function_hooks;
   for (const FunctionHookSpec& spec : FunctionHooks()) {
     absl::StatusOr<ResolvedFunctionHook> hook =
-        ResolveFunctionHook(spec, forced, vmlinux_btf.get(), options.symbols,
+        ResolveFunctionHook(spec, forced, vmlinux_btf->get(), options.symbols,
                             options.trial_all_modes, probe_log_);
     if (!hook.ok()) return hook.status();
     function_hooks.push_back(*std::move(hook));
@@ -230,7 +256,9 @@ absl::Status BpfSession::Load(const LoaderOptions& options) {
         "only allows tracepoint mode: see `submitwatch probe`");
   }
 
-  skel_ = submitwatch_bpf::open();
+  LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+  if (!options.btf_path.empty()) open_opts.btf_custom_path = options.btf_path.c_str();
+  skel_ = submitwatch_bpf::open(&open_opts);
   if (skel_ == nullptr) {
     return absl::InternalError(absl::StrCat("cannot open the BPF object: ", ErrnoText(errno)));
   }
@@ -271,10 +299,10 @@ absl::Status BpfSession::Load(const LoaderOptions& options) {
     std::vector<std::string> problems;
     for (const HookProgram& p : spec.programs) {
       const std::string type = absl::StrCat("btf_trace_", p.tracepoint);
-      const int id = btf__find_by_name_kind(vmlinux_btf.get(), type.c_str(), BTF_KIND_TYPEDEF);
+      const int id = btf__find_by_name_kind(vmlinux_btf->get(), type.c_str(), BTF_KIND_TYPEDEF);
       if (id < 0) {
         problems.push_back(absl::StrCat(p.tracepoint, " missing on this kernel"));
-      } else if (p.btf_args >= 0 && TracepointArgs(vmlinux_btf.get(), id) != p.btf_args) {
+      } else if (p.btf_args >= 0 && TracepointArgs(vmlinux_btf->get(), id) != p.btf_args) {
         problems.push_back(absl::StrCat(p.tracepoint, " has another signature on this kernel"));
       }
     }

@@ -31,6 +31,9 @@ struct LoaderOptions {
   // Trial every mode of every function hook, not only until one works
   // (`submitwatch probe` reports them all); the best one is still chosen.
   bool trial_all_modes = false;
+  // BTF to read kernel types from instead of /sys/kernel/btf/vmlinux (a
+  // vmlinux ELF or raw BTF), for CO-RE and to tell which hooks exist.
+  std::string btf_path;
 };
 
 // Kernel-side cost of one attached program, from bpf_prog_info.

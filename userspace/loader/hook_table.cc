@@ -15,6 +15,9 @@ const std::vector<TracepointHookSpec>& TracepointHooks() {
         {"sw_wq_execute_start", "workqueue_execute_start"},
         {"sw_wq_execute_end", "workqueue_execute_end"}},
        "none"},
+      {"cgroup_lifecycle",
+       {{"sw_cgroup_mkdir", "cgroup_mkdir"}, {"sw_cgroup_rmdir", "cgroup_rmdir"}},
+       "none"},
       // Parameter counts include the tracepoint's leading void *: kmem_cache_alloc
       // lost bytes_req/bytes_alloc in 6.1 ("mm/sl[au]b: ... kmem_cache_alloc").
       {"slab",

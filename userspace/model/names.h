@@ -89,6 +89,8 @@ inline constexpr std::string_view kLabelModes = "modes";
 inline constexpr std::string_view kLabelDuration = "duration";
 inline constexpr std::string_view kLabelEvents = "events";
 inline constexpr std::string_view kLabelLost = "lost";
+inline constexpr std::string_view kLabelEvicted = "evicted";
+inline constexpr std::string_view kLabelPeakEntries = "peak entries";
 inline constexpr std::string_view kLabelBlindSpots = "blind spots";
 inline constexpr std::string_view kLabelVersion = "version";
 // A table with no rows.

@@ -135,6 +135,10 @@ struct CaptureSummary {
   uint64_t events = 0;  // ring-buffer events received
   uint64_t lost = 0;    // events the kernel or the tool dropped
   int workload_exit = -1;  // exit status of `record -- CMD`, -1 when none
+  // Kernel map entries deleted while recording because their cgroup or disk
+  // went away ({"cgroup": n, "disk": m}); their counts stay in the rows.
+  std::map<std::string, uint64_t> evicted;
+  uint64_t peak_map_entries = 0;  // most bio-counter entries held at once
 };
 
 using Record = std::variant<CaptureHeader, AllocRecord, BlkgRecord, WqRecord,

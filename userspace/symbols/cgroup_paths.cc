@@ -20,7 +20,25 @@ std::string CgroupHierarchy::Describe() const {
   return absl::StrCat(v2 ? "v2 io" : "v1 blkio", " at ", mount_point);
 }
 
-absl::StatusOr<CgroupHierarchy> FindIoHierarchy(const std::string& mountinfo_path) {
+namespace {
+
+// The hierarchy column of the blkio line: "blkio\t6\t42\t1".
+int BlkioHierarchyId(const std::string& proc_cgroups_path) {
+  std::ifstream in(proc_cgroups_path);
+  std::string name;
+  int hierarchy = 0;
+  std::string rest;
+  while (in >> name) {
+    if (name == "blkio" && (in >> hierarchy)) return hierarchy;
+    std::getline(in, rest);
+  }
+  return 0;
+}
+
+}  // namespace
+
+absl::StatusOr<CgroupHierarchy> FindIoHierarchy(const std::string& mountinfo_path,
+                                                const std::string& proc_cgroups_path) {
   std::ifstream in(mountinfo_path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", mountinfo_path));
   std::string line;
@@ -35,7 +53,9 @@ absl::StatusOr<CgroupHierarchy> FindIoHierarchy(const std::string& mountinfo_pat
     const std::string& mount_point = left[4];
     if (right[0] == "cgroup") {
       for (absl::string_view opt : absl::StrSplit(right[2], ',')) {
-        if (opt == "blkio") return CgroupHierarchy{mount_point, false};
+        if (opt == "blkio") {
+          return CgroupHierarchy{mount_point, false, BlkioHierarchyId(proc_cgroups_path)};
+        }
       }
     } else if (right[0] == "cgroup2" && v2_mount.empty()) {
       v2_mount = mount_point;
@@ -45,7 +65,7 @@ absl::StatusOr<CgroupHierarchy> FindIoHierarchy(const std::string& mountinfo_pat
     std::ifstream controllers(v2_mount + "/cgroup.controllers");
     std::string word;
     while (controllers >> word) {
-      if (word == "io") return CgroupHierarchy{v2_mount, true};
+      if (word == "io") return CgroupHierarchy{v2_mount, true, 0};
     }
   }
   return absl::NotFoundError(
@@ -62,6 +82,10 @@ std::string CgroupPaths::Path(uint64_t cgroup_id) {
     if (auto it = paths_.find(cgroup_id); it != paths_.end()) return it->second;
   }
   return absl::StrCat("cgroup-", cgroup_id);
+}
+
+void CgroupPaths::Remember(uint64_t cgroup_id, std::string path) {
+  paths_.insert_or_assign(cgroup_id, std::move(path));
 }
 
 void CgroupPaths::Rescan() {

@@ -16,6 +16,9 @@ namespace submitwatch {
 struct CgroupHierarchy {
   std::string mount_point;  // "/sys/fs/cgroup/blkio"
   bool v2 = false;
+  // cgroup_root::hierarchy_id, as cgroup:cgroup_mkdir/rmdir report it: the
+  // blkio line of /proc/cgroups on v1; 0 (the default hierarchy) on v2.
+  int hierarchy_id = 0;
   std::string Describe() const;
 };
 
@@ -23,7 +26,8 @@ struct CgroupHierarchy {
 // option wins (the controller is bound there), else the v2 mount if its root
 // offers "io" in cgroup.controllers.
 absl::StatusOr<CgroupHierarchy> FindIoHierarchy(
-    const std::string& mountinfo_path = "/proc/self/mountinfo");
+    const std::string& mountinfo_path = "/proc/self/mountinfo",
+    const std::string& proc_cgroups_path = "/proc/cgroups");
 
 class CgroupPaths {
  public:
@@ -33,6 +37,10 @@ class CgroupPaths {
   // before it could be named. A miss rescans the tree at most once per second
   // of calls (cgroups appear while we run).
   std::string Path(uint64_t cgroup_id);
+  // What cgroup:cgroup_mkdir told while the cgroup existed; wins over a scan.
+  void Remember(uint64_t cgroup_id, std::string path);
+  // The cgroup is gone and its rows carry the path: the name is not needed.
+  void Forget(uint64_t cgroup_id) { paths_.erase(cgroup_id); }
   const CgroupHierarchy& hierarchy() const { return hierarchy_; }
 
  private:

@@ -270,20 +270,28 @@ absl::StatusOr<Record> DecodeWq(Fields& f) {
   return r;
 }
 
-absl::StatusOr<Record> DecodeLost(Fields& f) {
-  LostRecord r;
-  r.ts_ns = f.Uint64("ts_ns");
-  if (const JsonValue::Object* counts = f.Object("counts")) {
+// {"reason": count, ...}
+std::map<std::string, uint64_t> Counts(Fields& f, std::string_view key) {
+  std::map<std::string, uint64_t> out;
+  if (const JsonValue::Object* counts = f.Object(key)) {
     for (const auto& [reason, value] : *counts) {
       const std::optional<uint64_t> n = value.AsUint64();
       if (!n) {
-        f.Fail(absl::StrCat("counts.", absl::CEscape(reason.substr(0, 64))),
+        f.Fail(absl::StrCat(absl::string_view(key.data(), key.size()), ".",
+                            absl::CEscape(reason.substr(0, 64))),
                "expected a non-negative integer, got " + Describe(value));
         break;
       }
-      r.counts[reason] = *n;
+      out[reason] = *n;
     }
   }
+  return out;
+}
+
+absl::StatusOr<Record> DecodeLost(Fields& f) {
+  LostRecord r;
+  r.ts_ns = f.Uint64("ts_ns");
+  r.counts = Counts(f, "counts");
   if (!f.status().ok()) return f.status();
   return r;
 }
@@ -311,6 +319,9 @@ absl::StatusOr<Record> DecodeSummary(Fields& f) {
   s.events = f.Uint64("events");
   s.lost = f.Uint64("lost");
   s.workload_exit = f.Int("workload_exit");
+  // Optional: captures written before map eviction existed have neither.
+  if (f.Has("evicted")) s.evicted = Counts(f, "evicted");
+  if (f.Has("peak_map_entries")) s.peak_map_entries = f.Uint64("peak_map_entries");
   if (!f.status().ok()) return f.status();
   return s;
 }

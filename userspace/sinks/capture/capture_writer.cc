@@ -135,6 +135,11 @@ void WriteFields(JsonWriter& w, const CaptureSummary& s) {
   w.Field("events", s.events);
   w.Field("lost", s.lost);
   w.Field("workload_exit", s.workload_exit);
+  w.Key("evicted");
+  w.BeginObject();
+  for (const auto& [reason, n] : s.evicted) w.Field(reason, n);
+  w.EndObject();
+  w.Field("peak_map_entries", s.peak_map_entries);
 }
 
 // What the user can do about a failed write, for the errors that have an

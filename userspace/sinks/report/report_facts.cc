@@ -17,6 +17,8 @@ ReportFacts GatherReportFacts(const Model& model) {
   }
   if (summary != nullptr) {
     facts.duration_ns = summary->duration_ns;
+    facts.evicted = summary->evicted;
+    facts.peak_map_entries = summary->peak_map_entries;
   } else if (header != nullptr && header->start_monotonic_ns != 0 &&
              model.last_ts_ns() > header->start_monotonic_ns) {
     facts.duration_ns = model.last_ts_ns() - header->start_monotonic_ns;

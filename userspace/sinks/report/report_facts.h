@@ -24,6 +24,9 @@ struct ReportFacts {
   uint64_t events = 0;
   uint64_t lost_total = 0;
   std::map<std::string, uint64_t> lost_by_reason;
+  // Map entries of removed cgroups/disks deleted while recording.
+  std::map<std::string, uint64_t> evicted;
+  uint64_t peak_map_entries = 0;
 };
 
 ReportFacts GatherReportFacts(const Model& model);

@@ -45,6 +45,11 @@ void WriteSummary(JsonWriter& w, const Model& model, const ReportFacts& facts) {
   w.Field("lost", facts.lost_total);
   const CaptureSummary* summary = model.summary();
   w.Field("workload_exit", summary != nullptr ? summary->workload_exit : -1);
+  w.Key("evicted");
+  w.BeginObject();
+  for (const auto& [reason, n] : facts.evicted) w.Field(reason, n);
+  w.EndObject();
+  w.Field("peak_map_entries", facts.peak_map_entries);
   w.EndObject();
 }
 

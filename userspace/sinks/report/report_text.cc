@@ -50,6 +50,18 @@ std::string RenderHeader(const Model& model) {
   absl::StrAppend(&out, Labelled(names::kLabelDuration, FormatDuration(facts.duration_ns)),
                   "  ", Labelled(names::kLabelEvents, absl::StrCat(facts.events)), "  ",
                   Labelled(names::kLabelLost, lost), "\n");
+  uint64_t evicted = 0;
+  for (const auto& [reason, n] : facts.evicted) evicted += n;
+  if (evicted > 0) {
+    std::vector<std::string> reasons;
+    for (const auto& [reason, n] : facts.evicted) reasons.push_back(absl::StrCat(reason, "=", n));
+    absl::StrAppend(&out,
+                    Labelled(names::kLabelEvicted, absl::StrCat(evicted, " map entries of removed "
+                                                                "cgroups/disks (",
+                                                                absl::StrJoin(reasons, " "), ")")),
+                    "  ", Labelled(names::kLabelPeakEntries, absl::StrCat(facts.peak_map_entries)),
+                    "\n");
+  }
   if (!facts.blind_spots.empty()) {
     absl::StrAppend(&out, Labelled(names::kLabelBlindSpots,
                                    absl::StrJoin(facts.blind_spots, "; ")),

@@ -1,0 +1,113 @@
+// BlkgRows keeps a row's totals exact while the kernel entries feeding it
+// are evicted and re-created; no kernel needed.
+#include "collector/blkg_rows.h"
+
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace submitwatch {
+namespace {
+
+BlkgRecord Identity(uint64_t cgroup_id, uint32_t minor) {
+  BlkgRecord r;
+  r.cgroup_id = cgroup_id;
+  r.cgroup = "/c" + std::to_string(cgroup_id);
+  r.dev_major = 7;
+  r.dev_minor = minor;
+  r.disk = "loop" + std::to_string(minor);
+  r.blkg_cgroup_id = cgroup_id;
+  r.first_seen_ns = 100;
+  return r;
+}
+
+struct Snapshot {
+  std::vector<BlkgRecord> emitted;
+};
+
+Snapshot End(BlkgRows& rows, bool forget_all = false) {
+  Snapshot s;
+  rows.EndSnapshot(
+      1000, [&](BlkgRecord r) { s.emitted.push_back(std::move(r)); },
+      [&](const BlkgRecord&) { return forget_all; });
+  return s;
+}
+
+TEST(BlkgRows, EmitsARowOnlyWhenItsTotalsChange) {
+  BlkgRows rows;
+  const sw_blkg_key key{0x1000, 5};
+  rows.Seen(key, Identity(5, 0), 1);
+  rows.BeginSnapshot();
+  rows.Live(key, {3, 12288});
+  Snapshot first = End(rows);
+  ASSERT_EQ(first.emitted.size(), 1u);
+  EXPECT_EQ(first.emitted[0].bios, 3u);
+  EXPECT_EQ(first.emitted[0].bytes, 12288u);
+  EXPECT_EQ(first.emitted[0].ts_ns, 1000u);
+  EXPECT_EQ(first.emitted[0].disk, "loop0");
+
+  rows.BeginSnapshot();
+  rows.Live(key, {3, 12288});
+  EXPECT_TRUE(End(rows).emitted.empty());
+}
+
+TEST(BlkgRows, EvictedEntriesKeepCountingInTheirRow) {
+  BlkgRows rows;
+  const sw_blkg_key old_key{0x1000, 5};
+  rows.Seen(old_key, Identity(5, 0), 1);
+  rows.BeginSnapshot();
+  rows.Live(old_key, {2, 8192});
+  End(rows);
+
+  // The disk went away: the entry leaves with one more bio than last seen.
+  rows.BeginSnapshot();
+  rows.Retire(old_key, {3, 12288});
+  EXPECT_EQ(rows.Find(old_key), nullptr);
+  Snapshot after_evict = End(rows);
+  ASSERT_EQ(after_evict.emitted.size(), 1u);
+  EXPECT_EQ(after_evict.emitted[0].bios, 3u);
+
+  // The same cgroup writes to the re-created disk of the same name: a new
+  // blkg, a new entry, the same row, which adds up both.
+  const sw_blkg_key new_key{0x2000, 5};
+  rows.Seen(new_key, Identity(5, 0), 2);
+  ASSERT_NE(rows.Find(new_key), nullptr);
+  EXPECT_EQ(rows.Find(new_key)->diskseq, 2u);
+  rows.BeginSnapshot();
+  rows.Live(new_key, {4, 16384});
+  Snapshot later = End(rows);
+  ASSERT_EQ(later.emitted.size(), 1u);
+  EXPECT_EQ(later.emitted[0].bios, 7u);
+  EXPECT_EQ(later.emitted[0].bytes, 28672u);
+  EXPECT_EQ(rows.rows(), 1u);
+}
+
+TEST(BlkgRows, RowsAreForgottenOnlyWithoutEntriesAndOnceEmitted) {
+  BlkgRows rows;
+  const sw_blkg_key a{0x1000, 5}, b{0x1000, 6};
+  rows.Seen(a, Identity(5, 0), 1);
+  rows.Seen(b, Identity(6, 0), 1);
+  rows.BeginSnapshot();
+  rows.Live(b, {1, 4096});
+  rows.Retire(a, {2, 8192});
+  // Row a is emitted with its final count, then forgotten; b has a live entry.
+  Snapshot s = End(rows, /*forget_all=*/true);
+  ASSERT_EQ(s.emitted.size(), 2u);
+  EXPECT_EQ(rows.rows(), 1u);
+  EXPECT_EQ(rows.entries(), 1u);
+}
+
+TEST(BlkgRows, AnnouncingAnEntryTwiceDoesNotDoubleItsRow) {
+  BlkgRows rows;
+  const sw_blkg_key key{0x1000, 5};
+  rows.Seen(key, Identity(5, 0), 1);
+  rows.Seen(key, Identity(5, 0), 1);
+  rows.BeginSnapshot();
+  rows.Live(key, {1, 4096});
+  rows.Retire(key, {1, 4096});
+  End(rows, /*forget_all=*/true);
+  EXPECT_EQ(rows.rows(), 0u);
+}
+
+}  // namespace
+}  // namespace submitwatch
