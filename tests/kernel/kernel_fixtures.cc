@@ -200,6 +200,19 @@ uint64_t RssKib(pid_t pid) {
   return 0;
 }
 
+std::optional<uint64_t> CapabilityMask(pid_t pid, const std::string& field) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    uint64_t mask = 0;
+    if (absl::StartsWith(line, field + ":") &&
+        absl::SimpleHexAtoi(absl::StripAsciiWhitespace(line.substr(field.size() + 1)), &mask)) {
+      return mask;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string LoopDevice::name() const { return device_.substr(device_.rfind('/') + 1); }
 
 absl::StatusOr<std::unique_ptr<TestCgroup>> TestCgroup::Create(const std::string& name) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,14 @@ class RecordProcess {
 
 // Resident set of a process now, from /proc/PID/status (0 when gone).
 uint64_t RssKib(pid_t pid);
+
+// A capability set of a process ("CapEff", "CapBnd", ...) from
+// /proc/PID/status; nullopt when the process or the field is gone.
+std::optional<uint64_t> CapabilityMask(pid_t pid, const std::string& field);
+// What record and top keep once attached: CAP_DAC_OVERRIDE,
+// CAP_DAC_READ_SEARCH, CAP_PERFMON, CAP_BPF (cli/privileges.h).
+inline constexpr uint64_t kCapabilitiesKeptAfterAttach =
+    (1ull << 1) | (1ull << 2) | (1ull << 38) | (1ull << 39);
 
 std::string ShellQuote(const std::string& s);
 std::string TempPath(const std::string& stem);

@@ -22,19 +22,14 @@ const CommandSpec& CheckSpec();
 const CommandSpec& DemoSpec();
 
 int RunTop(const std::vector<std::string>& args);
+// `top` for a command that needs its privileges after top returns (demo
+// removes the disk and cgroups it made).
+int RunTopKeepingPrivileges(const std::vector<std::string>& args);
 int RunRecord(const std::vector<std::string>& args);
 int RunReport(const std::vector<std::string>& args);
 int RunProbe(const std::vector<std::string>& args);
 int RunCheck(const std::vector<std::string>& args);
 int RunDemo(const std::vector<std::string>& args);
-
-// main.cc's command table, for a command that runs another one (demo runs
-// `top` on a terminal when this build has it).
-struct CommandEntry {
-  const CommandSpec& (*spec)();
-  int (*run)(const std::vector<std::string>& args);
-};
-const CommandEntry* FindCommand(const std::string& name);
 
 // Prints "submitwatch: <message>" on stderr and returns the exit status that
 // fits the error: usage errors (InvalidArgument) get a hint and exit 2.

@@ -163,7 +163,7 @@ std::string Guide(const DemoEnvironment& env, bool top) {
 
 // `top` on a terminal: the workers start once top has had time to attach;
 // --duration reaches top as the stop signal it already obeys.
-int RunWithTop(const CommandEntry& top, const DemoOptions& o, DemoEnvironment& env) {
+int RunWithTop(const DemoOptions& o, DemoEnvironment& env) {
   std::mutex mu;
   std::condition_variable cv;
   bool top_done = false;
@@ -176,7 +176,7 @@ int RunWithTop(const CommandEntry& top, const DemoOptions& o, DemoEnvironment& e
     if (!cv.wait_for(lock, limit, [&] { return top_done; })) kill(getpid(), SIGTERM);
   });
   std::vector<std::string> args = {"--interval", absl::FormatDuration(o.interval)};
-  const int status = top.run(args);
+  const int status = RunTopKeepingPrivileges(args);
   {
     std::lock_guard<std::mutex> lock(mu);
     top_done = true;
@@ -284,9 +284,7 @@ int RunDemo(const std::vector<std::string>& args) {
   // Nothing is made for a user who could not watch it.
   if (absl::Status s = CheckTracingPrivileges(); !s.ok()) return ReportError(s, "demo");
   InstallStopSignals();
-  const CommandEntry* top = FindCommand("top");
-  const bool use_top =
-      top != nullptr && !options->output && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+  const bool use_top = !options->output && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   int status = kExitOk;
   std::string made;
   {
@@ -302,7 +300,7 @@ int RunDemo(const std::vector<std::string>& args) {
     } else if (use_top) {
       fputs(Guide(env, /*top=*/true).c_str(), stdout);
       fflush(stdout);
-      status = RunWithTop(*top, *options, env);
+      status = RunWithTop(*options, env);
     } else {
       bool worker_died = false;
       absl::Status s = RunWithRecord(*options, env, &worker_died);

@@ -13,7 +13,10 @@
 namespace submitwatch {
 namespace {
 
-using Command = CommandEntry;
+struct Command {
+  const CommandSpec& (*spec)();
+  int (*run)(const std::vector<std::string>& args);
+};
 
 const std::vector<Command>& CommandList() {
   static const auto* const kCommands = new std::vector<Command>{
@@ -27,16 +30,6 @@ const std::vector<Command>& CommandList() {
   return *kCommands;
 }
 
-}  // namespace
-
-const CommandEntry* FindCommand(const std::string& name) {
-  for (const Command& c : CommandList()) {
-    if (c.spec().name == name) return &c;
-  }
-  return nullptr;
-}
-
-namespace {
 
 std::string MainHelp() {
   std::string out =

@@ -31,9 +31,13 @@ int RunProbe(const std::vector<std::string>& args) {
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(ProbeSpec(), args);
   if (!parsed.ok()) return ReportError(parsed.status(), "probe");
   printf("kernel:      %s\n", KernelRelease().c_str());
-  printf("BTF:         %s\n", access("/sys/kernel/btf/vmlinux", R_OK) == 0
-                                  ? "yes (/sys/kernel/btf/vmlinux)"
-                                  : "no: CO-RE programs cannot load");
+  if (parsed->Has("btf")) {
+    printf("BTF:         %s (--btf)\n", parsed->Get("btf").c_str());
+  } else {
+    printf("BTF:         %s\n", access("/sys/kernel/btf/vmlinux", R_OK) == 0
+                                    ? "yes (/sys/kernel/btf/vmlinux)"
+                                    : "no: CO-RE programs cannot load");
+  }
   LoaderOptions options;
   options.verbose = parsed->Has("verbose");
   options.mode = parsed->Get("mode");

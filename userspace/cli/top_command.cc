@@ -27,6 +27,7 @@
 #include "cli/commands.h"
 #include "cli/live_loop.h"
 #include "cli/live_setup.h"
+#include "cli/privileges.h"
 #include "cli/stop_signals.h"
 #include "collector/collector.h"
 #include "model/model.h"
@@ -50,6 +51,9 @@ struct TopOptions {
   std::string replay;  // empty: live
   double speed = 1;
   LoaderOptions loader;
+  // Live: give up what is not needed once attached (see privileges.h); not
+  // when demo runs top, as demo removes its disk and cgroups afterwards.
+  bool drop_capabilities = true;
 };
 
 absl::StatusOr<double> ParseSpeed(const std::string& text) {
@@ -351,6 +355,9 @@ absl::Status TopLive(const TopOptions& o) {
   if (!collector.ok()) return collector.status();
   // Enabled only while the session lives (BPF_ENABLE_STATS is fd-scoped).
   BpfCostMeter meter(*setup.session, setup.session->EnableRunTimeStats());
+  if (o.drop_capabilities) {
+    if (absl::Status s = DropCapabilitiesAfterAttach(); !s.ok()) return s;
+  }
   absl::StatusOr<std::unique_ptr<tui::Terminal>> terminal = tui::Terminal::Open();
   if (!terminal.ok()) return terminal.status();
   tui::FrameExchange exchange;
@@ -398,14 +405,27 @@ const CommandSpec& TopSpec() {
   return *kSpec;
 }
 
-int RunTop(const std::vector<std::string>& args) {
+namespace {
+
+int RunTopWith(const std::vector<std::string>& args, bool drop_capabilities) {
   absl::StatusOr<TopOptions> options = ParseTopOptions(args);
   if (!options.ok()) return ReportError(options.status(), "top");
+  options->drop_capabilities = drop_capabilities;
   if (absl::Status s = tui::Terminal::CheckUsable(); !s.ok()) return ReportError(s, "top");
   InstallStopSignals();
   absl::Status s = options->replay.empty() ? TopLive(*options) : TopReplay(*options);
   if (!s.ok()) return ReportError(s, "top");
   return kExitOk;
+}
+
+}  // namespace
+
+int RunTop(const std::vector<std::string>& args) {
+  return RunTopWith(args, /*drop_capabilities=*/true);
+}
+
+int RunTopKeepingPrivileges(const std::vector<std::string>& args) {
+  return RunTopWith(args, /*drop_capabilities=*/false);
 }
 
 }  // namespace submitwatch

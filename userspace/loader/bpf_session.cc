@@ -138,9 +138,12 @@ absl::StatusOr<BtfPtr> LoadKernelBtf(const std::string& path) {
   }
   BtfPtr b(btf__parse(path.c_str(), nullptr), btf__free);
   if (b == nullptr) {
+    // libbpf's own codes (4000 and up) say no more than "bad format".
+    const int err = errno;
     return absl::FailedPreconditionError(
-        absl::StrCat("--btf ", path, ": not a valid BTF file (", ErrnoText(errno),
-                     "); give a vmlinux with a .BTF section or a raw BTF file, e.g. "
+        absl::StrCat("--btf ", path, ": not a valid BTF file",
+                     err > 0 && err < 4000 ? absl::StrCat(" (", ErrnoText(err), ")") : "",
+                     "; give a vmlinux with a .BTF section or a raw BTF file, e.g. "
                      "a copy of /sys/kernel/btf/vmlinux"));
   }
   return b;
