@@ -174,6 +174,7 @@ inline CaptureSummary FullSummary() {
   s.workload_exit = 3;
   s.evicted = {{"cgroup", 2000}, {"disk", 20}};
   s.peak_map_entries = 405;
+  s.program_runs = {{"sw_percpu_alloc", 120}};
   return s;
 }
 
@@ -274,6 +275,7 @@ inline void ExpectSame(const CaptureSummary& a, const CaptureSummary& b) {
   EXPECT_EQ(a.workload_exit, b.workload_exit);
   EXPECT_EQ(a.evicted, b.evicted);
   EXPECT_EQ(a.peak_map_entries, b.peak_map_entries);
+  EXPECT_EQ(a.program_runs, b.program_runs);
 }
 
 inline void ExpectSameRecord(const Record& a, const Record& b) {

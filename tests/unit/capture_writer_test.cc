@@ -104,10 +104,10 @@ TEST(CaptureWriterTest, SummaryLine) {
   EXPECT_EQ(CaptureWriter::FormatRecord(FullSummary()),
             R"({"type":"summary","ts_ns":5000006000,"duration_ns":6000,"events":42,)"
             R"("lost":15,"workload_exit":3,"evicted":{"cgroup":2000,"disk":20},)"
-            R"("peak_map_entries":405})");
+            R"("peak_map_entries":405,"program_runs":{"sw_percpu_alloc":120}})");
   EXPECT_EQ(CaptureWriter::FormatRecord(CaptureSummary{}),
             R"({"type":"summary","ts_ns":0,"duration_ns":0,"events":0,"lost":0,)"
-            R"("workload_exit":-1,"evicted":{},"peak_map_entries":0})");
+            R"("workload_exit":-1,"evicted":{},"peak_map_entries":0,"program_runs":{}})");
 }
 
 TEST(CaptureWriterTest, SummaryWithoutEvictionFieldsStillReads) {
@@ -120,6 +120,7 @@ TEST(CaptureWriterTest, SummaryWithoutEvictionFieldsStillReads) {
   const CaptureSummary& s = std::get<CaptureSummary>(*r);
   EXPECT_TRUE(s.evicted.empty());
   EXPECT_EQ(s.peak_map_entries, 0u);
+  EXPECT_TRUE(s.program_runs.empty());
   EXPECT_EQ(s.events, 3u);
 }
 

@@ -127,7 +127,9 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
     if (waitpid(child, &wait_status, 0) == child) summary.workload_exit = ExitCodeOf(wait_status);
   }
 
-  // Everything the kernel produced until now goes to the sink.
+  // Detached first, so the last drain and snapshot see everything the
+  // programs produced, and the counts of runs, events and losses agree.
+  live.session->Detach();
   const uint64_t end_ns = Collector::MonotonicNowNs();
   if (status.ok()) {
     if (absl::StatusOr<int> n = (*collector)->Drain(); !n.ok()) status = n.status();
@@ -139,6 +141,12 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
   summary.lost = (*collector)->lost();
   summary.evicted = (*collector)->evicted();
   summary.peak_map_entries = (*collector)->peak_entries();
+  if (absl::StatusOr<std::vector<ProgramStats>> stats = live.session->ReadProgramStats();
+      stats.ok()) {
+    for (const ProgramStats& p : *stats) {
+      if (p.run_count > 0) summary.program_runs[p.program] = p.run_count;
+    }
+  }
   emit(Record(summary));
   if (sink.flush && sink_status.ok()) sink_status = sink.flush();
   if (!sink_status.ok()) return sink_status;

@@ -426,9 +426,14 @@ absl::StatusOr<std::vector<ProgramStats>> BpfSession::ReadProgramStats() const {
   return stats;
 }
 
+void BpfSession::Detach() {
+  for (bpf_link* link : links_) bpf_link__destroy(link);
+  links_.clear();
+}
+
 BpfSession::~BpfSession() {
   if (stats_fd_ >= 0) close(stats_fd_);
-  for (bpf_link* link : links_) bpf_link__destroy(link);
+  Detach();
   submitwatch_bpf::destroy(skel_);
 }
 

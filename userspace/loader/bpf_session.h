@@ -57,6 +57,10 @@ class BpfSession {
   const std::vector<std::string>& probe_log() const { return probe_log_; }
   std::vector<std::string> BlindSpots() const;
   int attached_programs() const { return static_cast<int>(links_.size()); }
+  // Detaches every program; maps, the ring buffer and the programs' run-time
+  // statistics stay readable. Draining after this sees every event the
+  // programs produced, and nothing can arrive later.
+  void Detach();
 
   // Turns on the kernel's BPF run-time statistics for as long as this session
   // lives (BPF_ENABLE_STATS is fd-scoped: nothing stays enabled after exit).

@@ -139,6 +139,9 @@ struct CaptureSummary {
   // went away ({"cgroup": n, "disk": m}); their counts stay in the rows.
   std::map<std::string, uint64_t> evicted;
   uint64_t peak_map_entries = 0;  // most bio-counter entries held at once
+  // Runs of each BPF program while attached, when the kernel's run-time
+  // statistics were on (sysctl kernel.bpf_stats_enabled); empty otherwise.
+  std::map<std::string, uint64_t> program_runs;
 };
 
 using Record = std::variant<CaptureHeader, AllocRecord, BlkgRecord, WqRecord,

@@ -319,9 +319,10 @@ absl::StatusOr<Record> DecodeSummary(Fields& f) {
   s.events = f.Uint64("events");
   s.lost = f.Uint64("lost");
   s.workload_exit = f.Int("workload_exit");
-  // Optional: captures written before map eviction existed have neither.
+  // Optional: captures written before these existed lack them.
   if (f.Has("evicted")) s.evicted = Counts(f, "evicted");
   if (f.Has("peak_map_entries")) s.peak_map_entries = f.Uint64("peak_map_entries");
+  if (f.Has("program_runs")) s.program_runs = Counts(f, "program_runs");
   if (!f.status().ok()) return f.status();
   return s;
 }

@@ -140,6 +140,10 @@ void WriteFields(JsonWriter& w, const CaptureSummary& s) {
   for (const auto& [reason, n] : s.evicted) w.Field(reason, n);
   w.EndObject();
   w.Field("peak_map_entries", s.peak_map_entries);
+  w.Key("program_runs");
+  w.BeginObject();
+  for (const auto& [program, n] : s.program_runs) w.Field(program, n);
+  w.EndObject();
 }
 
 // What the user can do about a failed write, for the errors that have an
