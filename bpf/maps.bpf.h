@@ -14,6 +14,9 @@ const volatile __u32 nr_submit_ranges = 0;
 const volatile bool submit_depth_mode = false;
 /* bio_associate_blkg_from_css hooked: bios carry their intended cgroup. */
 const volatile bool assoc_mode = false;
+/* The throttle entry hooked: bios may be sitting in the throttle. Off, the
+ * verifier drops the per-bio release check from block_bio_queue. */
+const volatile bool throttle_mode = false;
 
 /* Rare events only; sized by the loader (--ringbuf-size). */
 struct {

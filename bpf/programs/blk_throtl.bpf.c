@@ -82,6 +82,8 @@ int BPF_KRETPROBE(sw_kretprobe_throtl, bool throttled)
 /* Called from block_bio_queue: a bio the throttle released is queued now. */
 static __always_inline void sw_throttle_released(struct bio *bio, struct blkcg_gq *blkg)
 {
+  if (!throttle_mode)
+    return;
   u32 zero = 0;
   s64 *pending = bpf_map_lookup_elem(&throttled_pending, &zero);
   if (!pending || *pending <= 0)

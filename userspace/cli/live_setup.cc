@@ -1,5 +1,6 @@
 #include "cli/live_setup.h"
 
+#include <malloc.h>
 #include <sys/utsname.h>
 
 #include "absl/time/clock.h"
@@ -46,6 +47,9 @@ absl::StatusOr<std::unique_ptr<LiveSetup>> SetUpLive(LoaderOptions options) {
   h.all_allocs = options.all_allocs;
   h.hooks = live->session->hooks();
   h.blind_spots = live->session->BlindSpots();
+  // Parsing kallsyms and the kernel's BTF peaked at tens of MiB, free now:
+  // hand the pages back so what stays resident is what the session holds.
+  malloc_trim(0);
   return live;
 }
 

@@ -273,6 +273,9 @@ absl::Status BpfSession::Load(const LoaderOptions& options) {
     if (std::string(h.spec->hook) == "blkg_assoc") {
       skel_->rodata->assoc_mode = h.mode != AttachMode::kTracepoint;
     }
+    if (std::string(h.spec->hook) == "blk_throtl") {
+      skel_->rodata->throttle_mode = h.mode != AttachMode::kTracepoint;
+    }
   }
   bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes);
 

@@ -26,8 +26,18 @@ bool NameMatches(absl::string_view symbol, absl::string_view name) {
 
 }  // namespace
 
+// kallsyms has no sizes: a function ends where the next symbol starts. Past
+// the last symbol of a region (e.g. _einittext, before BPF JIT memory) that
+// guess is absurd, so no function is taken to span more than 1 MiB.
+constexpr uint64_t kMaxFunctionBytes = 1 << 20;
+
 KernelSymbols KernelSymbols::FromText(absl::string_view text) {
-  KernelSymbols result;
+  struct Parsed {
+    uint64_t address;
+    absl::string_view name;  // into text
+  };
+  std::vector<Parsed> parsed;
+  size_t name_bytes = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     // "ffffffff81af94a0 T submit_bio\t[module]"
     std::vector<absl::string_view> fields =
@@ -35,21 +45,29 @@ KernelSymbols KernelSymbols::FromText(absl::string_view text) {
     if (fields.size() < 3 || fields[1].size() != 1 || !IsTextSymbol(fields[1][0])) continue;
     uint64_t address;
     if (!absl::SimpleHexAtoi(fields[0], &address) || address == 0) continue;
-    result.symbols_.push_back({address, 0, std::string(fields[2])});
+    parsed.push_back({address, fields[2]});
+    name_bytes += fields[2].size();
   }
-  std::sort(result.symbols_.begin(), result.symbols_.end(),
-            [](const KernelSymbol& a, const KernelSymbol& b) { return a.address < b.address; });
-  // kallsyms has no sizes: a function ends where the next symbol starts. Past
-  // the last symbol of a region (e.g. _einittext, before BPF JIT memory)
-  // that guess is absurd, so no function is taken to span more than 1 MiB.
-  constexpr uint64_t kMaxFunctionBytes = 1 << 20;
-  for (size_t i = 0; i < result.symbols_.size(); ++i) {
-    const uint64_t start = result.symbols_[i].address;
-    const uint64_t next = i + 1 < result.symbols_.size() ? result.symbols_[i + 1].address
-                                                         : start + 1;
-    result.symbols_[i].end = std::min(next, start + kMaxFunctionBytes);
+  std::stable_sort(parsed.begin(), parsed.end(),
+                   [](const Parsed& a, const Parsed& b) { return a.address < b.address; });
+  KernelSymbols result;
+  result.starts_.reserve(parsed.size());
+  result.name_ends_.reserve(parsed.size());
+  result.names_.reserve(name_bytes);
+  for (const Parsed& p : parsed) {
+    result.starts_.push_back(p.address);
+    result.names_.append(p.name.data(), p.name.size());
+    result.name_ends_.push_back(static_cast<uint32_t>(result.names_.size()));
   }
   return result;
+}
+
+KernelSymbol KernelSymbols::At(size_t i) const {
+  const uint64_t start = starts_[i];
+  const uint64_t next = i + 1 < starts_.size() ? starts_[i + 1] : start + 1;
+  const uint32_t name_begin = i == 0 ? 0 : name_ends_[i - 1];
+  return {start, std::min(next, start + kMaxFunctionBytes),
+          std::string_view(names_).substr(name_begin, name_ends_[i] - name_begin)};
 }
 
 absl::StatusOr<KernelSymbols> KernelSymbols::Load(const std::string& path) {
@@ -61,7 +79,7 @@ absl::StatusOr<KernelSymbols> KernelSymbols::Load(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   KernelSymbols symbols = FromText(text.str());
-  if (symbols.symbols_.empty()) {
+  if (symbols.starts_.empty()) {
     return absl::PermissionDeniedError(absl::StrCat(
         path, " shows no addresses (kernel.kptr_restrict hides them): run as root, "
               "or set sysctl kernel.kptr_restrict=0 or 1"));
@@ -69,43 +87,48 @@ absl::StatusOr<KernelSymbols> KernelSymbols::Load(const std::string& path) {
   return symbols;
 }
 
-const KernelSymbol* KernelSymbols::Lookup(uint64_t address) const {
-  auto it = std::upper_bound(symbols_.begin(), symbols_.end(), address,
-                             [](uint64_t a, const KernelSymbol& s) { return a < s.address; });
-  if (it == symbols_.begin()) return nullptr;
-  --it;
-  if (address >= it->end) return nullptr;
-  return &*it;
+std::optional<KernelSymbol> KernelSymbols::Lookup(uint64_t address) const {
+  auto it = std::upper_bound(starts_.begin(), starts_.end(), address);
+  if (it == starts_.begin()) return std::nullopt;
+  const KernelSymbol s = At(static_cast<size_t>(it - starts_.begin()) - 1);
+  if (address >= s.end) return std::nullopt;
+  return s;
 }
 
 std::string KernelSymbols::Format(uint64_t address) const {
-  const KernelSymbol* s = Lookup(address);
-  if (s == nullptr) return absl::StrFormat("0x%x", address);
-  return absl::StrFormat("%s+0x%x", s->name, address - s->address);
+  const std::optional<KernelSymbol> s = Lookup(address);
+  if (!s) return absl::StrFormat("0x%x", address);
+  return absl::StrFormat("%s+0x%x", absl::string_view(s->name.data(), s->name.size()),
+                         address - s->address);
 }
 
 std::string KernelSymbols::FunctionName(uint64_t address) const {
-  const KernelSymbol* s = Lookup(address);
-  return s == nullptr ? std::string() : s->name;
+  const std::optional<KernelSymbol> s = Lookup(address);
+  return s ? std::string(s->name) : std::string();
 }
 
 std::vector<AddressRange> KernelSymbols::FunctionRanges(
     const std::vector<std::string>& names) const {
   std::vector<AddressRange> ranges;
-  for (const KernelSymbol& s : symbols_) {
+  for (size_t i = 0; i < starts_.size(); ++i) {
+    const KernelSymbol s = At(i);
+    const absl::string_view symbol(s.name.data(), s.name.size());
     for (const std::string& name : names) {
-      if (NameMatches(s.name, name)) {
-        ranges.push_back({s.address, s.end, s.name});
+      if (NameMatches(symbol, name)) {
+        ranges.push_back({s.address, s.end, std::string(s.name)});
         break;
       }
     }
   }
-  return ranges;  // symbols_ is sorted, so ranges are too
+  return ranges;  // sorted by address, as the symbols are
 }
 
 bool KernelSymbols::Has(absl::string_view name) const {
-  return std::any_of(symbols_.begin(), symbols_.end(),
-                     [&](const KernelSymbol& s) { return s.name == name; });
+  for (size_t i = 0; i < starts_.size(); ++i) {
+    const std::string_view s = At(i).name;
+    if (absl::string_view(s.data(), s.size()) == name) return true;
+  }
+  return false;
 }
 
 }  // namespace submitwatch
