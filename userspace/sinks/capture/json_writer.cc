@@ -31,30 +31,40 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
 
 void AppendJsonString(std::string& out, std::string_view text) {
   out.push_back('"');
-  for (size_t i = 0; i < text.size();) {
+  // Runs of bytes that need no escaping (nearly all of them: symbols, paths,
+  // process names) are appended whole; this runs for every string of every
+  // record written.
+  size_t run = 0;
+  size_t i = 0;
+  while (i < text.size()) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      if (const size_t len = Utf8SequenceLength(text, i); len != 0) {
+        i += len;
+        continue;
+      }
+    }
+    out.append(text.data() + run, i - run);
     switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      default: break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += "\xEF\xBF\xBD";  // U+FFFD for a byte that starts no UTF-8 sequence
+        }
     }
-    if (c < 0x20 || c == 0x7F) {
-      absl::StrAppendFormat(&out, "\\u%04x", c);
-      ++i;
-      continue;
-    }
-    const size_t len = Utf8SequenceLength(text, i);
-    if (len == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
-      ++i;
-      continue;
-    }
-    out.append(text.substr(i, len));
-    i += len;
+    run = ++i;
   }
+  out.append(text.data() + run, i - run);
   out.push_back('"');
 }
 
