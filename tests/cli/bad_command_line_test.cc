@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cli_runner.h"
 #include "gtest/gtest.h"
 #include "model/records.h"
 #include "sinks/capture/capture_writer.h"
@@ -18,21 +19,8 @@
 namespace submitwatch {
 namespace {
 
-struct CliResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CliResult RunCli(const std::string& args) {
-  CliResult r;
-  FILE* p = popen(absl::StrCat(SUBMITWATCH_BINARY, " ", args, " 2>&1 </dev/null").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::CliResult;
+using testing::RunCli;
 
 class BadCommandLine : public ::testing::Test {
  protected:

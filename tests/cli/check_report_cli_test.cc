@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cli_runner.h"
 #include "gtest/gtest.h"
 #include "model/gfp.h"
 #include "model/records.h"
@@ -21,21 +22,8 @@
 namespace submitwatch {
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-Result RunBinary(const std::string& args) {
-  Result r;
-  FILE* p = popen(absl::StrCat(SUBMITWATCH_BINARY, " ", args, " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::CliResult;
+using testing::RunCli;
 
 class Capture {
  public:
@@ -109,7 +97,7 @@ BlkgRecord Fallback() {
 TEST(CheckReplay, CleanCaptureExitsZeroAndListsItsAllocations) {
   Capture capture("clean");
   capture.Add(Record(Alloc(false)));
-  Result r = RunBinary(absl::StrCat("check --replay ", capture.Write(0)));
+  CliResult r = RunCli(absl::StrCat("check --replay ", capture.Write(0)));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(absl::StrContains(r.output, "blkg_alloc")) << r.output;
   EXPECT_TRUE(absl::StrContains(r.output, "check: clean (fail-on: unsafe,failed)")) << r.output;
@@ -119,13 +107,13 @@ TEST(CheckReplay, UnsafeAllocationExitsOne) {
   Capture capture("unsafe");
   capture.Add(Record(Alloc(false))).Add(Record(Alloc(true)));
   const std::string path = capture.Write(0);
-  Result r = RunBinary(absl::StrCat("check --replay ", path));
+  CliResult r = RunCli(absl::StrCat("check --replay ", path));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_TRUE(absl::StrContains(r.output, "!UNSAFE  evil_alloc")) << r.output;
   EXPECT_TRUE(absl::StrContains(r.output, "check: FAIL: 1 UNSAFE allocation")) << r.output;
   // Only --fail-on words without unsafe let it pass.
-  EXPECT_EQ(RunBinary(absl::StrCat("check --replay ", path, " --fail-on failed")).exit_code, 0);
-  EXPECT_EQ(RunBinary(absl::StrCat("check --replay ", path, " --fail-on any")).exit_code, 1);
+  EXPECT_EQ(RunCli(absl::StrCat("check --replay ", path, " --fail-on failed")).exit_code, 0);
+  EXPECT_EQ(RunCli(absl::StrCat("check --replay ", path, " --fail-on any")).exit_code, 1);
 }
 
 TEST(CheckReplay, EveryFailOnWordAgainstAFallbackCgroup) {
@@ -145,7 +133,7 @@ TEST(CheckReplay, EveryFailOnWordAgainstAFallbackCgroup) {
   };
   for (const auto& [options, expected] : cases) {
     SCOPED_TRACE(options);
-    Result r = RunBinary(absl::StrCat("check --replay ", path, " ", options));
+    CliResult r = RunCli(absl::StrCat("check --replay ", path, " ", options));
     EXPECT_EQ(r.exit_code, expected) << r.output;
     EXPECT_TRUE(absl::StrContains(r.output, "/ci     loop7  fallback")) << r.output;
     EXPECT_TRUE(absl::StrContains(r.output, "1 fallback cgroup/disk pair")) << r.output;
@@ -155,13 +143,13 @@ TEST(CheckReplay, EveryFailOnWordAgainstAFallbackCgroup) {
 TEST(CheckReplay, FailedWorkloadHasItsOwnExitStatus) {
   Capture capture("workload");
   capture.Add(Record(Alloc(false)));
-  Result r = RunBinary(absl::StrCat("check --replay ", capture.Write(5)));
+  CliResult r = RunCli(absl::StrCat("check --replay ", capture.Write(5)));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_TRUE(absl::StrContains(r.output, "the workload failed: exit status 5")) << r.output;
   // A finding that fails the check wins, and both are said.
   Capture both("workload-unsafe");
   both.Add(Record(Alloc(true)));
-  Result b = RunBinary(absl::StrCat("check --replay ", both.Write(5)));
+  CliResult b = RunCli(absl::StrCat("check --replay ", both.Write(5)));
   EXPECT_EQ(b.exit_code, 1) << b.output;
   EXPECT_TRUE(absl::StrContains(b.output, "exit status 5")) << b.output;
 }
@@ -176,27 +164,27 @@ TEST(CheckReplay, UsageAndSetupErrorsExitTwo) {
         absl::StrCat("check --replay ", path, " -o x.jsonl"), std::string("check --duration 0s"),
         std::string("check --replay /nonexistent/capture.jsonl")}) {
     SCOPED_TRACE(args);
-    Result r = RunBinary(args);
+    CliResult r = RunCli(args);
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_TRUE(absl::StartsWith(r.output, "submitwatch: ")) << r.output;
   }
 }
 
 TEST(CheckAndDemoHelp, DocumentTheirOptionsAndExitStatuses) {
-  Result main_help = RunBinary("--help");
+  CliResult main_help = RunCli("--help");
   EXPECT_TRUE(absl::StrContains(main_help.output, "\n  check ")) << main_help.output;
   EXPECT_TRUE(absl::StrContains(main_help.output, "\n  demo ")) << main_help.output;
-  Result check = RunBinary("check --help");
+  CliResult check = RunCli("check --help");
   EXPECT_EQ(check.exit_code, 0);
   for (const char* text : {"--fail-on KINDS", "--replay FILE", "--output FILE", "--duration D",
                            "Exit status:", "  3  CMD failed"}) {
     EXPECT_TRUE(absl::StrContains(check.output, text)) << text << "\n" << check.output;
   }
-  Result demo = RunBinary("demo --help");
+  CliResult demo = RunCli("demo --help");
   EXPECT_EQ(demo.exit_code, 0);
   EXPECT_TRUE(absl::StrContains(demo.output, "--duration D")) << demo.output;
-  EXPECT_EQ(RunBinary("demo --no-such-option").exit_code, 2);
-  EXPECT_EQ(RunBinary("demo extra").exit_code, 2);
+  EXPECT_EQ(RunCli("demo --no-such-option").exit_code, 2);
+  EXPECT_EQ(RunCli("demo extra").exit_code, 2);
 }
 
 std::string ReadFile(const std::string& path) {
@@ -210,12 +198,12 @@ TEST(ReportExports, FoldedByCountAndBytes) {
   Capture capture("folded");
   capture.Add(Record(Alloc(false))).Add(Record(Alloc(false))).Add(Record(Alloc(true)));
   const std::string path = capture.Write();
-  Result count = RunBinary(absl::StrCat("report ", path, " --format folded"));
+  CliResult count = RunCli(absl::StrCat("report ", path, " --format folded"));
   EXPECT_EQ(count.exit_code, 0) << count.output;
   EXPECT_EQ(count.output,
             "UNSAFE;submit_bio;blkg_create;evil_alloc;pcpu_alloc_noprof 1\n"
             "atomic;submit_bio;blkg_create;blkg_alloc;pcpu_alloc_noprof 2\n");
-  Result bytes = RunBinary(absl::StrCat("report ", path, " --format folded --weight bytes"));
+  CliResult bytes = RunCli(absl::StrCat("report ", path, " --format folded --weight bytes"));
   EXPECT_EQ(bytes.exit_code, 0) << bytes.output;
   EXPECT_EQ(bytes.output,
             "UNSAFE;submit_bio;blkg_create;evil_alloc;pcpu_alloc_noprof 480\n"
@@ -226,7 +214,7 @@ TEST(ReportExports, PerfettoToAFileIsTraceEventJson) {
   Capture capture("perfetto");
   capture.Add(Record(Alloc(true))).Add(Record(Fallback()));
   const std::string path = capture.Write();
-  Result r = RunBinary(absl::StrCat("report ", path, " --format perfetto -o ", capture.out_path()));
+  CliResult r = RunCli(absl::StrCat("report ", path, " --format perfetto -o ", capture.out_path()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, "");
   absl::StatusOr<JsonValue> trace = ParseJson(ReadFile(capture.out_path()));
@@ -248,7 +236,7 @@ TEST(ReportExports, WeightIsForFoldedOnly) {
                                   absl::StrCat("report ", path, " --format folded --weight kg"),
                                   absl::StrCat("report ", path, " --format svg")}) {
     SCOPED_TRACE(args);
-    Result r = RunBinary(args);
+    CliResult r = RunCli(args);
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_TRUE(absl::StrContains(r.output, "--help")) << r.output;
   }

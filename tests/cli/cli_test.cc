@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cli_runner.h"
 #include "gtest/gtest.h"
 #include "model/records.h"
 #include "sinks/capture/capture_writer.h"
@@ -17,35 +18,22 @@
 namespace submitwatch {
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-Result RunBinary(const std::string& args) {
-  Result r;
-  FILE* p = popen(absl::StrCat(SUBMITWATCH_BINARY, " ", args, " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::CliResult;
+using testing::RunCli;
 
 std::string TempFile(const std::string& stem) {
   return absl::StrCat(::testing::TempDir(), "/cli-", getpid(), "-", stem);
 }
 
 TEST(Cli, VersionAndHelp) {
-  Result v = RunBinary("--version");
+  CliResult v = RunCli("--version");
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_TRUE(absl::StartsWith(v.output, "submitwatch ")) << v.output;
-  Result h = RunBinary("--help");
+  CliResult h = RunCli("--help");
   EXPECT_EQ(h.exit_code, 0);
   for (const char* command : {"record", "report", "probe"}) {
     EXPECT_TRUE(absl::StrContains(h.output, command)) << command;
-    Result ch = RunBinary(absl::StrCat(command, " --help"));
+    CliResult ch = RunCli(absl::StrCat(command, " --help"));
     EXPECT_EQ(ch.exit_code, 0) << command;
     EXPECT_TRUE(absl::StrContains(ch.output, absl::StrCat("Usage: submitwatch ", command)));
   }
@@ -57,7 +45,7 @@ TEST(Cli, UsageErrorsExitTwoWithAHint) {
                            "record --duration abc", "record --ringbuf-size 1000",
                            "report", "report --format xml x.jsonl"}) {
     SCOPED_TRACE(args);
-    Result r = RunBinary(args);
+    CliResult r = RunCli(args);
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_TRUE(absl::StartsWith(r.output, "submitwatch: ")) << r.output;
     EXPECT_TRUE(absl::StrContains(r.output, "--help")) << r.output;
@@ -65,7 +53,7 @@ TEST(Cli, UsageErrorsExitTwoWithAHint) {
 }
 
 TEST(Cli, ReportOfMissingFileFailsWithItsName) {
-  Result r = RunBinary("report /nonexistent/capture.jsonl");
+  CliResult r = RunCli("report /nonexistent/capture.jsonl");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.output, "/nonexistent/capture.jsonl")) << r.output;
 }
@@ -108,20 +96,20 @@ TEST(Cli, ReportPrintsTablesOfASyntheticCapture) {
     CaptureSummary s;
     out << CaptureWriter::FormatRecord(Record(s)) << "\n";
   }
-  Result text = RunBinary(absl::StrCat("report ", path));
+  CliResult text = RunCli(absl::StrCat("report ", path));
   EXPECT_EQ(text.exit_code, 0) << text.output;
   EXPECT_TRUE(absl::StrContains(text.output, "blkg_alloc")) << text.output;
   EXPECT_TRUE(absl::StrContains(text.output, "UNSAFE")) << text.output;
   EXPECT_TRUE(absl::StrContains(text.output, "loop7")) << text.output;
   EXPECT_TRUE(absl::StrContains(text.output, "ready")) << text.output;
-  Result json = RunBinary(absl::StrCat("report --format json ", path));
+  CliResult json = RunCli(absl::StrCat("report --format json ", path));
   EXPECT_EQ(json.exit_code, 0) << json.output;
   EXPECT_TRUE(absl::StrContains(json.output, "\"schema\":1")) << json.output;
   unlink(path.c_str());
 }
 
 TEST(Cli, RecordToADirectoryIsAUsageError) {
-  Result r = RunBinary(absl::StrCat("record --duration 1s -o ", ::testing::TempDir()));
+  CliResult r = RunCli(absl::StrCat("record --duration 1s -o ", ::testing::TempDir()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(absl::StrContains(r.output, "is a directory")) << r.output;
 }

@@ -7,18 +7,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/errno_text.h"
 #include "probe.skel.h"
 
 namespace submitwatch {
-namespace {
-
-std::string ErrnoName(int err) {
-  const char* name = strerrorname_np(err);
-  return absl::StrCat(name ? name : "errno", " (", strerror(err), ")");
-}
-
-}  // namespace
-
 const char* AttachModeName(AttachMode mode) {
   switch (mode) {
     case AttachMode::kFentry: return "fentry";
@@ -36,7 +28,7 @@ bool FunctionInBtf(const btf* vmlinux_btf, const std::string& function) {
 absl::Status TryAttach(AttachMode mode, const std::string& function) {
   probe_bpf* skel = probe_bpf::open();
   if (skel == nullptr) {
-    return absl::InternalError(absl::StrCat("cannot open the probe object: ", ErrnoName(errno)));
+    return absl::InternalError(absl::StrCat("cannot open the probe object: ", ErrnoText(errno)));
   }
   const bool fentry = mode == AttachMode::kFentry;
   bpf_program__set_autoload(skel->progs.probe_fentry, fentry);
@@ -45,7 +37,7 @@ absl::Status TryAttach(AttachMode mode, const std::string& function) {
   absl::Status status;
   if (int err = probe_bpf::load(skel); err != 0) {
     status = absl::PermissionDeniedError(
-        absl::StrCat(AttachModeName(mode), " refused at load: ", ErrnoName(-err)));
+        absl::StrCat(AttachModeName(mode), " refused at load: ", ErrnoText(-err)));
   } else {
     bpf_link* link = fentry ? bpf_program__attach(skel->progs.probe_fentry)
                             : bpf_program__attach_kprobe(skel->progs.probe_kprobe,
@@ -54,7 +46,7 @@ absl::Status TryAttach(AttachMode mode, const std::string& function) {
       const int err = errno;
       status = absl::UnavailableError(absl::StrCat(
           AttachModeName(mode), err == ENOENT && !fentry ? " unavailable" : " refused",
-          " at attach: ", ErrnoName(err)));
+          " at attach: ", ErrnoText(err)));
     }
     bpf_link__destroy(link);
   }

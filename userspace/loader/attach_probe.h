@@ -18,7 +18,7 @@ const char* AttachModeName(AttachMode mode);
 
 // OK when a trial program of `mode` (kFentry or kKprobe) loads and attaches to
 // `function`; otherwise a status whose message names the step and the errno
-// ("fentry refused: EPERM (Operation not permitted)").
+// ("fentry refused: Operation not permitted (EPERM)").
 absl::Status TryAttach(AttachMode mode, const std::string& function);
 
 // Whether `function` can be a target at all: a BTF FUNC for fentry, a symbol

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bpf/events.h"
+#include "common/errno_text.h"
 #include "loader/attach_probe.h"
 #include "loader/hook_table.h"
 #include "submitwatch.skel.h"
@@ -57,11 +58,6 @@ int LibbpfPrint(enum libbpf_print_level level, const char* format, va_list args)
     while (log.lines.size() > 40) log.lines.pop_front();
   }
   return 0;
-}
-
-std::string ErrnoText(int err) {
-  return absl::StrCat(strerrorname_np(err) ? strerrorname_np(err) : "errno ", " (",
-                      strerror(err), ")");
 }
 
 absl::Status LoadError(int err) {

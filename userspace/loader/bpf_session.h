@@ -53,7 +53,7 @@ class BpfSession {
   submitwatch_bpf* skel() const { return skel_; }
   const std::vector<HookMode>& hooks() const { return hooks_; }
   // What the probe of each function hook found, one line per trial
-  // ("submit_bio: fentry refused at load: EPERM (Operation not permitted)").
+  // ("submit_bio: fentry refused at load: Operation not permitted (EPERM)").
   const std::vector<std::string>& probe_log() const { return probe_log_; }
   std::vector<std::string> BlindSpots() const;
   int attached_programs() const { return static_cast<int>(links_.size()); }

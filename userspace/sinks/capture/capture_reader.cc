@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "sinks/capture/capture_decode.h"
 #include "sinks/capture/capture_format.h"
-#include "sinks/capture/errno_text.h"
+#include "common/errno_text.h"
 #include "sinks/capture/json_parser.h"
 
 namespace submitwatch {

@@ -11,7 +11,7 @@
 #include "model/readiness.h"
 #include "model/verdict.h"
 #include "sinks/capture/capture_format.h"
-#include "sinks/capture/errno_text.h"
+#include "common/errno_text.h"
 #include "sinks/capture/json_writer.h"
 
 namespace submitwatch {

@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "sinks/capture/errno_text.h"
+#include "common/errno_text.h"
 
 namespace submitwatch {
 namespace {

@@ -1,4 +1,4 @@
-#include "sinks/capture/errno_text.h"
+#include "common/errno_text.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 // errno as text for messages, e.g. "No space left on device (ENOSPC)": the
 // symbolic name is what users search for, the description what they read.
-#ifndef SUBMITWATCH_SINKS_CAPTURE_ERRNO_TEXT_H_
-#define SUBMITWATCH_SINKS_CAPTURE_ERRNO_TEXT_H_
+#ifndef SUBMITWATCH_COMMON_ERRNO_TEXT_H_
+#define SUBMITWATCH_COMMON_ERRNO_TEXT_H_
 
 #include <string>
 
@@ -11,4 +11,4 @@ std::string ErrnoText(int error_number);
 
 }  // namespace submitwatch
 
-#endif  // SUBMITWATCH_SINKS_CAPTURE_ERRNO_TEXT_H_
+#endif  // SUBMITWATCH_COMMON_ERRNO_TEXT_H_
