@@ -127,11 +127,20 @@ TEST(Churn, CgroupsAndDisksComeAndGoWhileRecording) {
   const uint64_t final_rss = RssKib(pid);
   ASSERT_EQ((*rec)->Stop(SIGINT), 0) << (*rec)->Stderr();
 
-  absl::StatusOr<std::vector<Record>> records = CaptureReader::ReadAll(capture);
-  ASSERT_TRUE(records.ok()) << records.status();
-  unlink(capture.c_str());
+  // Streamed: a 30-minute soak writes gigabytes.
   Model model;
-  for (const Record& r : *records) model.Add(r);
+  {
+    absl::StatusOr<CaptureReader> reader = CaptureReader::Open(capture);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    model.Add(reader->header());
+    for (;;) {
+      absl::StatusOr<std::optional<Record>> r = reader->Next();
+      ASSERT_TRUE(r.ok()) << r.status();
+      if (!r->has_value()) break;
+      model.Add(**r);
+    }
+  }
+  unlink(capture.c_str());
   ASSERT_NE(model.summary(), nullptr);
   const CaptureSummary& summary = *model.summary();
   EXPECT_EQ(summary.lost, 0u);
@@ -177,9 +186,10 @@ TEST(Churn, CgroupsAndDisksComeAndGoWhileRecording) {
   };
   EXPECT_GE(evicted("cgroup"), expected.size());
   EXPECT_GT(evicted("disk"), 0u);
-  // Entries leave as fast as they come: the map never held a fraction of
-  // what went through it.
-  EXPECT_LT(summary.peak_map_entries, expected.size() / 4 + 64);
+  // Entries leave as fast as they come: the map never held more than a
+  // fraction of what went through it (about a fifth here, at one snapshot a
+  // second; without eviction it would end above the number of cgroups).
+  EXPECT_LT(summary.peak_map_entries, expected.size() / 2);
   // The tool's memory does not follow the churn: after the first disk it
   // stays within a few MiB.
   ASSERT_FALSE(rss_kib.empty());
