@@ -64,6 +64,7 @@ void Model::Add(const AllocRecord& alloc) {
   if ((alloc.context & kContextWorker) && alloc.allocator == Allocator::kPercpu &&
       !alloc.work_func.empty() && !percpu_work_funcs_.contains(alloc.work_func)) {
     percpu_work_funcs_.insert(alloc.work_func);
+    if (auto wq = wqs_.find(alloc.work_func); wq != wqs_.end()) wq->second.allocates_percpu = true;
   }
   if (alloc.failed && (alloc.context & kContextSubmit)) {
     auto [f, inserted] = failures_.try_emplace(alloc.cgroup_id);
@@ -117,6 +118,7 @@ void Model::Add(const WqRecord& wq) {
   NoteTs(wq.ts_ns);
   auto [it, inserted] = wqs_.try_emplace(wq.function);
   WqEntry& entry = it->second;
+  if (inserted) entry.allocates_percpu = percpu_work_funcs_.contains(wq.function);
   if (!inserted && wq.ts_ns < entry.latest.ts_ns) return;
   entry.latest = wq;
   if (entry.baseline && wq.queued < entry.baseline->queued) entry.baseline.reset();
@@ -161,7 +163,10 @@ void Model::Clear() {
   percpu_work_funcs_.clear();
   failures_.clear();
   blkgs_.Clear();
-  for (auto& [function, entry] : wqs_) entry.baseline = entry.latest;
+  for (auto& [function, entry] : wqs_) {
+    entry.baseline = entry.latest;
+    entry.allocates_percpu = false;
+  }
   lost_baseline_ = lost_;
   // Throttle counts stay cumulative: they describe the throttle's decisions
   // since the start, not a rate.

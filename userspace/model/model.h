@@ -68,6 +68,9 @@ class Model {
   struct WqEntry {
     WqRecord latest;
     std::optional<WqRecord> baseline;
+    // The function is in percpu_work_funcs_: kept here so that building the
+    // table hashes no names.
+    bool allocates_percpu = false;
   };
   struct StackSlot {
     uint32_t id = 0;

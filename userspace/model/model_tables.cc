@@ -1,6 +1,8 @@
 // The allocation and workqueue tables of Model, built when a sink asks (a
 // TUI frame, a report). The cgroup table is in cgroup_rows.cc.
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <tuple>
 
 #include "model/gfp.h"
@@ -65,54 +67,82 @@ std::vector<AllocRow> Model::AllocRows() const {
 }
 
 std::vector<WqRow> Model::WqRows() const {
-  std::vector<WqRow> rows;
-  rows.reserve(wqs_.size());
+  // Ordered before the rows are made, so each row is built in its place.
+  struct Ranked {
+    uint64_t executed;  // since Clear()
+    const std::string* function;
+    const WqEntry* entry;
+  };
+  std::vector<Ranked> ranked;
+  ranked.reserve(wqs_.size());
   for (const auto& [function, entry] : wqs_) {
     const WqRecord& r = entry.latest;
-    WqRow row;
-    row.function = function;
-    row.last_ts_ns = r.ts_ns;
-    uint64_t latency_max = r.latency_max_ns;
-    uint64_t runtime_max = r.runtime_max_ns;
-    if (entry.baseline) {
-      const WqRecord& base = *entry.baseline;
-      row.queued = Delta(r.queued, base.queued);
-      row.activated = Delta(r.activated, base.activated);
-      row.executed = Delta(r.executed, base.executed);
-      if (row.queued == 0 && row.activated == 0 && row.executed == 0) continue;
-      row.latency_log2 = Log2Subtract(r.latency_log2, base.latency_log2);
-      row.runtime_log2 = Log2Subtract(r.runtime_log2, base.runtime_log2);
-      // The kernel's max covers the time before Clear() too; the histogram
-      // since then bounds the max of this period.
-      const uint64_t lat_bound = Log2Max(row.latency_log2);
-      const uint64_t run_bound = Log2Max(row.runtime_log2);
-      latency_max = latency_max != 0 ? std::min(latency_max, lat_bound) : lat_bound;
-      runtime_max = runtime_max != 0 ? std::min(runtime_max, run_bound) : run_bound;
-    } else {
-      row.queued = r.queued;
-      row.activated = r.activated;
-      row.executed = r.executed;
-      row.latency_log2 = r.latency_log2;
-      row.runtime_log2 = r.runtime_log2;
-      if (latency_max == 0) latency_max = Log2Max(row.latency_log2);
-      if (runtime_max == 0) runtime_max = Log2Max(row.runtime_log2);
+    if (!entry.baseline) {
+      ranked.push_back({r.executed, &function, &entry});
+      continue;
     }
-    row.latency_max_ns = latency_max;
-    row.runtime_max_ns = runtime_max;
-    // A bucket's upper bound can exceed the true maximum; never report a
-    // percentile above the max the kernel measured.
-    const auto capped = [](uint64_t p, uint64_t max) { return max != 0 ? std::min(p, max) : p; };
-    row.latency_p50_ns = capped(Log2Percentile(row.latency_log2, 50), latency_max);
-    row.latency_p99_ns = capped(Log2Percentile(row.latency_log2, 99), latency_max);
-    row.runtime_p50_ns = capped(Log2Percentile(row.runtime_log2, 50), runtime_max);
-    row.runtime_p99_ns = capped(Log2Percentile(row.runtime_log2, 99), runtime_max);
-    row.allocates_percpu = percpu_work_funcs_.contains(function);
-    rows.push_back(std::move(row));
+    const WqRecord& base = *entry.baseline;
+    const uint64_t executed = Delta(r.executed, base.executed);
+    if (Delta(r.queued, base.queued) == 0 && Delta(r.activated, base.activated) == 0 &&
+        executed == 0) {
+      continue;
+    }
+    ranked.push_back({executed, &function, &entry});
   }
-  std::sort(rows.begin(), rows.end(), [](const WqRow& a, const WqRow& b) {
+  std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
     if (a.executed != b.executed) return a.executed > b.executed;
-    return a.function < b.function;
+    return *a.function < *b.function;
   });
+
+  // A conversion, so that emplace_back builds the row in its place rather
+  // than zeroing it there first.
+  struct Row {
+    const Ranked& k;
+
+    operator WqRow() const {
+      const WqRecord& r = k.entry->latest;
+      const std::optional<WqRecord>& base = k.entry->baseline;
+      WqRow row;
+      row.function = *k.function;
+      row.executed = k.executed;
+      if (base) {
+        row.queued = Delta(r.queued, base->queued);
+        row.activated = Delta(r.activated, base->activated);
+        row.latency_log2 = Log2Subtract(r.latency_log2, base->latency_log2);
+        row.runtime_log2 = Log2Subtract(r.runtime_log2, base->runtime_log2);
+        // The kernel's max covers the time before Clear() too; the histogram
+        // since then bounds the max of this period.
+        const uint64_t latency_bound = Log2Max(row.latency_log2);
+        const uint64_t runtime_bound = Log2Max(row.runtime_log2);
+        row.latency_max_ns = r.latency_max_ns != 0 ? std::min(r.latency_max_ns, latency_bound)
+                                                   : latency_bound;
+        row.runtime_max_ns = r.runtime_max_ns != 0 ? std::min(r.runtime_max_ns, runtime_bound)
+                                                   : runtime_bound;
+      } else {
+        row.queued = r.queued;
+        row.activated = r.activated;
+        row.latency_log2 = r.latency_log2;
+        row.runtime_log2 = r.runtime_log2;
+        row.latency_max_ns = r.latency_max_ns != 0 ? r.latency_max_ns : Log2Max(r.latency_log2);
+        row.runtime_max_ns = r.runtime_max_ns != 0 ? r.runtime_max_ns : Log2Max(r.runtime_log2);
+      }
+      // A bucket's upper bound can exceed the true maximum; never report a
+      // percentile above the max the kernel measured.
+      const auto capped = [](uint64_t p, uint64_t max) { return max != 0 ? std::min(p, max) : p; };
+      const Log2P50P99 latency = Log2Percentiles(row.latency_log2);
+      const Log2P50P99 runtime = Log2Percentiles(row.runtime_log2);
+      row.latency_p50_ns = capped(latency.p50, row.latency_max_ns);
+      row.latency_p99_ns = capped(latency.p99, row.latency_max_ns);
+      row.runtime_p50_ns = capped(runtime.p50, row.runtime_max_ns);
+      row.runtime_p99_ns = capped(runtime.p99, row.runtime_max_ns);
+      row.allocates_percpu = k.entry->allocates_percpu;
+      row.last_ts_ns = r.ts_ns;
+      return row;
+    }
+  };
+  std::vector<WqRow> rows;
+  rows.reserve(ranked.size());
+  for (const Ranked& k : ranked) rows.emplace_back(Row{k});
   return rows;
 }
 
