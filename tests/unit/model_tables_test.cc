@@ -295,6 +295,96 @@ TEST(CgroupRows, ProblemsFirst) {
   EXPECT_EQ(rows[3].cgroup, "/ready");
 }
 
+TEST(CgroupRows, WithinAStateByPathThenDisk) {
+  Model model;
+  // Taken in out of order, across disks and kernel threads.
+  BlkgRecord b_vdb = Blkg(100, 2, "/b", 2, "/b", 1, 10);
+  b_vdb.dev_major = 252;
+  b_vdb.disk = "vdb";
+  model.Add(b_vdb);
+  model.Add(Blkg(100, 3, "/c", 3, "/c", 1, 10));
+  model.Add(KthreadBlkg(100, 2, "/b", 1, /*ready=*/true));
+  model.Add(Blkg(100, 2, "/b", 2, "/b", 1, 10));
+  model.Add(Blkg(100, 1, "/a", 1, "/a", 1, 10));
+  const auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0].cgroup, "/a");
+  EXPECT_EQ(rows[1].cgroup, "/b");
+  EXPECT_FALSE(rows[1].kthread);
+  EXPECT_EQ(rows[1].disk, "loop0");
+  EXPECT_EQ(rows[2].cgroup, "/b");
+  EXPECT_FALSE(rows[2].kthread);
+  EXPECT_EQ(rows[2].disk, "vdb");
+  EXPECT_EQ(rows[3].cgroup, "/b");
+  EXPECT_TRUE(rows[3].kthread);
+  EXPECT_EQ(rows[4].cgroup, "/c");
+}
+
+TEST(CgroupRows, RenamedCgroupMovesToItsNewPlace) {
+  Model model;
+  model.Add(Blkg(100, 2, "/b", 2, "/b", 1, 10));
+  model.Add(Blkg(100, 3, "/c", 3, "/c", 1, 10));
+  model.Add(Blkg(200, 3, "/a", 3, "/a", 2, 10));
+  auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].cgroup, "/a");
+  EXPECT_EQ(rows[0].cgroup_id, 3u);
+  EXPECT_EQ(rows[1].cgroup, "/b");
+
+  model.Add(Blkg(300, 3, "/d", 3, "/d", 3, 10));
+  rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].cgroup, "/b");
+  EXPECT_EQ(rows[1].cgroup, "/d");
+  EXPECT_EQ(rows[1].bios, 3u);
+}
+
+TEST(CgroupRows, RowIsNamedByItsLatestShownSnapshot) {
+  Model model;
+  // Own blkg renamed later; the ancestor's row still has the old path.
+  model.Add(Blkg(100, kChild, "/old", kRoot, "/", 4, 10));
+  model.Add(Blkg(100, kChild, "/old", kChild, "/old", 1, 10));
+  model.Add(Blkg(200, kChild, "/new", kChild, "/new", 2, 10));
+  model.Add(Blkg(100, 7, "/m", 7, "/m", 1, 10));
+  auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].cgroup, "/m");
+  EXPECT_EQ(rows[1].cgroup, "/new");
+  EXPECT_EQ(rows[1].bios, 6u);
+
+  // Since Clear(), only the ancestor's row has moved: its path shows.
+  model.Clear();
+  model.Add(Blkg(300, kChild, "/old", kRoot, "/", 9, 10));
+  model.Add(Blkg(300, kChild, "/new", kChild, "/new", 2, 10));
+  rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].cgroup, "/old");
+  EXPECT_EQ(rows[0].bios, 5u);
+}
+
+TEST(CgroupRows, FailuresWithoutBiosSortAmongTheFailedPairs) {
+  Model model;
+  model.Add(Blkg(100, 4, "/m", 4, "/m", 1, 10, /*online=*/false, false));
+  model.Add(Blkg(100, 6, "/ready", 6, "/ready", 1, 10));
+  for (const auto& [id, path] : std::vector<std::pair<uint64_t, std::string>>{
+           {4, "/m"}, {3, "/z"}, {5, "/a"}}) {
+    AllocRecord fail = Alloc(100, kGfpNowaitMask);
+    fail.failed = true;
+    fail.cgroup_id = id;
+    fail.cgroup = path;
+    model.Add(fail);
+  }
+  const auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].cgroup, "/a");
+  EXPECT_EQ(rows[0].disk, "?");
+  EXPECT_EQ(rows[1].cgroup, "/m");
+  EXPECT_EQ(rows[1].disk, "loop0");
+  EXPECT_EQ(rows[1].state, Readiness::kFailed);
+  EXPECT_EQ(rows[2].cgroup, "/z");
+  EXPECT_EQ(rows[3].cgroup, "/ready");
+}
+
 // --- allocations -------------------------------------------------------------
 
 TEST(AllocRows, GroupsBySiteAllocatorVerdictCgroupComm) {

@@ -40,6 +40,25 @@ TEST(Log2Percentile, UpperBoundOfTheBucket) {
   EXPECT_EQ(Log2Percentile(h, 100), uint64_t{1} << 21);
 }
 
+TEST(Log2Percentiles, SameAsLog2PercentileAt50And99) {
+  const std::vector<std::vector<uint64_t>> histograms = {
+      {},
+      {0, 0, 0},
+      {0, 0, 1},
+      {5, 0, 0, 7, 1},
+      {0, 99, 1},
+      {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 90, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10},
+      // The total wraps around: no rank is reached.
+      {~uint64_t{0}, 0, 2},
+      {uint64_t{1} << 63, uint64_t{1} << 63, 5},
+  };
+  for (const std::vector<uint64_t>& h : histograms) {
+    const Log2P50P99 p = Log2Percentiles(h);
+    EXPECT_EQ(p.p50, Log2Percentile(h, 50));
+    EXPECT_EQ(p.p99, Log2Percentile(h, 99));
+  }
+}
+
 TEST(Log2Max, HighestNonEmptyBucket) {
   EXPECT_EQ(Log2Max({}), 0u);
   EXPECT_EQ(Log2Max({1, 0, 3, 0}), 8u);

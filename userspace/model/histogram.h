@@ -16,6 +16,14 @@ uint64_t Log2Percentile(const std::vector<uint64_t>& buckets, uint32_t pct);
 // The upper bound of the highest non-empty bucket; 0 for an empty histogram.
 uint64_t Log2Max(const std::vector<uint64_t>& buckets);
 
+// Log2Percentile(buckets, 50) and Log2Percentile(buckets, 99), read in one
+// pass: a table row shows both.
+struct Log2P50P99 {
+  uint64_t p50 = 0;
+  uint64_t p99 = 0;
+};
+Log2P50P99 Log2Percentiles(const std::vector<uint64_t>& buckets);
+
 // a - b bucket by bucket (b may be shorter); a bucket that went backwards
 // counts as 0.
 std::vector<uint64_t> Log2Subtract(const std::vector<uint64_t>& a,

@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <variant>
 
-#include "model/readiness.h"
 #include "model/verdict.h"
 
 namespace submitwatch {
 
 using model_internal::AllocKey;
 using model_internal::AllocKeyView;
-using model_internal::BlkgKey;
 
 void Model::Add(const Record& record) {
   std::visit([this](const auto& r) { Add(r); }, record);
@@ -66,6 +64,7 @@ void Model::Add(const AllocRecord& alloc) {
   if ((alloc.context & kContextWorker) && alloc.allocator == Allocator::kPercpu &&
       !alloc.work_func.empty() && !percpu_work_funcs_.contains(alloc.work_func)) {
     percpu_work_funcs_.insert(alloc.work_func);
+    if (auto wq = wqs_.find(alloc.work_func); wq != wqs_.end()) wq->second.allocates_percpu = true;
   }
   if (alloc.failed && (alloc.context & kContextSubmit)) {
     auto [f, inserted] = failures_.try_emplace(alloc.cgroup_id);
@@ -111,22 +110,7 @@ void Model::NoteStack(AllocGroup& group, const std::vector<std::string>& stack) 
 void Model::Add(const BlkgRecord& blkg) {
   ++counts_.blkgs;
   NoteTs(blkg.ts_ns);
-  auto [it, inserted] = blkgs_.try_emplace(BlkgKey::Of(blkg));
-  BlkgEntry& entry = it->second;
-  // Snapshots are cumulative: an older one carries nothing new.
-  if (!inserted && blkg.ts_ns < entry.row.ts_ns) return;
-  entry.row = blkg;
-  if (entry.baseline && blkg.bios < entry.baseline->first) {
-    // The kernel's counters restarted (the map entry was recreated).
-    entry.baseline.reset();
-  }
-  if (!entry.ready_seen && RowReadiness(blkg) == Readiness::kReady) {
-    entry.ready_seen = true;
-    // Ready at first sight: ready since its first bio. Otherwise it turned
-    // ready between the previous snapshot and this one.
-    entry.ready_since_ns = inserted && blkg.first_seen_ns != 0 ? blkg.first_seen_ns
-                                                               : blkg.ts_ns;
-  }
+  blkgs_.Add(blkg);
 }
 
 void Model::Add(const WqRecord& wq) {
@@ -134,6 +118,7 @@ void Model::Add(const WqRecord& wq) {
   NoteTs(wq.ts_ns);
   auto [it, inserted] = wqs_.try_emplace(wq.function);
   WqEntry& entry = it->second;
+  if (inserted) entry.allocates_percpu = percpu_work_funcs_.contains(wq.function);
   if (!inserted && wq.ts_ns < entry.latest.ts_ns) return;
   entry.latest = wq;
   if (entry.baseline && wq.queued < entry.baseline->queued) entry.baseline.reset();
@@ -177,10 +162,11 @@ void Model::Clear() {
   stacks_.Clear();
   percpu_work_funcs_.clear();
   failures_.clear();
-  for (auto& [key, entry] : blkgs_) {
-    entry.baseline.emplace(entry.row.bios, entry.row.bytes);
+  blkgs_.Clear();
+  for (auto& [function, entry] : wqs_) {
+    entry.baseline = entry.latest;
+    entry.allocates_percpu = false;
   }
-  for (auto& [function, entry] : wqs_) entry.baseline = entry.latest;
   lost_baseline_ = lost_;
   // Throttle counts stay cumulative: they describe the throttle's decisions
   // since the start, not a rate.

@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "model/blkg_pairs.h"
 #include "model/model_keys.h"
 #include "model/records.h"
 #include "model/stack_table.h"
@@ -64,16 +65,12 @@ class Model {
   void Clear();
 
  private:
-  struct BlkgEntry {
-    BlkgRecord row;  // the latest snapshot, counts as the kernel reports them
-    bool ready_seen = false;
-    uint64_t ready_since_ns = 0;
-    // Counts at the last Clear(), subtracted when shown.
-    std::optional<std::pair<uint64_t, uint64_t>> baseline;  // bios, bytes
-  };
   struct WqEntry {
     WqRecord latest;
     std::optional<WqRecord> baseline;
+    // The function is in percpu_work_funcs_: kept here so that building the
+    // table hashes no names.
+    bool allocates_percpu = false;
   };
   struct StackSlot {
     uint32_t id = 0;
@@ -127,7 +124,7 @@ class Model {
   // Failed submit-path allocations by the allocating task's cgroup.
   absl::flat_hash_map<uint64_t, Failure> failures_;
 
-  absl::flat_hash_map<model_internal::BlkgKey, BlkgEntry> blkgs_;
+  model_internal::BlkgPairs blkgs_;
   absl::flat_hash_map<std::string, WqEntry> wqs_;
   // Latest throttle snapshot per (blkg cgroup, disk).
   absl::flat_hash_map<model_internal::PairKey, ThrottleRecord> throttles_;

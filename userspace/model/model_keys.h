@@ -27,10 +27,12 @@ struct BlkgKey {
     return {r.cgroup_id, r.kthread, r.dev_major, r.dev_minor, r.blkg_cgroup_id};
   }
   friend bool operator==(const BlkgKey&, const BlkgKey&) = default;
+  // Three words instead of five fields: hashed per snapshot row, and each
+  // field combined costs a multiplication.
   template <typename H>
   friend H AbslHashValue(H h, const BlkgKey& k) {
-    return H::combine(std::move(h), k.cgroup_id, k.kthread, k.dev_major,
-                      k.dev_minor, k.blkg_cgroup_id);
+    return H::combine(std::move(h), k.cgroup_id ^ (uint64_t{k.kthread} << 63),
+                      uint64_t{k.dev_major} << 32 | k.dev_minor, k.blkg_cgroup_id);
   }
 };
 

@@ -1,0 +1,114 @@
+// The model's blkg snapshot rows, grouped by the (cgroup, disk) pair whose
+// cgroup-table row they add up to. Internal to the model.
+//
+// The pairs are kept in the table's order of paths and disks as they arrive,
+// so that a table build, which runs for every TUI frame, need not sort by
+// path strings. New pairs and renamed cgroups, the only things that move a
+// pair, are rare next to snapshots; placing one shifts the pairs after it,
+// paid once per pair rather than in every build. Paths and disk names are
+// kept once each and compared by address.
+#ifndef SUBMITWATCH_MODEL_BLKG_PAIRS_H_
+#define SUBMITWATCH_MODEL_BLKG_PAIRS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_set.h"
+#include "model/model_keys.h"
+#include "model/readiness.h"
+#include "model/records.h"
+
+namespace submitwatch::model_internal {
+
+class BlkgPairs {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  // What the table needs of one snapshot row, from its latest snapshot.
+  struct Entry {
+    uint64_t ts_ns = 0;
+    uint64_t first_seen_ns = 0;
+    uint64_t bios = 0;  // as the kernel counts them
+    uint64_t bytes = 0;
+    const std::string* path = nullptr;  // the path its pair's row would show
+    const std::string* disk = nullptr;
+    const std::string* blkg_cgroup = nullptr;  // the cgroup charged
+    Readiness readiness = Readiness::kPending;  // RowReadiness of the snapshot
+    bool own = false;  // IsOwnBlkg
+    bool ready_seen = false;
+    uint64_t ready_since_ns = 0;
+    // Counts at the last Clear(), subtracted when shown.
+    std::optional<std::pair<uint64_t, uint64_t>> baseline;  // bios, bytes
+    uint32_t pair = 0;
+    bool names = false;  // it is its pair's namer
+    Entry* next = nullptr;  // the pair's next entry
+  };
+  struct Pair {
+    PairKey key;
+    // Entries, linked through Entry::next. New ones go last, so the first
+    // changes only when the map moves them.
+    Entry* first = nullptr;
+    // The entry whose snapshot names the pair (path and disk): the latest by
+    // ts, ties to the one taken in last. Its path places the pair in order().
+    Entry* namer = nullptr;
+  };
+
+  BlkgPairs() = default;
+  // The pairs and entries point into this object; a copy would point into
+  // the original.
+  BlkgPairs(const BlkgPairs&) = delete;
+  BlkgPairs& operator=(const BlkgPairs&) = delete;
+  BlkgPairs(BlkgPairs&&) = default;
+  BlkgPairs& operator=(BlkgPairs&&) = default;
+
+  // A snapshot row; one older than the row's latest is ignored.
+  void Add(const BlkgRecord& blkg);
+  // Takes the current counts as every row's baseline.
+  void Clear();
+
+  // A pair's place in order(), with what a walk in that order reads first:
+  // reaching into pairs() for it took a cache miss per pair.
+  struct Placed {
+    uint32_t pair;  // index in pairs()
+    const std::string* path;  // its namer's, which placed it
+    const Entry* first;
+  };
+
+  const std::vector<Pair>& pairs() const { return pairs_; }
+  // The pairs by their namer's path, then kthread, disk and owner: the
+  // cgroup table's order within one state.
+  const std::vector<Placed>& order() const { return order_; }
+  // The index of the pair with `key` in pairs(), or kNone.
+  uint32_t Find(const PairKey& key) const;
+
+ private:
+  // The path a row of the pair shows: kernel-thread pairs are the blkg's.
+  static const std::string& PathOf(const BlkgRecord& r) {
+    return r.kthread ? r.blkg_cgroup : r.cgroup;
+  }
+  // `kept` when it holds `name`, else the stored copy of `name`.
+  const std::string* Keep(const std::string* kept, const std::string& name);
+  uint32_t PairFor(const BlkgRecord& blkg);  // creates it, unplaced
+  // Rebuilds the pairs' links after entries_ moved its entries.
+  void Relink();
+  bool Before(const Placed& a, const Placed& b) const;  // the order()
+  void Place(uint32_t pair);
+  void Unplace(uint32_t pair);
+
+  absl::node_hash_set<std::string> names_;  // addresses stay put
+  // The entries stay in the map's slots, as snapshots look them up by key;
+  // the pairs link them by address, which changes only when the map grows
+  // (nothing is ever erased).
+  absl::flat_hash_map<BlkgKey, Entry> entries_;
+  absl::flat_hash_map<PairKey, uint32_t> pair_index_;  // into pairs_
+  std::vector<Pair> pairs_;
+  std::vector<Placed> order_;
+};
+
+}  // namespace submitwatch::model_internal
+
+#endif  // SUBMITWATCH_MODEL_BLKG_PAIRS_H_
