@@ -119,6 +119,11 @@ TEST(Churn, CgroupsAndDisksComeAndGoWhileRecording) {
       ASSERT_GT(rss_kib.back(), 0u) << "record exited: " << (*rec)->Stderr();
     }  // the loop device is removed here
     ++pass;
+    if (soak_minutes > 0) {
+      printf("churn: pass %d, %d cgroups, record RSS %llu KiB\n", pass, made,
+             static_cast<unsigned long long>(rss_kib.back()));
+      fflush(stdout);
+    }
   } while (std::chrono::steady_clock::now() < soak_end);
   resident->reset();
 
@@ -196,6 +201,14 @@ TEST(Churn, CgroupsAndDisksComeAndGoWhileRecording) {
   const uint64_t peak_rss = std::max(final_rss, *std::max_element(rss_kib.begin(), rss_kib.end()));
   EXPECT_LT(peak_rss, rss_kib.front() + 8 * 1024)
       << "RSS after the first disk " << rss_kib.front() << " KiB, peak " << peak_rss << " KiB";
+  // A soak shows no trend: the second half peaks no higher than the first.
+  if (pass >= 4) {
+    const auto half = rss_kib.begin() + static_cast<std::ptrdiff_t>(rss_kib.size() / 2);
+    const uint64_t first_half = *std::max_element(rss_kib.begin(), half);
+    const uint64_t second_half = *std::max_element(half, rss_kib.end());
+    EXPECT_LE(second_half, first_half + 1024)
+        << "first half peak " << first_half << " KiB, second half " << second_half << " KiB";
+  }
   RecordProperty("cgroups", static_cast<int>(expected.size()));
   RecordProperty("passes", pass);
   RecordProperty("peak_rss_kib", static_cast<int>(peak_rss));

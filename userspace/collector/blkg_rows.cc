@@ -84,4 +84,9 @@ void BlkgRows::EndSnapshot(uint64_t now_ns, const std::function<void(BlkgRecord)
   }
 }
 
+void BlkgRows::Compact() {
+  if (rows_.size() * 4 < rows_.capacity()) rows_.rehash(0);
+  if (entries_.size() * 4 < entries_.capacity()) entries_.rehash(0);
+}
+
 }  // namespace submitwatch

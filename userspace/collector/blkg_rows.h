@@ -43,6 +43,9 @@ class BlkgRows {
   void EndSnapshot(uint64_t now_ns, const std::function<void(BlkgRecord)>& emit,
                    const std::function<bool(const BlkgRecord&)>& forgettable);
 
+  // Shrinks the tables once most rows and entries are gone.
+  void Compact();
+
   size_t entries() const { return entries_.size(); }
   size_t rows() const { return rows_.size(); }
 

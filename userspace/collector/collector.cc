@@ -117,9 +117,11 @@ void AddThrottle(ThrottleRecord& into, const ThrottleRecord& r) {
   into.queued_max_ns = std::max(into.queued_max_ns, r.queued_max_ns);
 }
 
-// How long rows of a removed cgroup stay after its rmdir: writeback may still
-// charge its blkgs for a while (dirty pages expire after 30 s by default).
-constexpr uint64_t kDeadCgroupGraceNs = 60'000'000'000ull;
+// How long rows of a removed cgroup stay after its rmdir, for bios still in
+// flight (queued in a throttle, or in a loop device's worker) when it went.
+// Its later writeback is not its own: the kernel moves a dead cgroup's
+// inodes to a live ancestor. Memory is the churn rate times this.
+constexpr uint64_t kDeadCgroupGraceNs = 10'000'000'000ull;
 
 }  // namespace
 
@@ -309,6 +311,11 @@ absl::Status Collector::Snapshot(uint64_t now_ns) {
       ++it;
     }
   }
+  // Hash tables keep their largest size; after a burst of churn, give the
+  // memory back.
+  if (dead_cgroups_.size() * 4 < dead_cgroups_.capacity()) dead_cgroups_.rehash(0);
+  sources_.cgroups->Compact();
+  blkgs_.Compact();
   return absl::OkStatus();
 }
 

@@ -41,6 +41,10 @@ class CgroupPaths {
   void Remember(uint64_t cgroup_id, std::string path);
   // The cgroup is gone and its rows carry the path: the name is not needed.
   void Forget(uint64_t cgroup_id) { paths_.erase(cgroup_id); }
+  // Shrinks the table once most of it was forgotten.
+  void Compact() {
+    if (paths_.size() * 4 < paths_.capacity()) paths_.rehash(0);
+  }
   const CgroupHierarchy& hierarchy() const { return hierarchy_; }
 
  private:
