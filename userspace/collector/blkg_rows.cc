@@ -14,7 +14,7 @@ bool Same(const sw_blkg_counters& a, const sw_blkg_counters& b) {
 }  // namespace
 
 void BlkgRows::Seen(const sw_blkg_key& key, const BlkgRecord& identity, uint64_t diskseq) {
-  const RowKey row_key = RowKey::Of(identity);
+  const BlkgRowKey row_key = BlkgRowKey::Of(identity);
   auto [it, inserted] = entries_.try_emplace(key);
   if (!inserted) {
     // The same entry announced twice (a retried first bio): nothing new, as

@@ -50,22 +50,6 @@ class BlkgRows {
   size_t rows() const { return rows_.size(); }
 
  private:
-  struct RowKey {
-    uint64_t cgroup_id = 0;
-    bool kthread = false;
-    uint32_t dev_major = 0;
-    uint32_t dev_minor = 0;
-    uint64_t blkg_cgroup_id = 0;
-    static RowKey Of(const BlkgRecord& r) {
-      return {r.cgroup_id, r.kthread, r.dev_major, r.dev_minor, r.blkg_cgroup_id};
-    }
-    friend bool operator==(const RowKey&, const RowKey&) = default;
-    template <typename H>
-    friend H AbslHashValue(H h, const RowKey& k) {
-      return H::combine(std::move(h), k.cgroup_id, k.kthread, k.dev_major, k.dev_minor,
-                        k.blkg_cgroup_id);
-    }
-  };
   struct Row {
     BlkgRecord identity;
     sw_blkg_counters retired{};
@@ -83,11 +67,11 @@ class BlkgRows {
   };
   struct KeyState {
     Entry entry;
-    RowKey row;
+    BlkgRowKey row;
   };
 
   absl::flat_hash_map<sw_blkg_key, KeyState, KeyHash, KeyEq> entries_;
-  absl::flat_hash_map<RowKey, Row> rows_;
+  absl::flat_hash_map<BlkgRowKey, Row> rows_;
 };
 
 }  // namespace submitwatch

@@ -15,26 +15,8 @@
 
 namespace submitwatch::model_internal {
 
-// A blkg snapshot row: later snapshots of the same key replace earlier ones.
-struct BlkgKey {
-  uint64_t cgroup_id = 0;
-  bool kthread = false;
-  uint32_t dev_major = 0;
-  uint32_t dev_minor = 0;
-  uint64_t blkg_cgroup_id = 0;
-
-  static BlkgKey Of(const BlkgRecord& r) {
-    return {r.cgroup_id, r.kthread, r.dev_major, r.dev_minor, r.blkg_cgroup_id};
-  }
-  friend bool operator==(const BlkgKey&, const BlkgKey&) = default;
-  // Three words instead of five fields: hashed per snapshot row, and each
-  // field combined costs a multiplication.
-  template <typename H>
-  friend H AbslHashValue(H h, const BlkgKey& k) {
-    return H::combine(std::move(h), k.cgroup_id ^ (uint64_t{k.kthread} << 63),
-                      uint64_t{k.dev_major} << 32 | k.dev_minor, k.blkg_cgroup_id);
-  }
-};
+// The model keys blkg rows as the collector folds them (records.h).
+using BlkgKey = BlkgRowKey;
 
 // A (cgroup, disk) pair: `owner` is the submitting cgroup, or for kernel
 // threads the cgroup of the blkg charged.

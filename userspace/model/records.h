@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -66,6 +67,28 @@ struct BlkgRecord {
   bool has_stats = false;  // blkg per-cpu stats existed at first sight
   uint64_t bios = 0;
   uint64_t bytes = 0;
+};
+
+// The identity of a blkg row: later snapshots with the same key replace
+// earlier ones. The collector folds the kernel's entries into one row per key.
+struct BlkgRowKey {
+  uint64_t cgroup_id = 0;
+  bool kthread = false;
+  uint32_t dev_major = 0;
+  uint32_t dev_minor = 0;
+  uint64_t blkg_cgroup_id = 0;
+
+  static BlkgRowKey Of(const BlkgRecord& r) {
+    return {r.cgroup_id, r.kthread, r.dev_major, r.dev_minor, r.blkg_cgroup_id};
+  }
+  friend bool operator==(const BlkgRowKey&, const BlkgRowKey&) = default;
+  // Three words instead of five fields: hashed per snapshot row, and each
+  // field combined costs a multiplication.
+  template <typename H>
+  friend H AbslHashValue(H h, const BlkgRowKey& k) {
+    return H::combine(std::move(h), k.cgroup_id ^ (uint64_t{k.kthread} << 63),
+                      uint64_t{k.dev_major} << 32 | k.dev_minor, k.blkg_cgroup_id);
+  }
 };
 
 // Cumulative statistics of one work function, aggregated in the kernel.
