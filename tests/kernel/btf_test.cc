@@ -43,33 +43,30 @@ class BtfTest : public ::testing::Test {
     files_.push_back(TempPath(stem));
     return files_.back();
   }
+  // `record --btf btf` exits 1 with `message` and leaves no capture.
+  void ExpectRefused(const std::string& btf, const std::string& message) {
+    const std::string capture = File("btf-refused.jsonl");
+    CommandResult r =
+        RunCommand(SubmitwatchCommand("record", {"--btf", btf, "-d", "1s", "-o", capture}));
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_TRUE(absl::StrContains(r.output, message)) << r.output;
+    EXPECT_NE(access(capture.c_str(), F_OK), 0);
+  }
   std::vector<std::string> files_;
 };
 
 TEST_F(BtfTest, MissingFileIsAClearErrorAndWritesNothing) {
-  const std::string capture = File("btf-missing.jsonl");
   const std::string btf = File("no-such-btf");
-  CommandResult r =
-      RunCommand(SubmitwatchCommand("record", {"--btf", btf, "-d", "1s", "-o", capture}));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_TRUE(absl::StrContains(r.output, absl::StrCat("--btf ", btf, ": cannot read it")))
-      << r.output;
-  EXPECT_NE(access(capture.c_str(), F_OK), 0);
+  ExpectRefused(btf, absl::StrCat("--btf ", btf, ": cannot read it"));
 }
 
 TEST_F(BtfTest, CorruptFileIsAClearErrorAndWritesNothing) {
-  const std::string capture = File("btf-corrupt.jsonl");
   const std::string btf = File("corrupt-btf");
   std::string garbage = Slurp("/sys/kernel/btf/vmlinux").substr(0, 4096);
   ASSERT_FALSE(garbage.empty());
   for (size_t i = 0; i < garbage.size(); i += 7) garbage[i] = static_cast<char>(i * 31);
   Spit(btf, garbage);
-  CommandResult r =
-      RunCommand(SubmitwatchCommand("record", {"--btf", btf, "-d", "1s", "-o", capture}));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_TRUE(absl::StrContains(r.output, absl::StrCat("--btf ", btf, ": not a valid BTF file")))
-      << r.output;
-  EXPECT_NE(access(capture.c_str(), F_OK), 0);
+  ExpectRefused(btf, absl::StrCat("--btf ", btf, ": not a valid BTF file"));
 }
 
 TEST_F(BtfTest, TracepointMissingFromTheKernelIsUnavailableAndTheRestWorks) {

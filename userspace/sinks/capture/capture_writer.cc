@@ -121,10 +121,7 @@ void WriteFields(JsonWriter& w, const ThrottleRecord& r) {
 void WriteFields(JsonWriter& w, const LostRecord& r) {
   w.Field("type", kRecordTypeLost);
   w.Field("ts_ns", r.ts_ns);
-  w.Key("counts");
-  w.BeginObject();
-  for (const auto& [reason, n] : r.counts) w.Field(reason, n);
-  w.EndObject();
+  w.CountsObject("counts", r.counts);
   w.Field("total", r.Total());  // derived
 }
 
@@ -135,15 +132,9 @@ void WriteFields(JsonWriter& w, const CaptureSummary& s) {
   w.Field("events", s.events);
   w.Field("lost", s.lost);
   w.Field("workload_exit", s.workload_exit);
-  w.Key("evicted");
-  w.BeginObject();
-  for (const auto& [reason, n] : s.evicted) w.Field(reason, n);
-  w.EndObject();
+  w.CountsObject("evicted", s.evicted);
   w.Field("peak_map_entries", s.peak_map_entries);
-  w.Key("program_runs");
-  w.BeginObject();
-  for (const auto& [program, n] : s.program_runs) w.Field(program, n);
-  w.EndObject();
+  w.CountsObject("program_runs", s.program_runs);
 }
 
 // What the user can do about a failed write, for the errors that have an

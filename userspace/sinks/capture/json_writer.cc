@@ -165,6 +165,14 @@ void JsonWriter::UintArray(std::string_view key, const std::vector<uint64_t>& va
   EndArray();
 }
 
+void JsonWriter::CountsObject(std::string_view key,
+                              const std::map<std::string, uint64_t>& counts) {
+  Key(key);
+  BeginObject();
+  for (const auto& [name, n] : counts) Field(name, n);
+  EndObject();
+}
+
 void JsonWriter::StringArray(std::string_view key, const std::vector<std::string>& values) {
   Key(key);
   BeginArray();

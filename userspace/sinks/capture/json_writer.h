@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,8 @@ class JsonWriter {
   void Field(std::string_view key, double value) { Key(key); Double(value); }
   void UintArray(std::string_view key, const std::vector<uint64_t>& values);
   void StringArray(std::string_view key, const std::vector<std::string>& values);
+  // {"name": count, ...}: lost events by reason, evictions, program runs.
+  void CountsObject(std::string_view key, const std::map<std::string, uint64_t>& counts);
 
   const std::string& str() const { return out_; }
   std::string Take();

@@ -45,10 +45,7 @@ void WriteSummary(JsonWriter& w, const Model& model, const ReportFacts& facts) {
   w.Field("lost", facts.lost_total);
   const CaptureSummary* summary = model.summary();
   w.Field("workload_exit", summary != nullptr ? summary->workload_exit : -1);
-  w.Key("evicted");
-  w.BeginObject();
-  for (const auto& [reason, n] : facts.evicted) w.Field(reason, n);
-  w.EndObject();
+  w.CountsObject("evicted", facts.evicted);
   w.Field("peak_map_entries", facts.peak_map_entries);
   w.EndObject();
 }
@@ -157,10 +154,7 @@ void WriteLost(JsonWriter& w, const ReportFacts& facts) {
   w.Key("lost");
   w.BeginObject();
   w.Field("total", facts.lost_total);
-  w.Key("counts");
-  w.BeginObject();
-  for (const auto& [reason, n] : facts.lost_by_reason) w.Field(reason, n);
-  w.EndObject();
+  w.CountsObject("counts", facts.lost_by_reason);
   w.EndObject();
 }
 
