@@ -115,6 +115,40 @@ struct sw_blkg_counters {
   sw_u64 bytes;
 };
 
+/* The hot path's front for blkg_counters: per CPU, a direct-mapped table of
+ * (key, counters) slots in one BPF_F_MMAPABLE array element (one element per
+ * possible CPU). A bio whose key owns its slot costs one array lookup and
+ * two adds; the per-CPU hash lookup it replaces was most of the program's
+ * cost. A key that finds its slot taken by another falls back to
+ * blkg_counters, so every bio is counted in exactly one place.
+ *
+ * gen[i] guards slots[i]: even when stable, odd while the program claims an
+ * empty slot or user space clears an evicted one. The program only claims
+ * empty slots (blkg == 0) and only user space empties them, so a key stays in
+ * its slot, its counts never move, and a reader needs no retry except when a
+ * claim is in flight. */
+#define SW_BLKG_SLOTS 128 /* per CPU; a power of two */
+
+/* The slot of a key on each CPU: a multiplicative hash of the blkg's address
+ * (its low bits are the allocator's alignment) and the cgroup id. */
+static inline sw_u32 sw_blkg_slot_index(sw_u64 blkg_bits, sw_u64 task_cgroup_id)
+{
+  sw_u64 h = ((blkg_bits >> 6) ^ task_cgroup_id) * 0x9E3779B97F4A7C15ull;
+  return (sw_u32)(h >> 40) & (SW_BLKG_SLOTS - 1);
+}
+
+struct sw_blkg_slot {
+  struct sw_blkg_key key; /* key.blkg == 0: empty */
+  struct sw_blkg_counters counts;
+};
+
+struct sw_blkg_cpu_slots {
+  sw_u64 blkg_bits;   /* the program's scratch: the blkg pointer as a number */
+  sw_u64 reserved[7]; /* keeps the slots off the scratch's cache line */
+  sw_u64 gen[SW_BLKG_SLOTS];
+  struct sw_blkg_slot slots[SW_BLKG_SLOTS];
+};
+
 struct sw_blkg_seen_event {
   struct sw_event_header hdr;
   struct sw_blkg_key key;

@@ -47,6 +47,18 @@ struct {
   __type(value, struct sw_blkg_counters);
 } blkg_counters SEC(".maps");
 
+/* Hotter: the per-CPU slots in front of blkg_counters (see events.h). One
+ * element per possible CPU: the loader sets max_entries; a CPU past it uses
+ * blkg_counters alone. Mappable so the collector reads it without a syscall
+ * per CPU and empties slots of evicted keys in place. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __type(key, u32);
+  __type(value, struct sw_blkg_cpu_slots);
+} blkg_slots SEC(".maps");
+
 /* Cross-CPU dedupe of the first-seen event; touched once per key per CPU. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);

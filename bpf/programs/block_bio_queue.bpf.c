@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * block:block_bio_queue, typed (tp_btf). Hot path: fires once per bio, so it
- * only bumps a per-CPU counter; the first bio of a (blkg, cgroup) pair on a
- * CPU takes the rare path that inserts the key and may emit one event.
+ * only bumps a per-CPU counter: its key's slot, or its entry in blkg_counters
+ * when another key holds the slot. The first bio of a (blkg, cgroup) pair on a
+ * CPU takes the rare path that claims the slot or inserts the key, and may
+ * emit one event.
  */
 
 static __always_inline void sw_emit_blkg_seen(struct sw_blkg_key *key, struct bio *bio,
@@ -29,6 +31,64 @@ static __always_inline void sw_emit_blkg_seen(struct sw_blkg_key *key, struct bi
     e.diskseq = BPF_CORE_READ(disk, diskseq);
   bpf_probe_read_kernel_str(e.disk_name, sizeof(e.disk_name), &disk->disk_name);
   sw_output(&e, sizeof(e), SW_LOST_BLKG_SEEN);
+}
+
+/* A key's first bio on this CPU: one first-seen event across all CPUs. */
+static __always_inline void sw_announce(struct sw_blkg_key *key, struct bio *bio,
+                                        struct blkcg_gq *blkg, bool kthread)
+{
+  u8 one = 1;
+  if (bpf_map_update_elem(&blkg_seen, key, &one, BPF_NOEXIST) == 0)
+    sw_emit_blkg_seen(key, bio, blkg, kthread);
+}
+
+/* Counts the bio in blkg_counters, the table behind the slots: for keys
+ * whose slot another key holds, and when the slots are not there. */
+static __always_inline void sw_count_in_table(struct sw_blkg_key *key, struct bio *bio,
+                                              struct blkcg_gq *blkg, bool kthread, u64 bytes)
+{
+  struct sw_blkg_counters *c = bpf_map_lookup_elem(&blkg_counters, key);
+  if (c) {
+    c->bios++;
+    c->bytes += bytes;
+    return;
+  }
+
+  struct sw_blkg_counters first = { .bios = 1, .bytes = bytes };
+  if (bpf_map_update_elem(&blkg_counters, key, &first, BPF_NOEXIST)) {
+    /* Lost a race with another CPU or the map is full: retry the lookup once
+     * so the bio is still counted if the key exists now. */
+    c = bpf_map_lookup_elem(&blkg_counters, key);
+    if (c) {
+      c->bios++;
+      c->bytes += bytes;
+    } else {
+      sw_count_lost(SW_LOST_BIO_TABLE);
+    }
+    return;
+  }
+  sw_announce(key, bio, blkg, kthread);
+}
+
+/* Takes the empty slot idx for key. The gen CAS loses only to user space
+ * clearing the slot at this moment; the program cannot race itself here, as
+ * the kernel does not nest a program's runs on one CPU. */
+static __always_inline bool sw_slot_claim(struct sw_blkg_cpu_slots *pc, u32 idx,
+                                          u64 blkg_bits, u64 task_cgroup_id, u64 bytes)
+{
+  u64 g = pc->gen[idx];
+  if (g & 1)
+    return false;
+  if (__sync_val_compare_and_swap(&pc->gen[idx], g, g + 1) != g)
+    return false;
+  struct sw_blkg_slot *s = &pc->slots[idx];
+  s->key.blkg = blkg_bits;
+  s->key.task_cgroup_id = task_cgroup_id;
+  s->counts.bios = 1;
+  s->counts.bytes = bytes;
+  /* Even again; a full barrier, so a reader that sees it sees the slot. */
+  __sync_fetch_and_add(&pc->gen[idx], 1);
+  return true;
 }
 
 /* Typed loads, not BPF_CORE_READ(): bio and current are BTF pointers here, so
@@ -60,28 +120,25 @@ int BPF_PROG(sw_block_bio_queue, struct bio *bio)
   sw_throttle_released(bio, blkg);
   u64 bytes = bio->bi_iter.bi_size;
 
-  struct sw_blkg_counters *c = bpf_map_lookup_elem(&blkg_counters, &key);
-  if (c) {
-    c->bios++;
-    c->bytes += bytes;
-    return 0;
-  }
-
-  struct sw_blkg_counters first = { .bios = 1, .bytes = bytes };
-  if (bpf_map_update_elem(&blkg_counters, &key, &first, BPF_NOEXIST)) {
-    /* Lost a race with ourselves (preemption) or the map is full: retry the
-     * lookup once so the bio is still counted if the key exists now. */
-    c = bpf_map_lookup_elem(&blkg_counters, &key);
-    if (c) {
-      c->bios++;
-      c->bytes += bytes;
-    } else {
-      sw_count_lost(SW_LOST_BIO_TABLE);
+  u32 cpu = bpf_get_smp_processor_id();
+  struct sw_blkg_cpu_slots *pc = bpf_map_lookup_elem(&blkg_slots, &cpu);
+  if (pc) {
+    /* The verifier allows no arithmetic on the blkg pointer; stored in a map
+     * value and read back, it is a number to hash. */
+    pc->blkg_bits = key.blkg;
+    u64 bits = *(volatile u64 *)&pc->blkg_bits;
+    u32 idx = sw_blkg_slot_index(bits, key.task_cgroup_id);
+    struct sw_blkg_slot *s = &pc->slots[idx];
+    if (s->key.blkg == bits && s->key.task_cgroup_id == key.task_cgroup_id) {
+      s->counts.bios++;
+      s->counts.bytes += bytes;
+      return 0;
     }
-    return 0;
+    if (s->key.blkg == 0 && sw_slot_claim(pc, idx, bits, key.task_cgroup_id, bytes)) {
+      sw_announce(&key, bio, blkg, kthread);
+      return 0;
+    }
   }
-  u8 one = 1;
-  if (bpf_map_update_elem(&blkg_seen, &key, &one, BPF_NOEXIST) == 0)
-    sw_emit_blkg_seen(&key, bio, blkg, kthread);
+  sw_count_in_table(&key, bio, blkg, kthread, bytes);
   return 0;
 }

@@ -9,8 +9,6 @@
 //   SUBMITWATCH_SOAK_MINUTES=30 build/tests/kernel_tests --gtest_filter='Churn.*'
 // SUBMITWATCH_CHURN_CGROUPS and SUBMITWATCH_CHURN_DISKS change the pass size
 // (scripts/qemu-test uses a smaller one: emulation is slow).
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,29 +35,6 @@ int EnvInt(const char* name, int fallback) {
   const char* value = getenv(name);
   int n = 0;
   return value != nullptr && absl::SimpleAtoi(value, &n) && n > 0 ? n : fallback;
-}
-
-// Runs dd writing `blocks` 4 KiB blocks with O_DIRECT to `device` from a
-// child that first joins `cgroup_dir`; returns its exit code.
-int WriteFromCgroup(const std::string& cgroup_dir, const std::string& device, int blocks) {
-  const std::string of = "of=" + device;
-  const std::string count = absl::StrCat("count=", blocks);
-  const std::string procs = cgroup_dir + "/cgroup.procs";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
-    const std::string self = absl::StrCat(getpid());
-    if (fd < 0 || write(fd, self.data(), self.size()) < 0) _exit(125);
-    close(fd);
-    const int null = open("/dev/null", O_WRONLY);
-    dup2(null, STDERR_FILENO);
-    execlp("dd", "dd", "if=/dev/zero", of.c_str(), "bs=4096", count.c_str(), "oflag=direct",
-           "status=none", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string RowsOf(const Model& model, const std::string& cgroup) {
@@ -110,10 +85,10 @@ TEST(Churn, CgroupsAndDisksComeAndGoWhileRecording) {
             TestCgroup::Create(absl::StrCat("churn-", pass, "-", d, "-", c));
         ASSERT_TRUE(cg.ok()) << cg.status();
         const int blocks = 1 + made % 7;
-        ASSERT_EQ(WriteFromCgroup((*cg)->dir(), (*loop)->device(), blocks), 0);
+        ASSERT_EQ(DirectWritesFromCgroup((*cg)->dir(), (*loop)->device(), blocks), 0);
         expected[(*cg)->path()] = {(*loop)->name(), static_cast<uint64_t>(blocks)};
       }  // the cgroup is removed here
-      ASSERT_EQ(WriteFromCgroup((*resident)->dir(), (*loop)->device(), 3), 0);
+      ASSERT_EQ(DirectWritesFromCgroup((*resident)->dir(), (*loop)->device(), 3), 0);
       resident_by_disk[(*loop)->name()] += 3;
       rss_kib.push_back(RssKib(pid));
       ASSERT_GT(rss_kib.back(), 0u) << "record exited: " << (*rec)->Stderr();

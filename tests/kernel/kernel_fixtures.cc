@@ -71,6 +71,27 @@ std::string TempPath(const std::string& stem) {
   return absl::StrCat(dir && *dir ? dir : "/tmp", "/submitwatch-test-", getpid(), "-", stem);
 }
 
+int DirectWritesFromCgroup(const std::string& cgroup_dir, const std::string& device, int blocks) {
+  const std::string of = "of=" + device;
+  const std::string count = absl::StrCat("count=", blocks);
+  const std::string procs = cgroup_dir + "/cgroup.procs";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+    const std::string self = absl::StrCat(getpid());
+    if (fd < 0 || write(fd, self.data(), self.size()) < 0) _exit(125);
+    close(fd);
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, STDERR_FILENO);
+    execlp("dd", "dd", "if=/dev/zero", of.c_str(), "bs=4096", count.c_str(), "oflag=direct",
+           "status=none", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 CommandResult RunCommand(const std::vector<std::string>& argv) {
   std::string line;
   for (const std::string& a : argv) absl::StrAppend(&line, ShellQuote(a), " ");

@@ -69,6 +69,10 @@ class TestCgroup {
   std::string path_;
 };
 
+// Runs dd writing `blocks` 4 KiB blocks with O_DIRECT to `device` from a
+// child that first joins `cgroup_dir`; returns its exit code.
+int DirectWritesFromCgroup(const std::string& cgroup_dir, const std::string& device, int blocks);
+
 // Runs a command; returns its exit status and captured stdout+stderr.
 struct CommandResult {
   int exit_code = -1;

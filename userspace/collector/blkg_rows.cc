@@ -54,11 +54,13 @@ void BlkgRows::Live(const sw_blkg_key& key, const sw_blkg_counters& totals) {
   row.live = Sum(row.live, totals);
 }
 
-void BlkgRows::Retire(const sw_blkg_key& key, const sw_blkg_counters& final_totals) {
+void BlkgRows::Retire(const sw_blkg_key& key, const sw_blkg_counters& final_totals,
+                      bool keep_entry) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
   Row& row = rows_[it->second.row];
   row.retired = Sum(row.retired, final_totals);
+  if (keep_entry) return;
   --row.entries;
   entries_.erase(it);
 }

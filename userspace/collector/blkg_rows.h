@@ -35,8 +35,10 @@ class BlkgRows {
   // entry evicted since, EndSnapshot().
   void BeginSnapshot();
   void Live(const sw_blkg_key& key, const sw_blkg_counters& totals);
-  // The entry was deleted from the kernel map with these final counts.
-  void Retire(const sw_blkg_key& key, const sw_blkg_counters& final_totals);
+  // The entry was deleted from the kernel maps with these final counts; with
+  // keep_entry, only part of it was (the rest is still live there).
+  void Retire(const sw_blkg_key& key, const sw_blkg_counters& final_totals,
+              bool keep_entry = false);
   // Emits every row whose totals changed, stamped now_ns. Rows with no entry
   // left in the kernel whose totals were emitted are dropped when
   // `forgettable` says their cgroup cannot come back.

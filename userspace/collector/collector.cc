@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <tuple>
 #include <vector>
 
 #include "absl/hash/hash.h"
@@ -143,6 +144,10 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Create(const BpfSession& s
   if (c->nr_cpus_ <= 0) {
     return absl::InternalError("cannot count the possible CPUs (/sys/devices/system/cpu/possible)");
   }
+  absl::StatusOr<std::unique_ptr<BlkgSlots>> slots =
+      BlkgSlots::Map(bpf_map__fd(session.skel()->maps.blkg_slots), c->nr_cpus_);
+  if (!slots.ok()) return slots.status();
+  c->slots_ = *std::move(slots);
   c->ring_ = ring_buffer__new(bpf_map__fd(session.skel()->maps.events), &Collector::OnEvent,
                               c.get(), nullptr);
   if (c->ring_ == nullptr) {
@@ -329,39 +334,113 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
   disk_now_.clear();
   evicted_blkgs_.clear();
   blkgs_.BeginSnapshot();
+
+  // Each bio is counted once: in its key's slot on the CPU that saw it, or in
+  // the key's table entry when another key held that slot. Slots never move
+  // to the table, so the two add up without double counting.
+  std::vector<BlkgSlots::Occupied> occupied = slots_->Read();
+  auto by_key = [](const BlkgSlots::Occupied& a, const BlkgSlots::Occupied& b) {
+    return std::tie(a.key.blkg, a.key.task_cgroup_id) < std::tie(b.key.blkg, b.key.task_cgroup_id);
+  };
+  std::sort(occupied.begin(), occupied.end(), by_key);
+  struct SlotRun {
+    size_t begin = 0, end = 0;
+    sw_blkg_counters total{};
+    bool in_table = false;
+  };
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, SlotRun> slot_runs;
+  for (size_t i = 0; i < occupied.size();) {
+    SlotRun run{i, i};
+    while (run.end < occupied.size() && !by_key(occupied[i], occupied[run.end])) {
+      run.total.bios += occupied[run.end].counts.bios;
+      run.total.bytes += occupied[run.end].counts.bytes;
+      ++run.end;
+    }
+    slot_runs.emplace(std::make_pair(occupied[i].key.blkg, occupied[i].key.task_cgroup_id), run);
+    i = run.end;
+  }
+
   struct Doomed {
     sw_blkg_key key;
-    sw_blkg_counters seen;
+    sw_blkg_counters table;  // as read; the entry's last values if it is gone when taken
+    bool in_table;
+    const SlotRun* slots;    // nullptr: none
     const char* reason;
   };
   std::vector<Doomed> doomed;
-  uint64_t entries = 0;
+  uint64_t keys = 0;
+  auto consider = [&](const sw_blkg_key& key, const sw_blkg_counters& table, bool in_table,
+                      const SlotRun* run) {
+    ++keys;
+    const BlkgRows::Entry* e = blkgs_.Find(key);
+    if (e == nullptr) return;  // its first-seen event is still in flight
+    if (const char* why = EvictionReason(key.task_cgroup_id, e->blkg_cgroup_id, e->dev_major,
+                                         e->dev_minor, e->diskseq)) {
+      doomed.push_back({key, table, in_table, run, why});
+      return;
+    }
+    sw_blkg_counters total = table;
+    if (run != nullptr) {
+      total.bios += run->total.bios;
+      total.bytes += run->total.bytes;
+    }
+    blkgs_.Live(key, total);
+  };
   absl::Status status = ForEachPerCpu<sw_blkg_key, sw_blkg_counters>(
       fd, "blkg_counters", nr_cpus_,
       [&](const sw_blkg_key& key, const std::vector<sw_blkg_counters>& per_cpu) {
-        ++entries;
-        const BlkgRows::Entry* e = blkgs_.Find(key);
-        if (e == nullptr) return;  // its first-seen event is still in flight
-        const sw_blkg_counters total = SumBlkg(per_cpu);
-        if (const char* why = EvictionReason(key.task_cgroup_id, e->blkg_cgroup_id,
-                                             e->dev_major, e->dev_minor, e->diskseq)) {
-          doomed.push_back({key, total, why});
-          return;
-        }
-        blkgs_.Live(key, total);
+        auto run = slot_runs.find(std::make_pair(key.blkg, key.task_cgroup_id));
+        SlotRun* slots = run == slot_runs.end() ? nullptr : &run->second;
+        if (slots != nullptr) slots->in_table = true;
+        consider(key, SumBlkg(per_cpu), true, slots);
       });
   if (!status.ok()) return status;
-  peak_entries_ = std::max(peak_entries_, entries);
+  for (const auto& [pair, run] : slot_runs) {
+    if (!run.in_table) consider(occupied[run.begin].key, {}, false, &run);
+  }
+  peak_entries_ = std::max(peak_entries_, keys);
 
   const int seen_fd = bpf_map__fd(session_.skel()->maps.blkg_seen);
   std::vector<sw_blkg_counters> per_cpu(nr_cpus_);
   for (const Doomed& d : doomed) {
-    // The dedupe entry goes first: a bio that re-creates the counters after
-    // they are gone then announces itself again.
+    // The dedupe entry goes first: a bio that comes back after its slots and
+    // entry are gone then announces itself again.
     bpf_map_delete_elem(seen_fd, &d.key);
-    bool found = false;
-    if (absl::Status s = TakeEntry(fd, &d.key, per_cpu.data(), &found); !s.ok()) return s;
-    blkgs_.Retire(d.key, found ? SumBlkg(per_cpu) : d.seen);
+    sw_blkg_counters taken{};
+    bool all_cleared = true;
+    if (d.slots != nullptr) {
+      for (size_t i = d.slots->begin; i < d.slots->end; ++i) {
+        sw_blkg_counters last;
+        if (slots_->Clear(occupied[i], &last)) {
+          taken.bios += last.bios;
+          taken.bytes += last.bytes;
+        } else {
+          all_cleared = false;
+        }
+      }
+    }
+    if (!all_cleared) {
+      // A slot changed under us: keep what was cleared, try the rest (and the
+      // table entry) at the next snapshot.
+      blkgs_.Retire(d.key, taken, /*keep_entry=*/true);
+      sw_blkg_counters rest = d.table;
+      for (size_t i = d.slots->begin; i < d.slots->end; ++i) {
+        rest.bios += occupied[i].counts.bios;
+        rest.bytes += occupied[i].counts.bytes;
+      }
+      rest.bios -= taken.bios;
+      rest.bytes -= taken.bytes;
+      blkgs_.Live(d.key, rest);
+      continue;
+    }
+    if (d.in_table) {
+      bool found = false;
+      if (absl::Status s = TakeEntry(fd, &d.key, per_cpu.data(), &found); !s.ok()) return s;
+      const sw_blkg_counters last = found ? SumBlkg(per_cpu) : d.table;
+      taken.bios += last.bios;
+      taken.bytes += last.bytes;
+    }
+    blkgs_.Retire(d.key, taken);
     evicted_blkgs_.insert(d.key.blkg);
     ++evicted_[d.reason];
   }

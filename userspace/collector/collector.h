@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "bpf/events.h"
 #include "collector/blkg_rows.h"
+#include "collector/blkg_slots.h"
 #include "loader/bpf_session.h"
 #include "model/records.h"
 #include "symbols/cgroup_paths.h"
@@ -52,7 +53,8 @@ class Collector {
   uint64_t events() const { return events_; }
   uint64_t lost() const { return lost_total_; }
   // Map entries deleted because their cgroup or disk went away, by reason
-  // ("cgroup", "disk"), and the most entries the bio table held at once.
+  // ("cgroup", "disk"), and the most (blkg, cgroup) keys the kernel held at
+  // once, in slots or in the table.
   const std::map<std::string, uint64_t>& evicted() const { return evicted_; }
   uint64_t peak_entries() const { return peak_entries_; }
 
@@ -91,6 +93,7 @@ class Collector {
   uint64_t malformed_ = 0;
   uint64_t lost_total_ = 0;
   BlkgRows blkgs_;
+  std::unique_ptr<BlkgSlots> slots_;
   // Removed io cgroups -> when the rmdir was seen; their entries go, and
   // their rows once emitted and past the grace period.
   absl::flat_hash_map<uint64_t, uint64_t> dead_cgroups_;

@@ -274,6 +274,10 @@ absl::Status BpfSession::Load(const LoaderOptions& options) {
     }
   }
   bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes);
+  // One element of bio slots per CPU, indexed by the CPU's number.
+  if (const int cpus = libbpf_num_possible_cpus(); cpus > 0) {
+    bpf_map__set_max_entries(skel_->maps.blkg_slots, static_cast<uint32_t>(cpus));
+  }
 
   for (const ResolvedFunctionHook& h : function_hooks) {
     for (size_t i = 0; i < h.spec->points.size(); ++i) {
