@@ -180,6 +180,7 @@ AllocRecord SyntheticRecords::NextAlloc() {
 
 std::vector<BlkgRecord> SyntheticRecords::BlkgSnapshot(size_t rows) {
   ++snapshot_;
+  now_ns_ += kSnapshotIntervalNs;
   std::vector<BlkgRecord> out;
   out.reserve(rows);
   for (size_t i = 0; i < rows; ++i) {
@@ -210,6 +211,7 @@ std::vector<BlkgRecord> SyntheticRecords::BlkgSnapshot(size_t rows) {
 
 std::vector<WqRecord> SyntheticRecords::WqSnapshot(size_t functions) {
   ++snapshot_;
+  now_ns_ += kSnapshotIntervalNs;
   std::vector<WqRecord> out;
   out.reserve(functions);
   for (size_t i = 0; i < functions; ++i) {

@@ -23,6 +23,8 @@ class SyntheticRecords {
   CaptureHeader Header() const;
   // The next allocation; ts_ns grows by a few microseconds per call.
   AllocRecord NextAlloc();
+  // Each snapshot is read kSnapshotIntervalNs after the previous one.
+  static constexpr uint64_t kSnapshotIntervalNs = 1'000'000;
   // One snapshot of `rows` distinct (cgroup, disk, blkg) rows, counts grown
   // since the previous snapshot.
   std::vector<BlkgRecord> BlkgSnapshot(size_t rows);

@@ -1,4 +1,6 @@
 // The model's tables from synthetic records, with exact values.
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -623,6 +625,34 @@ TEST(WqRows, AllocatesPercpuAndOrder) {
   EXPECT_FALSE(rows[1].allocates_percpu);
   EXPECT_EQ(rows[2].function, "blkg_async_bio_workfn");
   EXPECT_TRUE(rows[2].allocates_percpu);
+}
+
+// Snapshots that list the functions in another order each time, gain and
+// lose functions, repeat one, or share a timestamp: every function ends with
+// its own latest counts.
+TEST(WqRows, EachFunctionKeepsItsLatestWhateverTheOrderOfTheSnapshots) {
+  Model model;
+  const std::vector<std::vector<std::string>> snapshots = {
+      {"a", "b", "c", "d"},
+      {"a", "b", "c", "d"},
+      {"b", "a", "d"},            // reordered, c unchanged
+      {"a", "e", "b", "c", "d"},  // a new one in the middle
+      {"d", "c", "b", "a", "e", "a"},
+      {"a", "b", "c", "d", "e"},
+  };
+  std::map<std::string, uint64_t> want;
+  uint64_t n = 0;
+  for (size_t i = 0; i < snapshots.size(); ++i) {
+    // The last two share a timestamp, as records of one read could.
+    const uint64_t ts = 100 * std::min<size_t>(i + 1, snapshots.size() - 1);
+    for (const std::string& fn : snapshots[i]) {
+      model.Add(Wq(ts, fn, ++n));
+      want[fn] = n;
+    }
+  }
+  std::map<std::string, uint64_t> got;
+  for (const WqRow& row : model.WqRows()) got[row.function] = row.executed;
+  EXPECT_EQ(got, want);
 }
 
 // --- lost, header, counts, Clear ---------------------------------------------

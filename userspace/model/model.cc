@@ -116,10 +116,30 @@ void Model::Add(const BlkgRecord& blkg) {
 void Model::Add(const WqRecord& wq) {
   ++counts_.wqs;
   NoteTs(wq.ts_ns);
-  auto [it, inserted] = wqs_.try_emplace(wq.function);
-  WqEntry& entry = it->second;
-  if (inserted) entry.allocates_percpu = percpu_work_funcs_.contains(wq.function);
-  if (!inserted && wq.ts_ns < entry.latest.ts_ns) return;
+  if (wq.ts_ns != wq_snapshot_ts_) {
+    wq_snapshot_ts_ = wq.ts_ns;
+    wq_order_previous_.swap(wq_order_now_);
+    wq_order_now_.clear();
+    wq_cursor_ = 0;
+  }
+  WqSlot* slot = nullptr;
+  if (wq_cursor_ < wq_order_previous_.size() &&
+      wq_order_previous_[wq_cursor_]->first == wq.function) {
+    slot = wq_order_previous_[wq_cursor_++];
+  } else {
+    auto [it, inserted] = wqs_.try_emplace(wq.function);
+    slot = &*it;
+    if (inserted) {
+      slot->second.allocates_percpu = percpu_work_funcs_.contains(wq.function);
+      wq_order_previous_.clear();
+      wq_order_now_.clear();
+    }
+  }
+  // Bounded: a capture whose records all carry one timestamp is one long
+  // "snapshot".
+  if (wq_order_now_.size() < wqs_.size()) wq_order_now_.push_back(slot);
+  WqEntry& entry = slot->second;
+  if (wq.ts_ns < entry.latest.ts_ns) return;
   entry.latest = wq;
   if (entry.baseline && wq.queued < entry.baseline->queued) entry.baseline.reset();
 }

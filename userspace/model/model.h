@@ -126,6 +126,16 @@ class Model {
 
   model_internal::BlkgPairs blkgs_;
   absl::flat_hash_map<std::string, WqEntry> wqs_;
+  // The entries in the order the previous snapshot listed them, and how far
+  // this one has got: the collector walks the kernel map the same way each
+  // time, so a record's entry is mostly the next one there, found with one
+  // name comparison instead of a hash and a probe. An insertion may move
+  // every entry, so it empties both lists.
+  using WqSlot = std::pair<const std::string, WqEntry>;
+  std::vector<WqSlot*> wq_order_previous_;
+  std::vector<WqSlot*> wq_order_now_;
+  size_t wq_cursor_ = 0;
+  uint64_t wq_snapshot_ts_ = 0;
   // Latest throttle snapshot per (blkg cgroup, disk).
   absl::flat_hash_map<model_internal::PairKey, ThrottleRecord> throttles_;
   std::optional<LostRecord> lost_;
