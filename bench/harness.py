@@ -55,6 +55,9 @@ THROTTLE_WRITE_BPS = 4 << 30
 ALLOC_RATE = int(os.environ.get("BENCH_ALLOC_RATE", "110000"))
 
 VARIANTS = ("untraced", "submitwatch", "bpftrace")
+# The goal's run also has the empty programs of bench/floor.bpf.c attached on
+# their own: what any BPF program on those hooks costs the IO, before a body.
+GOAL_VARIANTS = VARIANTS + ("floor",)
 
 
 def log(msg=""):
@@ -491,10 +494,14 @@ def ab_runs(title, cleanup, workdir, footprint, variants, workload, seconds, not
                 tracer = submitwatch_tracer(cleanup, capture).start()
             elif v == "bpftrace":
                 tracer = bpftrace_tracer(cleanup).start()
+            elif v == "floor":
+                tracer = Tracer(cleanup, "floor", [BENCH_TOOL, "floor"],
+                                lambda line: line.strip() == "attached").start()
             value = workload(seconds)
             if tracer:
                 sample = tracer.sample()
-                footprint.note(v, tracer, sample, seconds)
+                if v in footprint.attach_ms:
+                    footprint.note(v, tracer, sample, seconds)
                 rc = tracer.stop()
                 if rc not in (0, None) and v == "submitwatch":
                     raise RuntimeError(f"submitwatch record exited {rc}:\n  " + "\n  ".join(tracer.tail))
@@ -668,8 +675,12 @@ MODEL_BENCHMARKS = [
     ("BM_CaptureParseAlloc", "capture reader: alloc lines parsed", "events/s"),
     ("BM_CaptureReadFile", "capture reader: whole file", "events/s"),
 ]
-SNAPSHOT_BENCHMARKS = ("BM_ModelAddBlkgRows", "BM_ModelAddWqRows", "BM_ModelCgroupRows",
-                       "BM_ModelWqRows")
+# The goal's "map-snapshot rows" are the rows the model takes in from each
+# read of the kernel's maps.
+SNAPSHOT_BENCHMARKS = ("BM_ModelAddBlkgRows", "BM_ModelAddWqRows")
+# Tables built from the model for each TUI frame and each report: no goal of
+# their own; printed with what one frame of the benchmark's size costs.
+TABLE_BENCHMARKS = (("BM_ModelCgroupRows", 1024), ("BM_ModelWqRows", 256), ("BM_ModelAllocRows", None))
 
 
 def model_benchmarks(workdir):
@@ -771,7 +782,7 @@ def main():
         for jobs in (1, 2):
             results[f"zram{jobs}"], results[f"zram{jobs}_lost"] = ab_runs(
                 f"IO: fio 4 KiB random direct reads, psync, {jobs} job(s), {zram}",
-                cleanup, workdir, fp, VARIANTS,
+                cleanup, workdir, fp, GOAL_VARIANTS if jobs == 1 else VARIANTS,
                 lambda s, jobs=jobs: fio(zram_read_args(zram, jobs), s), SECONDS)
         results["loop"], results["loop_lost"] = ab_runs(
             f"IO: fio 4 KiB random direct writes, psync, 1 job, {loop} in the throttled cgroup",
@@ -837,8 +848,13 @@ def summary(res, elapsed):
             f"submitwatch/bpftrace {spread(vs_bpftrace, '{:.3f}')}, "
             f"bpftrace/untraced {spread(bt_untraced, '{:.3f}')}")
         if key == "zram1":
+            floor_untraced = paired_ratios(d["floor"], d["untraced"])
+            log(f"   {'':<34} empty programs (floor) {spread(d['floor'])}: floor/untraced "
+                f"{spread(floor_untraced, '{:.3f}')}, submitwatch/floor "
+                f"{spread(paired_ratios(d['submitwatch'], d['floor']), '{:.3f}')}")
             row("IOPS submitwatch/untraced, zram 1 job", spread(vs_untraced, "{:.3f}"), ">= 0.98",
                 median(vs_untraced) >= 0.98)
+            row("IOPS empty programs (floor)/untraced, zram 1 job", spread(floor_untraced, "{:.3f}"))
             row("IOPS submitwatch/bpftrace, zram 1 job", spread(vs_bpftrace, "{:.3f}"), "> 1",
                 median(vs_bpftrace) > 1)
         else:
@@ -873,6 +889,12 @@ def summary(res, elapsed):
         for n in SNAPSHOT_BENCHMARKS:
             xs = [x / 1e6 for x in rates.get(n, [])]
             row(f"{labels[n]} (M rows/s, one core)", spread(xs, "{:.2f}"), ">= 20", median(xs) >= 20)
+        for n, frame_rows in TABLE_BENCHMARKS:
+            xs = [x / 1e6 for x in rates.get(n, [])]
+            if not xs:
+                continue
+            frame = f"; {frame_rows} rows: {frame_rows / median(xs):.0f} us" if frame_rows else ""
+            row(f"{labels[n]} (M rows/s{frame})", spread(xs, "{:.2f}"))
         for n in ("BM_CaptureFormatAlloc", "BM_CaptureParseAlloc", "BM_CaptureReadFile"):
             row(f"{n} (M events/s)", spread([x / 1e6 for x in rates.get(n, [])], "{:.2f}"))
     rep = res["report"]
