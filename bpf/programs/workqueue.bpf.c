@@ -2,6 +2,8 @@
 /*
  * workqueue:* tracepoints. Hot path: once per work item each; per-CPU stats
  * only, plus the shared pending table that links queue time to start time.
+ * work->func is a typed load, not BPF_CORE_READ(): a probe-read helper call
+ * cost 26-61 ns per program run (measured against the empty-program floor).
  */
 
 static const struct sw_wq_stats sw_zero_wq_stats;
@@ -19,7 +21,7 @@ SEC("tp_btf/workqueue_queue_work")
 int BPF_PROG(sw_wq_queue_work, int req_cpu, struct pool_workqueue *pwq,
              struct work_struct *work)
 {
-  u64 func = (u64)BPF_CORE_READ(work, func);
+  u64 func = (u64)work->func;
   struct sw_wq_stats *s = sw_wq_stats_of(func);
   if (s)
     s->queued++;
@@ -33,7 +35,7 @@ int BPF_PROG(sw_wq_queue_work, int req_cpu, struct pool_workqueue *pwq,
 SEC("tp_btf/workqueue_activate_work")
 int BPF_PROG(sw_wq_activate_work, struct work_struct *work)
 {
-  struct sw_wq_stats *s = sw_wq_stats_of((u64)BPF_CORE_READ(work, func));
+  struct sw_wq_stats *s = sw_wq_stats_of((u64)work->func);
   if (s)
     s->activated++;
   return 0;
@@ -42,7 +44,7 @@ int BPF_PROG(sw_wq_activate_work, struct work_struct *work)
 SEC("tp_btf/workqueue_execute_start")
 int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
 {
-  u64 func = (u64)BPF_CORE_READ(work, func);
+  u64 func = (u64)work->func;
   u64 now = bpf_ktime_get_ns();
   u32 zero = 0;
   struct sw_current_work *cur = bpf_map_lookup_elem(&current_work, &zero);
