@@ -122,23 +122,22 @@ const CommandSpec& CheckSpec() {
       "check",
       "[--duration D] [--fail-on KINDS] [-o FILE] [--replay FILE] [-- CMD [ARGS...]]",
       "Watch while CMD runs (or for D); exit 1 on an UNSAFE allocation or failed stats (for CI).",
-      {
-          {"duration", 'd', "D", "watch for D (e.g. 30s); default: until CMD exits or Ctrl-C"},
-          {"fail-on", 'f', "KINDS",
-           "what fails the check: unsafe, failed, fallback, pending or any; comma-separated "
-           "or repeated (default: unsafe,failed)"},
-          {"output", 'o', "FILE", "also keep the capture in FILE (mode 0600)"},
-          {"replay", 'r', "FILE", "evaluate a capture instead of the live system (no root needed)"},
-          {"interval", 'i', "D", "how often counters are read (default 1s)"},
-          {"ringbuf-size", 0, "BYTES", "kernel ring buffer size, a power of two (default 1M)"},
-          {"mode", 'm', "MODE", "attach the function hooks with MODE: fentry, kprobe or tracepoint "
-                                "(default: the best this host allows)"},
-          {"btf", 0, "FILE", "read kernel types from FILE (a vmlinux or raw BTF) instead of "
-                             "/sys/kernel/btf/vmlinux"},
-          {"slab", 0, "", "also trace slab and page allocations in the submit path (fentry/kprobe only)"},
-          {"verbose", 'v', "", "print libbpf's messages"},
-          {"help", 'h', "", "show this help"},
-      },
+      JoinOptions({
+          {
+              {"duration", 'd', "D", "watch for D (e.g. 30s); default: until CMD exits or Ctrl-C"},
+              {"fail-on", 'f', "KINDS",
+               "what fails the check: unsafe, failed, fallback, pending or any; comma-separated "
+               "or repeated (default: unsafe,failed)"},
+              {"output", 'o', "FILE", "also keep the capture in FILE (mode 0600)"},
+              {"replay", 'r', "FILE", "evaluate a capture instead of the live system (no root needed)"},
+              {"interval", 'i', "D", "how often counters are read (default 1s)"},
+          },
+          AttachOptionSpecs(),
+          {
+              {"verbose", 'v', "", "print libbpf's messages"},
+              {"help", 'h', "", "show this help"},
+          },
+      }),
       /*takes_command=*/true,
       /*max_positional=*/0,
       absl::StrCat(

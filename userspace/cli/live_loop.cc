@@ -36,6 +36,31 @@ absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader) {
   return absl::OkStatus();
 }
 
+std::vector<OptionSpec> AttachOptionSpecs(bool also_replays) {
+  // Every help text ends in a parenthesis, where "; live" goes.
+  const auto scoped = [&](std::string help) {
+    if (also_replays) help.insert(help.size() - 1, "; live");
+    return help;
+  };
+  return {
+      {"ringbuf-size", 0, "BYTES", scoped("kernel ring buffer size, a power of two (default 1M)")},
+      {"mode", 'm', "MODE",
+       scoped("attach the function hooks with MODE: fentry, kprobe or tracepoint; fails if it "
+              "cannot (default: the best this host allows)")},
+      {"btf", 0, "FILE",
+       scoped("read kernel types from FILE instead of /sys/kernel/btf/vmlinux (a vmlinux or "
+              "raw BTF)")},
+      {"slab", 0, "",
+       scoped("also trace slab and page allocations in the submit path (fentry/kprobe only)")},
+  };
+}
+
+std::vector<OptionSpec> JoinOptions(std::initializer_list<std::vector<OptionSpec>> parts) {
+  std::vector<OptionSpec> all;
+  for (const std::vector<OptionSpec>& part : parts) all.insert(all.end(), part.begin(), part.end());
+  return all;
+}
+
 absl::StatusOr<pid_t> StartWorkload(const std::vector<std::string>& command) {
   std::vector<char*> argv;
   for (const std::string& a : command) argv.push_back(const_cast<char*>(a.c_str()));

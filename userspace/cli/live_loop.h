@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,14 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
 // The loader options every live command shares: --ringbuf-size BYTES,
 // --all-allocs, --verbose (each only if the command's spec has it).
 absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader);
+
+// The spec entries of the attach options record, check and top share
+// (--ringbuf-size, --mode, --btf, --slab), in --help order. For a command that
+// can also replay a capture (top), each help line says it applies live.
+std::vector<OptionSpec> AttachOptionSpecs(bool also_replays = false);
+
+// A command's option table from pieces: its own options around the shared ones.
+std::vector<OptionSpec> JoinOptions(std::initializer_list<std::vector<OptionSpec>> parts);
 
 // fork + exec with the signal dispositions the command would have had
 // without us; exec failures exit 127 with a message.

@@ -81,20 +81,19 @@ const CommandSpec& RecordSpec() {
       "record",
       "[-o FILE|-] [--duration D] [OPTIONS] [-- CMD [ARGS...]]",
       "Capture events into a self-contained JSON Lines file (default: standard output).",
-      {
-          {"output", 'o', "FILE", "write the capture to FILE (mode 0600); '-' is standard output"},
-          {"duration", 'd', "D", "stop after D (e.g. 10s, 2m); default: until Ctrl-C or CMD exits"},
-          {"interval", 'i', "D", "how often counters are read into the capture (default 1s)"},
-          {"all-allocs", 0, "", "send every per-cpu allocation, not only those in interesting contexts"},
-          {"ringbuf-size", 0, "BYTES", "kernel ring buffer size, a power of two (default 1M)"},
-          {"mode", 'm', "MODE", "attach the function hooks with MODE: fentry, kprobe or tracepoint "
-                                "(default: the best this host allows); fails if it cannot"},
-          {"btf", 0, "FILE", "read kernel types from FILE (a vmlinux or raw BTF) instead of "
-                             "/sys/kernel/btf/vmlinux"},
-          {"slab", 0, "", "also trace slab and page allocations in the submit path (fentry/kprobe only)"},
-          {"verbose", 'v', "", "print libbpf's messages"},
-          {"help", 'h', "", "show this help"},
-      },
+      JoinOptions({
+          {
+              {"output", 'o', "FILE", "write the capture to FILE (mode 0600); '-' is standard output"},
+              {"duration", 'd', "D", "stop after D (e.g. 10s, 2m); default: until Ctrl-C or CMD exits"},
+              {"interval", 'i', "D", "how often counters are read into the capture (default 1s)"},
+              {"all-allocs", 0, "", "send every per-cpu allocation, not only those in interesting contexts"},
+          },
+          AttachOptionSpecs(),
+          {
+              {"verbose", 'v', "", "print libbpf's messages"},
+              {"help", 'h', "", "show this help"},
+          },
+      }),
       /*takes_command=*/true,
       /*max_positional=*/0,
   };

@@ -376,23 +376,22 @@ const CommandSpec& TopSpec() {
       "[--interval D] [--replay FILE [--speed X]] [OPTIONS]",
       "Interactive view: cgroup stats readiness, submit-path allocations, workqueues "
       "(live, or a capture with --replay).",
-      {
-          {"interval", 'i', "D", "refresh every D (e.g. 500ms, 2s; default 1s)"},
-          {"replay", 'r', "FILE",
-           "show a capture made by `record` instead of the live kernel (no privileges needed)"},
-          {"speed", 0, "X",
-           "replay at X times the recorded pace (default 1); 0 loads everything at once"},
-          {"all-allocs", 0, "",
-           "trace every per-cpu allocation, not only those in interesting contexts (live)"},
-          {"ringbuf-size", 0, "BYTES", "kernel ring buffer size, a power of two (default 1M; live)"},
-          {"mode", 'm', "MODE", "attach the function hooks with MODE: fentry, kprobe or tracepoint "
-                                "(default: the best this host allows; live)"},
-          {"btf", 0, "FILE", "read kernel types from FILE (a vmlinux or raw BTF) instead of "
-                             "/sys/kernel/btf/vmlinux (live)"},
-          {"slab", 0, "", "also trace slab and page allocations in the submit path (fentry/kprobe; live)"},
-          {"verbose", 'v', "", "print libbpf's messages (before the view starts)"},
-          {"help", 'h', "", "show this help"},
-      },
+      JoinOptions({
+          {
+              {"interval", 'i', "D", "refresh every D (e.g. 500ms, 2s; default 1s)"},
+              {"replay", 'r', "FILE",
+               "show a capture made by `record` instead of the live kernel (no privileges needed)"},
+              {"speed", 0, "X",
+               "replay at X times the recorded pace (default 1); 0 loads everything at once"},
+              {"all-allocs", 0, "",
+               "trace every per-cpu allocation, not only those in interesting contexts (live)"},
+          },
+          AttachOptionSpecs(/*also_replays=*/true),
+          {
+              {"verbose", 'v', "", "print libbpf's messages (before the view starts)"},
+              {"help", 'h', "", "show this help"},
+          },
+      }),
       /*takes_command=*/false,
       /*max_positional=*/0,
       "Keys: Tab/Shift-Tab or 1/2/3 switch pane; arrows, PgUp/PgDn, Home/End move; Enter\n"
