@@ -546,6 +546,18 @@ def prog_names(ids):
     return {p["id"]: p.get("name", str(p["id"])) for p in progs if p["id"] in ids}
 
 
+def bio_cost_above_floor(names, before, after):
+    """sw_block_bio_queue's ns/bio minus the floor's over one stretch, or None."""
+    per = {}
+    for i, (t1, c1) in after.items():
+        t0, c0 = before.get(i, (0, 0))
+        if c1 > c0:
+            per[names.get(i)] = (t1 - t0) / (c1 - c0)
+    if "sw_block_bio_queue" not in per or "floor_block_bio_queue" not in per:
+        return None
+    return per["sw_block_bio_queue"] - per["floor_block_bio_queue"]
+
+
 def bpf_cost(cleanup, workdir, zram, loop):
     log("\n-- BPF cost per event, from run-time stats (on for this phase only: fd-scoped, "
         "held by the floor process). Each round runs the workload twice: with submitwatch "
@@ -556,6 +568,8 @@ def bpf_cost(cleanup, workdir, zram, loop):
     per_event = {}  # (owner, program) -> [ns/event per round]
     floor_of = {}   # (owner, program) -> [floor ns/event of the same runs]
     events = {}
+    # submitwatch's block_bio_queue above the floor in each workload alone.
+    bio_by_workload = {}
     # bpftrace's programs are named after the tracepoint, truncated.
     floor_name = {"block_bio_queue": "floor_block_bio_queue",
                   "percpu_alloc_pe": "floor_percpu_alloc"}
@@ -569,11 +583,19 @@ def bpf_cost(cleanup, workdir, zram, loop):
                 names = prog_names(set(before))
                 theirs = set(prog_stats([tracer.proc.pid]))
                 fio(zram_read_args(zram, 1), 3)
+                after_reads = prog_stats(owners)
                 fio(storm_args(loop), 2)
+                after_storm = prog_stats(owners)
                 run_tracked([BENCH_TOOL, "percpu-flood", "--rate", "20000", "--batch", "200",
                              "--seconds", "1"], "bench_tool")
                 after = prog_stats(owners)
                 tracer.stop()
+                if who == "submitwatch":
+                    for part, t0, t1 in (("zram reads", before, after_reads),
+                                         ("workqueue storm", after_reads, after_storm)):
+                        above = bio_cost_above_floor(names, t0, t1)
+                        if above is not None:
+                            bio_by_workload.setdefault(part, []).append(above)
                 cost = {}
                 for i, (t1, c1) in after.items():
                     t0, c0 = before.get(i, (0, 0))
@@ -603,7 +625,10 @@ def bpf_cost(cleanup, workdir, zram, loop):
     for who, name, ev, ns, fl, above in table:
         log(f"   {who:<12} {name:<24} {ev:>12,.0f}  {spread(ns, '{:.0f}'):<22} "
             f"{spread(fl, '{:.0f}'):<20} {spread(above, '{:.0f}'):<20}")
-    return table
+    for part, above in bio_by_workload.items():
+        log(f"   submitwatch sw_block_bio_queue, {part} alone: {spread(above, '{:.0f}')} ns "
+            "above the floor")
+    return table, bio_by_workload
 
 
 # --- loss ----------------------------------------------------------------------------
@@ -869,13 +894,16 @@ def summary(res, elapsed):
         f"{median(res['work_rates']):,.0f}/s, lost {sum(res['storm_lost'])}", "0 lost",
         sum(res["storm_lost"]) == 0)
 
-    bio = [t for t in res["cost"] if t[0] == "submitwatch" and t[1] == "sw_block_bio_queue"]
+    cost, bio_by_workload = res["cost"]
+    bio = [t for t in cost if t[0] == "submitwatch" and t[1] == "sw_block_bio_queue"]
     if bio and bio[0][5]:
         above = bio[0][5]
         row("block_bio_queue ns/bio above the empty-program floor",
             f"{spread(above, '{:.0f}')} ({median(bio[0][3]):.0f} vs floor {median(bio[0][4]):.0f})",
             "<= 40", median(above) <= 40)
-    for who, name, ev, ns, fl, above in res["cost"]:
+    for part, above in bio_by_workload.items():
+        row(f"  of which {part} alone", spread(above, "{:.0f}"))
+    for who, name, ev, ns, fl, above in cost:
         if name in ("sw_block_bio_queue",) or not ns:
             continue
         row(f"{name} ({who}) ns/event above floor" if fl else f"{name} ({who}) ns/event",

@@ -82,6 +82,32 @@ TEST(BlkgRows, EvictedEntriesKeepCountingInTheirRow) {
   EXPECT_EQ(rows.rows(), 1u);
 }
 
+// An eviction that could take only part of an entry's counts (a slot changed
+// under the collector) keeps the entry: the rest is live, taken later.
+TEST(BlkgRows, APartlyRetiredEntryStaysUntilTheRestIsTaken) {
+  BlkgRows rows;
+  const sw_blkg_key key{0x1000, 5};
+  rows.Seen(key, Identity(5, 0), 1);
+  rows.BeginSnapshot();
+  rows.Live(key, {5, 20480});
+  End(rows);
+
+  rows.BeginSnapshot();
+  rows.Retire(key, {3, 12288}, /*keep_entry=*/true);
+  rows.Live(key, {2, 8192});
+  EXPECT_NE(rows.Find(key), nullptr);
+  EXPECT_TRUE(End(rows, /*forget_all=*/true).emitted.empty());  // still 5 bios
+  EXPECT_EQ(rows.rows(), 1u);
+
+  rows.BeginSnapshot();
+  rows.Retire(key, {3, 12288});
+  EXPECT_EQ(rows.Find(key), nullptr);
+  Snapshot last = End(rows);
+  ASSERT_EQ(last.emitted.size(), 1u);
+  EXPECT_EQ(last.emitted[0].bios, 6u);  // one more bio arrived before the rest was taken
+  EXPECT_EQ(last.emitted[0].bytes, 24576u);
+}
+
 TEST(BlkgRows, RowsAreForgottenOnlyWithoutEntriesAndOnceEmitted) {
   BlkgRows rows;
   const sw_blkg_key a{0x1000, 5}, b{0x1000, 6};

@@ -407,6 +407,7 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
     // entry are gone then announces itself again.
     bpf_map_delete_elem(seen_fd, &d.key);
     sw_blkg_counters taken{};
+    sw_blkg_counters left = d.table;  // as read, in what could not be taken now
     bool all_cleared = true;
     if (d.slots != nullptr) {
       for (size_t i = d.slots->begin; i < d.slots->end; ++i) {
@@ -416,6 +417,8 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
           taken.bytes += last.bytes;
         } else {
           all_cleared = false;
+          left.bios += occupied[i].counts.bios;
+          left.bytes += occupied[i].counts.bytes;
         }
       }
     }
@@ -423,14 +426,7 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
       // A slot changed under us: keep what was cleared, try the rest (and the
       // table entry) at the next snapshot.
       blkgs_.Retire(d.key, taken, /*keep_entry=*/true);
-      sw_blkg_counters rest = d.table;
-      for (size_t i = d.slots->begin; i < d.slots->end; ++i) {
-        rest.bios += occupied[i].counts.bios;
-        rest.bytes += occupied[i].counts.bytes;
-      }
-      rest.bios -= taken.bios;
-      rest.bytes -= taken.bytes;
-      blkgs_.Live(d.key, rest);
+      blkgs_.Live(d.key, left);
       continue;
     }
     if (d.in_table) {
