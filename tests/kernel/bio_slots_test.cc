@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,9 +19,9 @@
 #include <variant>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "bpf/events.h"
 #include "gtest/gtest.h"
@@ -36,8 +37,9 @@ constexpr int kBlocks = 64;
 // The id of the map called `name` that process `pid` holds.
 std::optional<uint32_t> MapIdOf(pid_t pid, const std::string& name) {
   for (const auto& fd : std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/fdinfo"))) {
-    CommandResult info = RunCommand({"cat", fd.path().string()});
-    for (absl::string_view line : absl::StrSplit(info.output, '\n')) {
+    std::ifstream info(fd.path());
+    for (std::string text; std::getline(info, text);) {
+      absl::string_view line = text;
       uint32_t id = 0;
       if (!absl::ConsumePrefix(&line, "map_id:") ||
           !absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &id)) {
@@ -136,6 +138,7 @@ TEST(BioSlots, BiosCountInTheKeysSlotAndLeaveWithTheCgroup) {
   ASSERT_EQ(stat((*cg)->dir().c_str(), &st), 0);
   const uint64_t id = st.st_ino;  // the kernfs id the kernel reports as the cgroup id
   const std::string capture = TempPath("slots.jsonl");
+  absl::Cleanup remove_capture = [&] { unlink(capture.c_str()); };
   absl::StatusOr<std::unique_ptr<RecordProcess>> rec =
       RecordProcess::Start(capture, {"--interval", "200ms"});
   ASSERT_TRUE(rec.ok()) << rec.status();
@@ -188,7 +191,6 @@ TEST(BioSlots, BiosCountInTheKeysSlotAndLeaveWithTheCgroup) {
 
   ASSERT_EQ((*rec)->Stop(SIGINT), 0) << (*rec)->Stderr();
   absl::StatusOr<std::vector<Record>> records = CaptureReader::ReadAll(capture);
-  unlink(capture.c_str());
   ASSERT_TRUE(records.ok()) << records.status();
   uint64_t last_bios = 0;
   for (const Record& r : *records) {
