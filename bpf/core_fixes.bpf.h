@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Every kernel-version difference the BPF side reads through lives here, so
- * the programs stay straight-line. User space decides what loads.
+ * the programs stay straight-line. User space decides what loads. Nothing
+ * older than the minimum kernel (README, "Requirements") loads at all: a
+ * layout from before it needs no fallback here.
  */
 #ifndef SUBMITWATCH_CORE_FIXES_BPF_H_
 #define SUBMITWATCH_CORE_FIXES_BPF_H_
@@ -10,9 +12,9 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
-/* kn->id is the cgroup id (and inode number) since 5.5 ("kernfs: convert
- * kernfs_node->id from union kernfs_node_id to u64"); the ring buffer needs
- * 5.8, so older layouts never load here. */
+/* kn->id is the cgroup id (and inode number) on every kernel that loads these
+ * programs ("kernfs: convert kernfs_node->id from union kernfs_node_id to
+ * u64" is older than the minimum). */
 static __always_inline u64 sw_kernfs_id(struct kernfs_node *kn)
 {
   return BPF_CORE_READ(kn, id);
@@ -54,13 +56,19 @@ static __always_inline u64 sw_blkg_cgroup_id(struct blkcg_gq *blkg)
   return sw_css_cgroup_id(&blkcg->css);
 }
 
-/* blkg->iostat_cpu appeared in 5.10 ("blk-cgroup: ... per-cpu iostat"); older
- * kernels allocate stats with the blkg, so they are there whenever it is. */
+/* The blkg's per-cpu stats (blkg->iostat_cpu, older than the minimum). */
 static __always_inline bool sw_blkg_has_stats(struct blkcg_gq *blkg)
 {
-  if (bpf_core_field_exists(blkg->iostat_cpu))
-    return BPF_CORE_READ(blkg, iostat_cpu) != NULL;
-  return true;
+  return BPF_CORE_READ(blkg, iostat_cpu) != NULL;
+}
+
+/* gendisk->diskseq since 5.15 ("block: add disk sequence number"); 0
+ * before, which user space reads as "no sequence number". */
+static __always_inline u64 sw_disk_seq(struct gendisk *disk)
+{
+  if (bpf_core_field_exists(disk->diskseq))
+    return BPF_CORE_READ(disk, diskseq);
+  return 0;
 }
 
 #endif /* SUBMITWATCH_CORE_FIXES_BPF_H_ */

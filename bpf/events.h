@@ -26,6 +26,16 @@ typedef uint32_t sw_u32;
 typedef uint64_t sw_u64;
 #endif
 
+/* The layout of every struct below is the kernel/user wire format: the size
+ * checks fail the build of both sides when a field moves. */
+#ifdef __cplusplus
+#define SW_ASSERT_SIZE(type, bytes) \
+  static_assert(sizeof(struct type) == (bytes), #type ": layout changed")
+#else
+#define SW_ASSERT_SIZE(type, bytes) \
+  _Static_assert(sizeof(struct type) == (bytes), #type ": layout changed")
+#endif
+
 #define SW_COMM_LEN 16
 #define SW_DISK_NAME_LEN 32 /* DISK_NAME_LEN */
 #define SW_STACK_DEPTH 32
@@ -79,6 +89,7 @@ struct sw_event_header {
   sw_u32 cpu;
   sw_u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 };
+SW_ASSERT_SIZE(sw_event_header, 16);
 
 struct sw_alloc_event {
   struct sw_event_header hdr;
@@ -101,6 +112,7 @@ struct sw_alloc_event {
   char comm[SW_COMM_LEN];
   sw_u64 stack[SW_STACK_DEPTH];
 };
+SW_ASSERT_SIZE(sw_alloc_event, 112 + 8 * SW_STACK_DEPTH);
 
 /* Per-CPU counters of bios, keyed by the blkg the bio is charged to and the
  * cgroup of the task that submitted it (0 for kernel threads: their own css is
@@ -109,11 +121,13 @@ struct sw_blkg_key {
   sw_u64 blkg;           /* struct blkcg_gq *, an identity only */
   sw_u64 task_cgroup_id; /* 0 for kernel threads */
 };
+SW_ASSERT_SIZE(sw_blkg_key, 16);
 
 struct sw_blkg_counters {
   sw_u64 bios;
   sw_u64 bytes;
 };
+SW_ASSERT_SIZE(sw_blkg_counters, 16);
 
 /* The hot path's front for blkg_counters: per CPU, a direct-mapped table of
  * (key, counters) slots in one BPF_F_MMAPABLE array element (one element per
@@ -141,6 +155,7 @@ struct sw_blkg_slot {
   struct sw_blkg_key key; /* key.blkg == 0: empty */
   struct sw_blkg_counters counts;
 };
+SW_ASSERT_SIZE(sw_blkg_slot, 32);
 
 struct sw_blkg_cpu_slots {
   sw_u64 blkg_bits;   /* the program's scratch: the blkg pointer as a number */
@@ -148,6 +163,7 @@ struct sw_blkg_cpu_slots {
   sw_u64 gen[SW_BLKG_SLOTS];
   struct sw_blkg_slot slots[SW_BLKG_SLOTS];
 };
+SW_ASSERT_SIZE(sw_blkg_cpu_slots, 64 + 40 * SW_BLKG_SLOTS);
 
 struct sw_blkg_seen_event {
   struct sw_event_header hdr;
@@ -169,6 +185,7 @@ struct sw_blkg_seen_event {
    * from sysfs before user space could name it. */
   char disk_name[SW_DISK_NAME_LEN];
 };
+SW_ASSERT_SIZE(sw_blkg_seen_event, 88 + SW_DISK_NAME_LEN);
 
 /* Longer paths arrive truncated (no NUL in the last byte); user space then
  * names the cgroup from the hierarchy instead. */
@@ -183,6 +200,7 @@ struct sw_cgroup_event {
   sw_u8 reserved[3];
   char path[SW_CGROUP_PATH_LEN];  /* "/a/b" inside the hierarchy */
 };
+SW_ASSERT_SIZE(sw_cgroup_event, 32 + SW_CGROUP_PATH_LEN);
 
 struct sw_wq_stats {
   sw_u64 queued;
@@ -193,6 +211,7 @@ struct sw_wq_stats {
   sw_u64 latency_log2[SW_HIST_BUCKETS]; /* queue -> execute_start */
   sw_u64 runtime_log2[SW_HIST_BUCKETS]; /* execute_start -> execute_end */
 };
+SW_ASSERT_SIZE(sw_wq_stats, 40 + 16 * SW_HIST_BUCKETS);
 
 /* Per-CPU "what work item is this CPU's worker running"; tid guards against
  * another task reading a stale entry after the worker was preempted. */
@@ -202,6 +221,7 @@ struct sw_current_work {
   sw_u32 tid;
   sw_u32 reserved;
 };
+SW_ASSERT_SIZE(sw_current_work, 24);
 
 struct sw_throttle_stats {
   sw_u64 throttled;       /* queued by the throttle */
@@ -212,16 +232,19 @@ struct sw_throttle_stats {
   sw_u32 dev_major;
   sw_u32 dev_minor;
 };
+SW_ASSERT_SIZE(sw_throttle_stats, 48);
 
 /* What a kprobe saves for its kretprobe (fexit gets the arguments itself). */
 struct sw_saved_args {
-  sw_u64 arg0;
-  sw_u64 arg1;
+  sw_u64 bio; /* struct bio * */
+  sw_u64 css; /* struct cgroup_subsys_state *: blkg_assoc only, else 0 */
 };
+SW_ASSERT_SIZE(sw_saved_args, 16);
 
 struct sw_submit_range {
   sw_u64 start;
   sw_u64 end; /* exclusive */
 };
+SW_ASSERT_SIZE(sw_submit_range, 16);
 
 #endif /* SUBMITWATCH_BPF_EVENTS_H_ */

@@ -152,6 +152,35 @@ struct {
   __type(value, s64);
 } throttled_pending SEC(".maps");
 
+/* The miss half of sw_map_lookup_or_init(): inserts *init unless the key is
+ * there, then looks it up; a CPU that loses the insert to another finds the
+ * other's entry. NULL only when the map is full. *created (unless created is
+ * NULL) says whether this call inserted the entry, for what is done once per
+ * key. Called alone by a caller whose initial value costs kernel reads: it
+ * looks up first and builds init only on a miss. */
+static __always_inline void *sw_map_init_and_lookup(void *map, const void *key,
+                                                    const void *init, bool *created)
+{
+  long err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+  if (created)
+    *created = err == 0;
+  return bpf_map_lookup_elem(map, key);
+}
+
+/* The entry of key in map, inserted as *init when absent. A hit costs the one
+ * lookup alone, so hot paths use it as they would bpf_map_lookup_elem(). */
+static __always_inline void *sw_map_lookup_or_init(void *map, const void *key,
+                                                   const void *init, bool *created)
+{
+  void *value = bpf_map_lookup_elem(map, key);
+  if (value) {
+    if (created)
+      *created = false;
+    return value;
+  }
+  return sw_map_init_and_lookup(map, key, init, created);
+}
+
 static __always_inline void sw_count_lost(u32 slot)
 {
   u64 *n = bpf_map_lookup_elem(&lost, &slot);

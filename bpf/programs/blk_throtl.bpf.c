@@ -2,10 +2,17 @@
 /*
  * The throttle entry (__blk_throtl_bio since 6.5, blk_throtl_bio before):
  * counts bios queued vs passed per blkg and, with block_bio_queue, the time a
- * throttled bio waited. It is also part of the submit path. Hot path: once
- * per bio to a throttled queue.
+ * throttled bio waited (throttle.bpf.h). It is also part of the submit path.
+ * Hot path: once per bio to a throttled queue.
  */
+#include "maps.bpf.h"
+#include "saved_args.bpf.h"
+#include "submit_depth.bpf.h"
 
+#include <bpf/bpf_tracing.h>
+
+/* The blkg's identity costs kernel reads: built only when this CPU finds no
+ * entry, so the hit path is the one lookup. */
 static __always_inline struct sw_throttle_stats *sw_throttle_stats_of(struct blkcg_gq *blkg,
                                                                       struct bio *bio)
 {
@@ -19,8 +26,7 @@ static __always_inline struct sw_throttle_stats *sw_throttle_stats_of(struct blk
     .dev_major = BPF_CORE_READ(disk, major),
     .dev_minor = BPF_CORE_READ(disk, first_minor),
   };
-  bpf_map_update_elem(&throttle_stats, &key, &init, BPF_NOEXIST);
-  return bpf_map_lookup_elem(&throttle_stats, &key);
+  return sw_map_init_and_lookup(&throttle_stats, &key, &init, NULL);
 }
 
 static __always_inline void sw_throttle_done(struct bio *bio, bool throttled)
@@ -60,46 +66,16 @@ SEC("kprobe")
 int BPF_KPROBE(sw_kprobe_throtl, struct bio *bio)
 {
   sw_submit_enter();
-  u32 tid = (u32)bpf_get_current_pid_tgid();
-  struct sw_saved_args args = { .arg0 = (u64)bio };
-  bpf_map_update_elem(&saved_args, &tid, &args, BPF_ANY);
+  sw_save_args(bio, NULL);
   return 0;
 }
 SEC("kretprobe")
 int BPF_KRETPROBE(sw_kretprobe_throtl, bool throttled)
 {
   sw_submit_exit();
-  u32 tid = (u32)bpf_get_current_pid_tgid();
-  struct sw_saved_args *args = bpf_map_lookup_elem(&saved_args, &tid);
-  if (!args)
+  struct sw_saved_args args;
+  if (!sw_take_saved_args(&args))
     return 0;
-  struct bio *bio = (struct bio *)args->arg0;
-  bpf_map_delete_elem(&saved_args, &tid);
-  sw_throttle_done(bio, throttled);
+  sw_throttle_done((struct bio *)args.bio, throttled);
   return 0;
-}
-
-/* Called from block_bio_queue: a bio the throttle released is queued now. */
-static __always_inline void sw_throttle_released(struct bio *bio, struct blkcg_gq *blkg)
-{
-  if (!throttle_mode)
-    return;
-  u32 zero = 0;
-  s64 *pending = bpf_map_lookup_elem(&throttled_pending, &zero);
-  if (!pending || *pending <= 0)
-    return;
-  u64 key = (u64)bio;
-  u64 *since = bpf_map_lookup_elem(&throttled_at, &key);
-  if (!since)
-    return;
-  u64 waited = bpf_ktime_get_ns() - *since;
-  bpf_map_delete_elem(&throttled_at, &key);
-  __sync_fetch_and_add(pending, -1);
-  u64 blkg_key = (u64)blkg;
-  struct sw_throttle_stats *s = bpf_map_lookup_elem(&throttle_stats, &blkg_key);
-  if (!s)
-    return;
-  s->queued_ns += waited;
-  if (waited > s->queued_max_ns)
-    s->queued_max_ns = waited;
 }

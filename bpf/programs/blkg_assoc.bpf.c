@@ -7,6 +7,11 @@
  * here, so it counts as the submit path too. Hot path: once per bio
  * association.
  */
+#include "maps.bpf.h"
+#include "saved_args.bpf.h"
+#include "submit_depth.bpf.h"
+
+#include <bpf/bpf_tracing.h>
 
 static __always_inline void sw_note_intended(struct bio *bio, struct cgroup_subsys_state *css)
 {
@@ -29,9 +34,7 @@ int BPF_PROG(sw_fexit_assoc, struct bio *bio, struct cgroup_subsys_state *css)
 SEC("kprobe")
 int BPF_KPROBE(sw_kprobe_assoc, struct bio *bio, struct cgroup_subsys_state *css)
 {
-  u32 tid = (u32)bpf_get_current_pid_tgid();
-  struct sw_saved_args args = { .arg0 = (u64)bio, .arg1 = (u64)css };
-  bpf_map_update_elem(&saved_args, &tid, &args, BPF_ANY);
+  sw_save_args(bio, css);
   sw_submit_enter();
   return 0;
 }
@@ -40,13 +43,9 @@ SEC("kretprobe")
 int BPF_KRETPROBE(sw_kretprobe_assoc)
 {
   sw_submit_exit();
-  u32 tid = (u32)bpf_get_current_pid_tgid();
-  struct sw_saved_args *args = bpf_map_lookup_elem(&saved_args, &tid);
-  if (!args)
+  struct sw_saved_args args;
+  if (!sw_take_saved_args(&args))
     return 0;
-  struct bio *bio = (struct bio *)args->arg0;
-  struct cgroup_subsys_state *css = (struct cgroup_subsys_state *)args->arg1;
-  bpf_map_delete_elem(&saved_args, &tid);
-  sw_note_intended(bio, css);
+  sw_note_intended((struct bio *)args.bio, (struct cgroup_subsys_state *)args.css);
   return 0;
 }

@@ -6,6 +6,12 @@
  * CPU takes the rare path that claims the slot or inserts the key, and may
  * emit one event.
  */
+#include "maps.bpf.h"
+#include "throttle.bpf.h"
+
+#include <bpf/bpf_tracing.h>
+
+static const struct sw_blkg_counters sw_zero_blkg_counters;
 
 static __always_inline void sw_emit_blkg_seen(struct sw_blkg_key *key, struct bio *bio,
                                               struct blkcg_gq *blkg, bool kthread)
@@ -27,15 +33,14 @@ static __always_inline void sw_emit_blkg_seen(struct sw_blkg_key *key, struct bi
   e.has_stats = sw_blkg_has_stats(blkg);
   e.kthread = kthread;
   bpf_get_current_comm(e.comm, sizeof(e.comm));
-  if (bpf_core_field_exists(disk->diskseq))
-    e.diskseq = BPF_CORE_READ(disk, diskseq);
+  e.diskseq = sw_disk_seq(disk);
   bpf_probe_read_kernel_str(e.disk_name, sizeof(e.disk_name), &disk->disk_name);
   sw_output(&e, sizeof(e), SW_LOST_BLKG_SEEN);
 }
 
 /* A key's first bio on this CPU: one first-seen event across all CPUs. */
-static __always_inline void sw_announce(struct sw_blkg_key *key, struct bio *bio,
-                                        struct blkcg_gq *blkg, bool kthread)
+static __always_inline void sw_emit_blkg_seen_once(struct sw_blkg_key *key, struct bio *bio,
+                                                  struct blkcg_gq *blkg, bool kthread)
 {
   u8 one = 1;
   if (bpf_map_update_elem(&blkg_seen, key, &one, BPF_NOEXIST) == 0)
@@ -47,27 +52,17 @@ static __always_inline void sw_announce(struct sw_blkg_key *key, struct bio *bio
 static __always_inline void sw_count_in_table(struct sw_blkg_key *key, struct bio *bio,
                                               struct blkcg_gq *blkg, bool kthread, u64 bytes)
 {
-  struct sw_blkg_counters *c = bpf_map_lookup_elem(&blkg_counters, key);
-  if (c) {
-    c->bios++;
-    c->bytes += bytes;
+  bool created;
+  struct sw_blkg_counters *c =
+      sw_map_lookup_or_init(&blkg_counters, key, &sw_zero_blkg_counters, &created);
+  if (!c) {
+    sw_count_lost(SW_LOST_BIO_TABLE);
     return;
   }
-
-  struct sw_blkg_counters first = { .bios = 1, .bytes = bytes };
-  if (bpf_map_update_elem(&blkg_counters, key, &first, BPF_NOEXIST)) {
-    /* Lost a race with another CPU or the map is full: retry the lookup once
-     * so the bio is still counted if the key exists now. */
-    c = bpf_map_lookup_elem(&blkg_counters, key);
-    if (c) {
-      c->bios++;
-      c->bytes += bytes;
-    } else {
-      sw_count_lost(SW_LOST_BIO_TABLE);
-    }
-    return;
-  }
-  sw_announce(key, bio, blkg, kthread);
+  c->bios++;
+  c->bytes += bytes;
+  if (__builtin_expect(created, 0))
+    sw_emit_blkg_seen_once(key, bio, blkg, kthread);
 }
 
 /* Takes the empty slot idx for key. The gen CAS loses only to user space
@@ -135,7 +130,7 @@ int BPF_PROG(sw_block_bio_queue, struct bio *bio)
       return 0;
     }
     if (s->key.blkg == 0 && sw_slot_claim(pc, idx, bits, key.task_cgroup_id, bytes)) {
-      sw_announce(&key, bio, blkg, kthread);
+      sw_emit_blkg_seen_once(&key, bio, blkg, kthread);
       return 0;
     }
   }

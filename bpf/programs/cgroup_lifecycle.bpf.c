@@ -5,6 +5,9 @@
  * counters of a removed one would sit in the maps until exit: these rare
  * events carry the path while it exists and say when entries can go.
  */
+#include "maps.bpf.h"
+
+#include <bpf/bpf_tracing.h>
 
 static __always_inline void sw_emit_cgroup(struct cgroup *cgrp, const char *path, u8 removed)
 {

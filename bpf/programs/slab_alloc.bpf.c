@@ -8,6 +8,10 @@
  * struct kmem_cache"); the loader checks them against BTF. raw_tp, not
  * tp_btf: 6.1's verifier refuses typed access to a `const void *` argument.
  */
+#include "alloc_event.bpf.h"
+#include "submit_depth.bpf.h"
+
+#include <bpf/bpf_tracing.h>
 
 SEC("raw_tp/kmalloc")
 int BPF_PROG(sw_slab_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,

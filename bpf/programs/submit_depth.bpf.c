@@ -5,34 +5,9 @@
  * one per host and sets the targets). Hot path: once per bio each, one hash
  * update keyed by tid.
  */
+#include "submit_depth.bpf.h"
 
-static __always_inline void sw_submit_enter(void)
-{
-  u32 tid = (u32)bpf_get_current_pid_tgid();
-  u32 *depth = bpf_map_lookup_elem(&submit_depth, &tid);
-  if (depth) {
-    (*depth)++;
-    return;
-  }
-  u32 one = 1;
-  if (bpf_map_update_elem(&submit_depth, &tid, &one, BPF_ANY))
-    sw_count_lost(SW_LOST_SUBMIT_DEPTH);
-}
-
-static __always_inline void sw_submit_exit(void)
-{
-  u32 tid = (u32)bpf_get_current_pid_tgid();
-  u32 *depth = bpf_map_lookup_elem(&submit_depth, &tid);
-  if (depth && *depth > 0)
-    (*depth)--;
-}
-
-static __always_inline bool sw_in_submit_depth(void)
-{
-  u32 tid = (u32)bpf_get_current_pid_tgid();
-  u32 *depth = bpf_map_lookup_elem(&submit_depth, &tid);
-  return depth && *depth > 0;
-}
+#include <bpf/bpf_tracing.h>
 
 /* Targets are set by the loader (bpf_program__set_attach_target). */
 SEC("fentry")

@@ -5,16 +5,15 @@
  * work->func is a typed load, not BPF_CORE_READ(): a probe-read helper call
  * cost 26-61 ns per program run (measured against the empty-program floor).
  */
+#include "maps.bpf.h"
+
+#include <bpf/bpf_tracing.h>
 
 static const struct sw_wq_stats sw_zero_wq_stats;
 
 static __always_inline struct sw_wq_stats *sw_wq_stats_of(u64 func)
 {
-  struct sw_wq_stats *s = bpf_map_lookup_elem(&wq_stats, &func);
-  if (s)
-    return s;
-  bpf_map_update_elem(&wq_stats, &func, &sw_zero_wq_stats, BPF_NOEXIST);
-  return bpf_map_lookup_elem(&wq_stats, &func);
+  return sw_map_lookup_or_init(&wq_stats, &func, &sw_zero_wq_stats, NULL);
 }
 
 SEC("tp_btf/workqueue_queue_work")
