@@ -32,7 +32,7 @@ absl::StatusOr<std::unique_ptr<BlkgSlots>> BlkgSlots::Map(int fd, int nr_cpus) {
   if (base == MAP_FAILED) {
     return absl::InternalError(
         absl::StrCat("cannot map the BPF bio slots (", bytes, " bytes): ", ErrnoText(errno),
-                     "; the kernel needs BPF_F_MMAPABLE arrays (Linux 5.5+)"));
+                     "; the kernel needs BPF_F_MMAPABLE arrays"));
   }
   auto slots = std::make_unique<BlkgSlots>(static_cast<sw_blkg_cpu_slots*>(base), nr_cpus);
   slots->mapped_bytes_ = bytes;
