@@ -14,6 +14,7 @@
 #include "cli/stop_signals.h"
 #include "cli/privileges.h"
 #include "collector/collector.h"
+#include "loader/attach_mode.h"
 
 namespace submitwatch {
 
@@ -30,7 +31,9 @@ absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader) {
   }
   loader.all_allocs = args.Has("all-allocs");
   loader.verbose = args.Has("verbose");
-  loader.mode = args.Get("mode");
+  absl::StatusOr<std::optional<AttachMode>> mode = ParseAttachMode(args.Get("mode"));
+  if (!mode.ok()) return mode.status();
+  loader.mode = *mode;
   loader.slab = args.Has("slab");
   loader.btf_path = args.Get("btf");
   return absl::OkStatus();

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "cli/live_setup.h"
+#include "loader/attach_mode.h"
 
 namespace submitwatch {
 
@@ -40,7 +41,9 @@ int RunProbe(const std::vector<std::string>& args) {
   }
   LoaderOptions options;
   options.verbose = parsed->Has("verbose");
-  options.mode = parsed->Get("mode");
+  absl::StatusOr<std::optional<AttachMode>> mode = ParseAttachMode(parsed->Get("mode"));
+  if (!mode.ok()) return ReportError(mode.status(), "probe");
+  options.mode = *mode;
   options.btf_path = parsed->Get("btf");
   options.trial_all_modes = true;
   absl::StatusOr<std::unique_ptr<LiveSetup>> live = SetUpLive(options);

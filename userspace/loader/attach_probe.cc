@@ -8,17 +8,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errno_text.h"
+#include "loader/load_error.h"
 #include "probe.skel.h"
 
 namespace submitwatch {
-const char* AttachModeName(AttachMode mode) {
-  switch (mode) {
-    case AttachMode::kFentry: return "fentry";
-    case AttachMode::kKprobe: return "kprobe";
-    case AttachMode::kTracepoint: return "tracepoint";
-  }
-  return "?";
-}
 
 bool FunctionInBtf(const btf* vmlinux_btf, const std::string& function) {
   return vmlinux_btf != nullptr &&
@@ -36,8 +29,7 @@ absl::Status TryAttach(AttachMode mode, const std::string& function) {
   if (fentry) bpf_program__set_attach_target(skel->progs.probe_fentry, 0, function.c_str());
   absl::Status status;
   if (int err = probe_bpf::load(skel); err != 0) {
-    status = absl::PermissionDeniedError(
-        absl::StrCat(AttachModeName(mode), " refused at load: ", ErrnoText(-err)));
+    status = TrialLoadError(mode, -err);
   } else {
     bpf_link* link = fentry ? bpf_program__attach(skel->progs.probe_fentry)
                             : bpf_program__attach_kprobe(skel->progs.probe_kprobe,

@@ -7,18 +7,16 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "loader/attach_mode.h"
 
 struct btf;
 
 namespace submitwatch {
 
-enum class AttachMode { kFentry, kKprobe, kTracepoint };
-
-const char* AttachModeName(AttachMode mode);
-
 // OK when a trial program of `mode` (kFentry or kKprobe) loads and attaches to
 // `function`; otherwise a status whose message names the step and the errno
-// ("fentry refused: Operation not permitted (EPERM)").
+// ("fentry refused at load: Operation not permitted (EPERM)"; a verifier
+// refusal says so: TrialLoadError).
 absl::Status TryAttach(AttachMode mode, const std::string& function);
 
 // Whether `function` can be a target at all: a BTF FUNC for fentry, a symbol

@@ -1,6 +1,7 @@
-// Loads the BPF object, decides per hook what attaches on this kernel, and
-// owns every kernel object it made: destroying the session detaches all
-// links (links, not pinned objects, so a killed process leaves nothing).
+// Loads the BPF object in four phases (resolve targets: load_plan.h;
+// configure: configure_object.h; load; attach) and owns every kernel object
+// it made: destroying the session detaches all links (links, not pinned
+// objects, so a killed process leaves nothing).
 #ifndef SUBMITWATCH_LOADER_BPF_SESSION_H_
 #define SUBMITWATCH_LOADER_BPF_SESSION_H_
 
@@ -10,30 +11,19 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "loader/loader_options.h"
 #include "model/records.h"
-#include "symbols/kernel_symbols.h"
 
-struct submitwatch_bpf;
 struct bpf_link;
+struct bpf_program;
+struct submitwatch_bpf;
 
 namespace submitwatch {
 
-struct LoaderOptions {
-  // "" picks the best mode per hook; "fentry", "kprobe" or "tracepoint" forces
-  // one for every function hook and fails when the host cannot do it.
-  std::string mode;
-  bool slab = false;  // trace slab and page allocations in the submit path
-  bool all_allocs = false;
-  uint32_t ringbuf_bytes = 1u << 20;  // power of two, >= page size
-  std::vector<AddressRange> submit_ranges;
-  const KernelSymbols* symbols = nullptr;  // kprobe targets must be in kallsyms
-  bool verbose = false;  // pass libbpf's messages through to stderr
-  // Trial every mode of every function hook, not only until one works
-  // (`submitwatch probe` reports them all); the best one is still chosen.
-  bool trial_all_modes = false;
-  // BTF to read kernel types from instead of /sys/kernel/btf/vmlinux (a
-  // vmlinux ELF or raw BTF), for CO-RE and to tell which hooks exist.
-  std::string btf_path;
+// A program with a link, kept in the skeleton's own link slot.
+struct AttachedProgram {
+  bpf_program* program;
+  bpf_link** link;  // &skel->links.<program>
 };
 
 // Kernel-side cost of one attached program, from bpf_prog_info.
@@ -56,7 +46,7 @@ class BpfSession {
   // ("submit_bio: fentry refused at load: Operation not permitted (EPERM)").
   const std::vector<std::string>& probe_log() const { return probe_log_; }
   std::vector<std::string> BlindSpots() const;
-  int attached_programs() const { return static_cast<int>(links_.size()); }
+  int attached_programs() const;  // with a link now
   // Detaches every program; maps, the ring buffer and the programs' run-time
   // statistics stay readable. Draining after this sees every event the
   // programs produced, and nothing can arrive later.
@@ -73,9 +63,8 @@ class BpfSession {
   absl::Status Load(const LoaderOptions& options);
 
   submitwatch_bpf* skel_ = nullptr;
-  std::vector<bpf_link*> links_;
+  std::vector<AttachedProgram> attached_;  // in attach order
   std::vector<HookMode> hooks_;
-  std::vector<std::string> attached_names_;
   std::vector<std::string> probe_log_;
   int stats_fd_ = -1;
 };

@@ -1,0 +1,83 @@
+#include "loader/configure_object.h"
+
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "bpf/events.h"
+#include "common/errno_text.h"
+#include "submitwatch.skel.h"
+
+namespace submitwatch {
+namespace {
+
+absl::Status Check(int err, const char* what) {
+  if (err == 0) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("cannot set up the BPF object (", what,
+                                          "): ", ErrnoText(-err)));
+}
+
+}  // namespace
+
+absl::Status ConfigureObject(const LoadPlan& plan, const LoaderOptions& options,
+                             submitwatch_bpf* skel) {
+  skel->rodata->all_allocs = options.all_allocs;
+  skel->rodata->nr_submit_ranges = static_cast<uint32_t>(
+      std::min<size_t>(options.submit_ranges.size(), SW_MAX_SUBMIT_RANGES));
+  skel->rodata->submit_depth_mode = plan.ModeOf(Hook::kSubmitPath) != AttachMode::kTracepoint;
+  skel->rodata->assoc_mode = plan.ModeOf(Hook::kBlkgAssoc) != AttachMode::kTracepoint;
+  skel->rodata->throttle_mode = plan.ModeOf(Hook::kBlkThrotl) != AttachMode::kTracepoint;
+
+  if (absl::Status s = Check(bpf_map__set_max_entries(skel->maps.events, options.ringbuf_bytes),
+                             "ring buffer size");
+      !s.ok()) {
+    return s;
+  }
+  // One element of bio slots per CPU, indexed by the CPU's number.
+  if (const int cpus = libbpf_num_possible_cpus(); cpus > 0) {
+    if (absl::Status s = Check(
+            bpf_map__set_max_entries(skel->maps.blkg_slots, static_cast<uint32_t>(cpus)),
+            "bio slots per CPU");
+        !s.ok()) {
+      return s;
+    }
+  }
+
+  // Every program starts off; the plan turns on what it attaches.
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel->obj) {
+    if (absl::Status s = Check(bpf_program__set_autoload(prog, false), "autoload"); !s.ok()) {
+      return s;
+    }
+  }
+  for (const FunctionHookPlan& h : plan.function_hooks) {
+    for (size_t i = 0; i < h.spec->points.size(); ++i) {
+      for (const ProgramSlot& slot : ProgramsFor(h.spec->points[i], h.mode)) {
+        if (absl::Status s = Check(bpf_program__set_autoload(slot.In(skel), true), "autoload");
+            !s.ok()) {
+          return s;
+        }
+        if (h.mode != AttachMode::kFentry) continue;
+        if (absl::Status s = Check(bpf_program__set_attach_target(slot.In(skel), 0,
+                                                                  h.functions[i].c_str()),
+                                   "fentry target");
+            !s.ok()) {
+          return s;
+        }
+      }
+    }
+  }
+  for (const TracepointHookPlan& h : plan.tracepoint_hooks) {
+    if (!h.attaches()) continue;
+    for (const HookProgram& p : h.spec->programs) {
+      if (absl::Status s = Check(bpf_program__set_autoload(p.program.In(skel), true), "autoload");
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace submitwatch
