@@ -1,0 +1,115 @@
+// Phase 2 of a load: the opened object carries out a plan (which programs
+// load, their fentry targets, the read-only switches, map sizes). Opens the
+// object without loading it: no privileges, no kernel.
+#include "loader/configure_object.h"
+
+#include <bpf/libbpf.h>
+
+#include <string>
+#include <vector>
+
+#include "fake_kernel_btf.h"
+#include "gtest/gtest.h"
+#include "submitwatch.skel.h"
+
+namespace submitwatch {
+namespace {
+
+class ConfigureObjectTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    skel_ = submitwatch_bpf::open();
+    ASSERT_NE(skel_, nullptr);
+  }
+  void TearDown() override { submitwatch_bpf::destroy(skel_); }
+
+  // A plan where every trial of `works` succeeds and every other fails.
+  LoadPlan Plan(AttachMode works, const LoaderOptions& options) {
+    BtfPtr btf = FakeKernelBtf({"submit_bio", "submit_bio_noacct", "__blk_throtl_bio",
+                                "bio_associate_blkg_from_css"},
+                               AllTracepoints());
+    std::vector<std::string> log;
+    absl::StatusOr<LoadPlan> plan = ResolveTargets(
+        options, btf.get(),
+        [works](AttachMode mode, const std::string&) {
+          return mode == works ? absl::OkStatus() : absl::UnavailableError("no");
+        },
+        log);
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    return *plan;
+  }
+
+  bool Loads(const ProgramSlot& slot) const { return bpf_program__autoload(slot.In(skel_)); }
+
+  submitwatch_bpf* skel_ = nullptr;
+};
+
+TEST_F(ConfigureObjectTest, FentryPlanLoadsFentryProgramsOnTheirFunctions) {
+  LoaderOptions options;
+  options.all_allocs = true;
+  options.ringbuf_bytes = 1u << 16;
+  options.submit_ranges = {{0x1000, 0x2000, "submit_bio"}, {0x3000, 0x4000, "__submit_bio"}};
+  const LoadPlan plan = Plan(AttachMode::kFentry, options);
+  ASSERT_TRUE(ConfigureObject(plan, options, skel_).ok());
+
+  for (const FunctionHookSpec& spec : FunctionHooks()) {
+    for (const AttachPoint& point : spec.points) {
+      EXPECT_TRUE(Loads(point.fentry)) << HookName(spec.hook);
+      EXPECT_TRUE(Loads(point.fexit)) << HookName(spec.hook);
+      EXPECT_FALSE(Loads(point.kprobe)) << HookName(spec.hook);
+      EXPECT_FALSE(Loads(point.kretprobe)) << HookName(spec.hook);
+    }
+  }
+  EXPECT_TRUE(skel_->rodata->submit_depth_mode);
+  EXPECT_TRUE(skel_->rodata->assoc_mode);
+  EXPECT_TRUE(skel_->rodata->throttle_mode);
+  EXPECT_TRUE(skel_->rodata->all_allocs);
+  EXPECT_EQ(skel_->rodata->nr_submit_ranges, 2u);
+  EXPECT_EQ(bpf_map__max_entries(skel_->maps.events), 1u << 16);
+  EXPECT_EQ(bpf_map__max_entries(skel_->maps.blkg_slots),
+            static_cast<uint32_t>(libbpf_num_possible_cpus()));
+  for (const TracepointHookSpec& spec : TracepointHooks()) {
+    for (const HookProgram& p : spec.programs) {
+      EXPECT_EQ(Loads(p.program), spec.hook != Hook::kSlab) << HookName(spec.hook);
+    }
+  }
+}
+
+TEST_F(ConfigureObjectTest, KprobePlanWithSlabLoadsKprobesAndSlab) {
+  LoaderOptions options;
+  options.slab = true;
+  const LoadPlan plan = Plan(AttachMode::kKprobe, options);
+  ASSERT_TRUE(ConfigureObject(plan, options, skel_).ok());
+  for (const FunctionHookSpec& spec : FunctionHooks()) {
+    for (const AttachPoint& point : spec.points) {
+      EXPECT_FALSE(Loads(point.fentry)) << HookName(spec.hook);
+      EXPECT_TRUE(Loads(point.kprobe)) << HookName(spec.hook);
+      EXPECT_TRUE(Loads(point.kretprobe)) << HookName(spec.hook);
+    }
+  }
+  EXPECT_TRUE(skel_->rodata->submit_depth_mode);
+  EXPECT_FALSE(skel_->rodata->all_allocs);
+  for (const TracepointHookSpec& spec : TracepointHooks()) {
+    for (const HookProgram& p : spec.programs) EXPECT_TRUE(Loads(p.program)) << HookName(spec.hook);
+  }
+}
+
+TEST_F(ConfigureObjectTest, TracepointPlanLoadsNoFunctionProgram) {
+  LoaderOptions options;
+  options.mode = AttachMode::kTracepoint;
+  const LoadPlan plan = Plan(AttachMode::kFentry, options);
+  ASSERT_TRUE(ConfigureObject(plan, options, skel_).ok());
+  for (const FunctionHookSpec& spec : FunctionHooks()) {
+    for (const AttachPoint& point : spec.points) {
+      for (const ProgramSlot* slot : {&point.fentry, &point.fexit, &point.kprobe, &point.kretprobe}) {
+        EXPECT_FALSE(Loads(*slot)) << bpf_program__name(slot->In(skel_));
+      }
+    }
+  }
+  EXPECT_FALSE(skel_->rodata->submit_depth_mode);
+  EXPECT_FALSE(skel_->rodata->assoc_mode);
+  EXPECT_FALSE(skel_->rodata->throttle_mode);
+}
+
+}  // namespace
+}  // namespace submitwatch

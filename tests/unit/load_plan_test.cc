@@ -1,0 +1,201 @@
+// Phase 1 of a load: which mode and function each hook gets, from BTF and
+// trial results given by the test. No privileges, no kernel.
+#include "loader/load_plan.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "fake_kernel_btf.h"
+#include "gtest/gtest.h"
+
+namespace submitwatch {
+namespace {
+
+// The functions of the hook table, with blk_throtl under its pre-6.5 name.
+const std::vector<std::string> kFunctions = {"submit_bio", "submit_bio_noacct", "blk_throtl_bio",
+                                             "bio_associate_blkg_from_css"};
+
+struct Trials {
+  bool fentry_works = true;
+  bool kprobe_works = true;
+  std::vector<std::string> tried;
+
+  AttachTrial Trial() {
+    return [this](AttachMode mode, const std::string& function) {
+      tried.push_back(std::string(AttachModeName(mode)) + " " + function);
+      const bool works = mode == AttachMode::kFentry ? fentry_works : kprobe_works;
+      return works ? absl::OkStatus()
+                   : absl::PermissionDeniedError(std::string(AttachModeName(mode)) +
+                                                 " refused at load: EPERM");
+    };
+  }
+};
+
+const FunctionHookPlan& Function(const LoadPlan& plan, Hook hook) {
+  for (const FunctionHookPlan& h : plan.function_hooks) {
+    if (h.spec->hook == hook) return h;
+  }
+  ADD_FAILURE() << "no plan for " << HookName(hook);
+  return plan.function_hooks.front();
+}
+
+TEST(LoadPlan, FentryWhereItWorksWithTheNameThisKernelHas) {
+  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
+  Trials trials;
+  std::vector<std::string> log;
+  absl::StatusOr<LoadPlan> plan = ResolveTargets({}, btf.get(), trials.Trial(), log);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->ModeOf(Hook::kSubmitPath), AttachMode::kFentry);
+  EXPECT_EQ(plan->ModeOf(Hook::kBlkThrotl), AttachMode::kFentry);
+  EXPECT_EQ(plan->ModeOf(Hook::kBlkgAssoc), AttachMode::kFentry);
+  EXPECT_EQ(plan->ModeOf(Hook::kWorkqueue), AttachMode::kTracepoint);  // not a function hook
+  EXPECT_EQ(Function(*plan, Hook::kBlkThrotl).functions, std::vector<std::string>{"blk_throtl_bio"});
+  EXPECT_EQ(Function(*plan, Hook::kSubmitPath).functions,
+            (std::vector<std::string>{"submit_bio", "submit_bio_noacct"}));
+  // One trial per attach point, none of kprobe once fentry works.
+  EXPECT_EQ(trials.tried, (std::vector<std::string>{"fentry submit_bio", "fentry submit_bio_noacct",
+                                                    "fentry blk_throtl_bio",
+                                                    "fentry bio_associate_blkg_from_css"}));
+  EXPECT_EQ(log.front(), "submit_path: submit_bio: fentry works");
+  for (const TracepointHookPlan& h : plan->tracepoint_hooks) {
+    EXPECT_TRUE(h.problems.empty()) << HookName(h.spec->hook);
+    EXPECT_EQ(h.attaches(), h.spec->hook != Hook::kSlab) << HookName(h.spec->hook);
+  }
+}
+
+TEST(LoadPlan, KprobeWhenFentryIsRefusedAndTheReasonIsKept) {
+  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
+  Trials trials;
+  trials.fentry_works = false;
+  std::vector<std::string> log;
+  absl::StatusOr<LoadPlan> plan = ResolveTargets({}, btf.get(), trials.Trial(), log);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->ModeOf(Hook::kSubmitPath), AttachMode::kKprobe);
+  // Without kallsyms every candidate counts as present: the first one wins.
+  EXPECT_EQ(Function(*plan, Hook::kBlkThrotl).functions,
+            std::vector<std::string>{"__blk_throtl_bio"});
+  EXPECT_EQ(log[0], "submit_path: submit_bio: fentry refused at load: EPERM");
+  EXPECT_EQ(log[1], "submit_path: submit_bio: kprobe works");
+}
+
+TEST(LoadPlan, TracepointOnlyWhenNothingWorksSaysWhy) {
+  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
+  Trials trials;
+  trials.fentry_works = trials.kprobe_works = false;
+  std::vector<std::string> log;
+  absl::StatusOr<LoadPlan> plan = ResolveTargets({}, btf.get(), trials.Trial(), log);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const HookMode described = Function(*plan, Hook::kSubmitPath).Describe();
+  EXPECT_EQ(described.hook, "submit_path");
+  EXPECT_EQ(described.mode, "tracepoint");
+  EXPECT_TRUE(absl::StrContains(described.detail, "[fentry refused at load: EPERM; kprobe refused"))
+      << described.detail;
+}
+
+TEST(LoadPlan, ForcedModeFailsWhenTheHostCannot) {
+  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
+  Trials trials;
+  trials.fentry_works = false;
+  std::vector<std::string> log;
+  LoaderOptions options;
+  options.mode = AttachMode::kFentry;
+  absl::StatusOr<LoadPlan> plan = ResolveTargets(options, btf.get(), trials.Trial(), log);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(plan.status()));
+  EXPECT_TRUE(absl::StartsWith(plan.status().message(),
+                               "--mode fentry: this host cannot hook submit_path: "))
+      << plan.status();
+}
+
+TEST(LoadPlan, ForcedTracepointModeTriesNothing) {
+  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
+  Trials trials;
+  std::vector<std::string> log;
+  LoaderOptions options;
+  options.mode = AttachMode::kTracepoint;
+  absl::StatusOr<LoadPlan> plan = ResolveTargets(options, btf.get(), trials.Trial(), log);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_TRUE(trials.tried.empty());
+  EXPECT_EQ(plan->ModeOf(Hook::kSubmitPath), AttachMode::kTracepoint);
+  EXPECT_EQ(plan->ModeOf(Hook::kBlkgAssoc), AttachMode::kTracepoint);
+}
+
+TEST(LoadPlan, FunctionMissingFromBtfIsNotTried) {
+  BtfPtr btf = FakeKernelBtf({"submit_bio", "submit_bio_noacct"}, AllTracepoints());
+  Trials trials;
+  trials.kprobe_works = false;
+  std::vector<std::string> log;
+  absl::StatusOr<LoadPlan> plan = ResolveTargets({}, btf.get(), trials.Trial(), log);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->ModeOf(Hook::kSubmitPath), AttachMode::kFentry);
+  EXPECT_EQ(plan->ModeOf(Hook::kBlkThrotl), AttachMode::kTracepoint);
+  for (const std::string& t : trials.tried) EXPECT_FALSE(absl::StrContains(t, "fentry blk_"));
+  EXPECT_TRUE(absl::StrContains(Function(*plan, Hook::kBlkThrotl).why_not,
+                                "fentry: no __blk_throtl_bio or blk_throtl_bio on this kernel"))
+      << Function(*plan, Hook::kBlkThrotl).why_not;
+}
+
+TEST(LoadPlan, SlabNeedsTheSubmitPathHooked) {
+  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
+  Trials trials;
+  trials.fentry_works = trials.kprobe_works = false;
+  std::vector<std::string> log;
+  LoaderOptions options;
+  options.slab = true;
+  absl::StatusOr<LoadPlan> plan = ResolveTargets(options, btf.get(), trials.Trial(), log);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_TRUE(absl::StartsWith(plan.status().message(), "--slab needs the submit path hooked"));
+}
+
+TEST(LoadPlan, SlabWithAnotherSignatureIsRefused) {
+  std::map<std::string, int> tracepoints = AllTracepoints();
+  tracepoints["kmem_cache_alloc"] = 8;  // before 6.1
+  BtfPtr btf = FakeKernelBtf(kFunctions, tracepoints);
+  Trials trials;
+  std::vector<std::string> log;
+  LoaderOptions options;
+  options.slab = true;
+  absl::StatusOr<LoadPlan> plan = ResolveTargets(options, btf.get(), trials.Trial(), log);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().message(),
+            "--slab: cannot trace here: kmem_cache_alloc has another signature on this kernel");
+}
+
+TEST(LoadPlan, MissingTracepointLeavesItsHookUnavailable) {
+  std::map<std::string, int> tracepoints = AllTracepoints();
+  tracepoints.erase("workqueue_activate_work");
+  BtfPtr btf = FakeKernelBtf(kFunctions, tracepoints);
+  Trials trials;
+  std::vector<std::string> log;
+  absl::StatusOr<LoadPlan> plan = ResolveTargets({}, btf.get(), trials.Trial(), log);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  std::vector<HookMode> modes = plan->Describe();
+  // Function hooks first, then the tracepoint hooks asked for (no slab).
+  ASSERT_EQ(modes.size(), FunctionHooks().size() + TracepointHooks().size() - 1);
+  EXPECT_EQ(modes[0].hook, "submit_path");
+  bool found = false;
+  for (const HookMode& m : modes) {
+    EXPECT_NE(m.hook, "slab");
+    if (m.hook != "workqueue") continue;
+    found = true;
+    EXPECT_EQ(m.mode, "unavailable");
+    EXPECT_EQ(m.detail, "workqueue_activate_work missing on this kernel");
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(AttachModeText, ParsesTheModeNamesAndNothingElse) {
+  EXPECT_EQ(*ParseAttachMode(""), std::nullopt);
+  for (AttachMode mode : {AttachMode::kFentry, AttachMode::kKprobe, AttachMode::kTracepoint}) {
+    absl::StatusOr<std::optional<AttachMode>> parsed = ParseAttachMode(AttachModeName(mode));
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(*parsed, mode);
+  }
+  absl::StatusOr<std::optional<AttachMode>> bad = ParseAttachMode("fexit");
+  EXPECT_TRUE(absl::IsInvalidArgument(bad.status()));
+  EXPECT_EQ(bad.status().message(), "--mode: 'fexit' is not one of fentry, kprobe, tracepoint");
+}
+
+}  // namespace
+}  // namespace submitwatch
