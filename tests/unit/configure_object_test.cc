@@ -41,6 +41,30 @@ class ConfigureObjectTest : public ::testing::Test {
 
   bool Loads(const ProgramSlot& slot) const { return bpf_program__autoload(slot.In(skel_)); }
 
+  // Whether the entry and exit programs of each mode load, on every point.
+  void ExpectFunctionPrograms(bool fentry, bool kprobe) const {
+    for (const FunctionHookSpec& spec : FunctionHooks()) {
+      for (const AttachPoint& point : spec.points) {
+        EXPECT_EQ(Loads(point.fentry), fentry) << HookName(spec.hook);
+        EXPECT_EQ(Loads(point.fexit), fentry) << HookName(spec.hook);
+        EXPECT_EQ(Loads(point.kprobe), kprobe) << HookName(spec.hook);
+        EXPECT_EQ(Loads(point.kretprobe), kprobe) << HookName(spec.hook);
+      }
+    }
+    // The programs branch on whether the function hooks are there.
+    EXPECT_EQ(skel_->rodata->submit_depth_mode, fentry || kprobe);
+    EXPECT_EQ(skel_->rodata->assoc_mode, fentry || kprobe);
+    EXPECT_EQ(skel_->rodata->throttle_mode, fentry || kprobe);
+  }
+
+  void ExpectTracepointPrograms(bool slab) const {
+    for (const TracepointHookSpec& spec : TracepointHooks()) {
+      for (const HookProgram& p : spec.programs) {
+        EXPECT_EQ(Loads(p.program), slab || spec.hook != Hook::kSlab) << HookName(spec.hook);
+      }
+    }
+  }
+
   submitwatch_bpf* skel_ = nullptr;
 };
 
@@ -52,27 +76,13 @@ TEST_F(ConfigureObjectTest, FentryPlanLoadsFentryProgramsOnTheirFunctions) {
   const LoadPlan plan = Plan(AttachMode::kFentry, options);
   ASSERT_TRUE(ConfigureObject(plan, options, skel_).ok());
 
-  for (const FunctionHookSpec& spec : FunctionHooks()) {
-    for (const AttachPoint& point : spec.points) {
-      EXPECT_TRUE(Loads(point.fentry)) << HookName(spec.hook);
-      EXPECT_TRUE(Loads(point.fexit)) << HookName(spec.hook);
-      EXPECT_FALSE(Loads(point.kprobe)) << HookName(spec.hook);
-      EXPECT_FALSE(Loads(point.kretprobe)) << HookName(spec.hook);
-    }
-  }
-  EXPECT_TRUE(skel_->rodata->submit_depth_mode);
-  EXPECT_TRUE(skel_->rodata->assoc_mode);
-  EXPECT_TRUE(skel_->rodata->throttle_mode);
+  ExpectFunctionPrograms(/*fentry=*/true, /*kprobe=*/false);
+  ExpectTracepointPrograms(/*slab=*/false);
   EXPECT_TRUE(skel_->rodata->all_allocs);
   EXPECT_EQ(skel_->rodata->nr_submit_ranges, 2u);
   EXPECT_EQ(bpf_map__max_entries(skel_->maps.events), 1u << 16);
   EXPECT_EQ(bpf_map__max_entries(skel_->maps.blkg_slots),
             static_cast<uint32_t>(libbpf_num_possible_cpus()));
-  for (const TracepointHookSpec& spec : TracepointHooks()) {
-    for (const HookProgram& p : spec.programs) {
-      EXPECT_EQ(Loads(p.program), spec.hook != Hook::kSlab) << HookName(spec.hook);
-    }
-  }
 }
 
 TEST_F(ConfigureObjectTest, KprobePlanWithSlabLoadsKprobesAndSlab) {
@@ -80,18 +90,9 @@ TEST_F(ConfigureObjectTest, KprobePlanWithSlabLoadsKprobesAndSlab) {
   options.slab = true;
   const LoadPlan plan = Plan(AttachMode::kKprobe, options);
   ASSERT_TRUE(ConfigureObject(plan, options, skel_).ok());
-  for (const FunctionHookSpec& spec : FunctionHooks()) {
-    for (const AttachPoint& point : spec.points) {
-      EXPECT_FALSE(Loads(point.fentry)) << HookName(spec.hook);
-      EXPECT_TRUE(Loads(point.kprobe)) << HookName(spec.hook);
-      EXPECT_TRUE(Loads(point.kretprobe)) << HookName(spec.hook);
-    }
-  }
-  EXPECT_TRUE(skel_->rodata->submit_depth_mode);
+  ExpectFunctionPrograms(/*fentry=*/false, /*kprobe=*/true);
+  ExpectTracepointPrograms(/*slab=*/true);
   EXPECT_FALSE(skel_->rodata->all_allocs);
-  for (const TracepointHookSpec& spec : TracepointHooks()) {
-    for (const HookProgram& p : spec.programs) EXPECT_TRUE(Loads(p.program)) << HookName(spec.hook);
-  }
 }
 
 TEST_F(ConfigureObjectTest, TracepointPlanLoadsNoFunctionProgram) {
@@ -99,16 +100,8 @@ TEST_F(ConfigureObjectTest, TracepointPlanLoadsNoFunctionProgram) {
   options.mode = AttachMode::kTracepoint;
   const LoadPlan plan = Plan(AttachMode::kFentry, options);
   ASSERT_TRUE(ConfigureObject(plan, options, skel_).ok());
-  for (const FunctionHookSpec& spec : FunctionHooks()) {
-    for (const AttachPoint& point : spec.points) {
-      for (const ProgramSlot* slot : {&point.fentry, &point.fexit, &point.kprobe, &point.kretprobe}) {
-        EXPECT_FALSE(Loads(*slot)) << bpf_program__name(slot->In(skel_));
-      }
-    }
-  }
-  EXPECT_FALSE(skel_->rodata->submit_depth_mode);
-  EXPECT_FALSE(skel_->rodata->assoc_mode);
-  EXPECT_FALSE(skel_->rodata->throttle_mode);
+  ExpectFunctionPrograms(/*fentry=*/false, /*kprobe=*/false);
+  ExpectTracepointPrograms(/*slab=*/false);
 }
 
 }  // namespace

@@ -16,21 +16,39 @@ namespace {
 const std::vector<std::string> kFunctions = {"submit_bio", "submit_bio_noacct", "blk_throtl_bio",
                                              "bio_associate_blkg_from_css"};
 
-struct Trials {
+// A host as the planner sees it: its BTF and what its trials answer.
+struct FakeHost {
+  std::vector<std::string> functions = kFunctions;
+  std::map<std::string, int> tracepoints = AllTracepoints();
   bool fentry_works = true;
   bool kprobe_works = true;
-  std::vector<std::string> tried;
+  std::vector<std::string> tried;  // "fentry submit_bio", in order
+  std::vector<std::string> log;
 
-  AttachTrial Trial() {
-    return [this](AttachMode mode, const std::string& function) {
+  absl::StatusOr<LoadPlan> Resolve(const LoaderOptions& options = {}) {
+    BtfPtr btf = FakeKernelBtf(functions, tracepoints);
+    const AttachTrial trial = [this](AttachMode mode, const std::string& function) {
       tried.push_back(std::string(AttachModeName(mode)) + " " + function);
       const bool works = mode == AttachMode::kFentry ? fentry_works : kprobe_works;
       return works ? absl::OkStatus()
                    : absl::PermissionDeniedError(std::string(AttachModeName(mode)) +
                                                  " refused at load: EPERM");
     };
+    return ResolveTargets(options, btf.get(), trial, log);
   }
 };
+
+LoaderOptions Forced(AttachMode mode) {
+  LoaderOptions options;
+  options.mode = mode;
+  return options;
+}
+
+LoaderOptions WithSlab() {
+  LoaderOptions options;
+  options.slab = true;
+  return options;
+}
 
 const FunctionHookPlan& Function(const LoadPlan& plan, Hook hook) {
   for (const FunctionHookPlan& h : plan.function_hooks) {
@@ -41,10 +59,8 @@ const FunctionHookPlan& Function(const LoadPlan& plan, Hook hook) {
 }
 
 TEST(LoadPlan, FentryWhereItWorksWithTheNameThisKernelHas) {
-  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
-  Trials trials;
-  std::vector<std::string> log;
-  absl::StatusOr<LoadPlan> plan = ResolveTargets({}, btf.get(), trials.Trial(), log);
+  FakeHost host;
+  absl::StatusOr<LoadPlan> plan = host.Resolve();
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->ModeOf(Hook::kSubmitPath), AttachMode::kFentry);
   EXPECT_EQ(plan->ModeOf(Hook::kBlkThrotl), AttachMode::kFentry);
@@ -54,10 +70,10 @@ TEST(LoadPlan, FentryWhereItWorksWithTheNameThisKernelHas) {
   EXPECT_EQ(Function(*plan, Hook::kSubmitPath).functions,
             (std::vector<std::string>{"submit_bio", "submit_bio_noacct"}));
   // One trial per attach point, none of kprobe once fentry works.
-  EXPECT_EQ(trials.tried, (std::vector<std::string>{"fentry submit_bio", "fentry submit_bio_noacct",
+  EXPECT_EQ(host.tried, (std::vector<std::string>{"fentry submit_bio", "fentry submit_bio_noacct",
                                                     "fentry blk_throtl_bio",
                                                     "fentry bio_associate_blkg_from_css"}));
-  EXPECT_EQ(log.front(), "submit_path: submit_bio: fentry works");
+  EXPECT_EQ(host.log.front(), "submit_path: submit_bio: fentry works");
   for (const TracepointHookPlan& h : plan->tracepoint_hooks) {
     EXPECT_TRUE(h.problems.empty()) << HookName(h.spec->hook);
     EXPECT_EQ(h.attaches(), h.spec->hook != Hook::kSlab) << HookName(h.spec->hook);
@@ -65,26 +81,22 @@ TEST(LoadPlan, FentryWhereItWorksWithTheNameThisKernelHas) {
 }
 
 TEST(LoadPlan, KprobeWhenFentryIsRefusedAndTheReasonIsKept) {
-  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
-  Trials trials;
-  trials.fentry_works = false;
-  std::vector<std::string> log;
-  absl::StatusOr<LoadPlan> plan = ResolveTargets({}, btf.get(), trials.Trial(), log);
+  FakeHost host;
+  host.fentry_works = false;
+  absl::StatusOr<LoadPlan> plan = host.Resolve();
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->ModeOf(Hook::kSubmitPath), AttachMode::kKprobe);
   // Without kallsyms every candidate counts as present: the first one wins.
   EXPECT_EQ(Function(*plan, Hook::kBlkThrotl).functions,
             std::vector<std::string>{"__blk_throtl_bio"});
-  EXPECT_EQ(log[0], "submit_path: submit_bio: fentry refused at load: EPERM");
-  EXPECT_EQ(log[1], "submit_path: submit_bio: kprobe works");
+  EXPECT_EQ(host.log[0], "submit_path: submit_bio: fentry refused at load: EPERM");
+  EXPECT_EQ(host.log[1], "submit_path: submit_bio: kprobe works");
 }
 
 TEST(LoadPlan, TracepointOnlyWhenNothingWorksSaysWhy) {
-  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
-  Trials trials;
-  trials.fentry_works = trials.kprobe_works = false;
-  std::vector<std::string> log;
-  absl::StatusOr<LoadPlan> plan = ResolveTargets({}, btf.get(), trials.Trial(), log);
+  FakeHost host;
+  host.fentry_works = host.kprobe_works = false;
+  absl::StatusOr<LoadPlan> plan = host.Resolve();
   ASSERT_TRUE(plan.ok()) << plan.status();
   const HookMode described = Function(*plan, Hook::kSubmitPath).Describe();
   EXPECT_EQ(described.hook, "submit_path");
@@ -94,13 +106,9 @@ TEST(LoadPlan, TracepointOnlyWhenNothingWorksSaysWhy) {
 }
 
 TEST(LoadPlan, ForcedModeFailsWhenTheHostCannot) {
-  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
-  Trials trials;
-  trials.fentry_works = false;
-  std::vector<std::string> log;
-  LoaderOptions options;
-  options.mode = AttachMode::kFentry;
-  absl::StatusOr<LoadPlan> plan = ResolveTargets(options, btf.get(), trials.Trial(), log);
+  FakeHost host;
+  host.fentry_works = false;
+  absl::StatusOr<LoadPlan> plan = host.Resolve(Forced(AttachMode::kFentry));
   ASSERT_FALSE(plan.ok());
   EXPECT_TRUE(absl::IsFailedPrecondition(plan.status()));
   EXPECT_TRUE(absl::StartsWith(plan.status().message(),
@@ -109,66 +117,49 @@ TEST(LoadPlan, ForcedModeFailsWhenTheHostCannot) {
 }
 
 TEST(LoadPlan, ForcedTracepointModeTriesNothing) {
-  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
-  Trials trials;
-  std::vector<std::string> log;
-  LoaderOptions options;
-  options.mode = AttachMode::kTracepoint;
-  absl::StatusOr<LoadPlan> plan = ResolveTargets(options, btf.get(), trials.Trial(), log);
+  FakeHost host;
+  absl::StatusOr<LoadPlan> plan = host.Resolve(Forced(AttachMode::kTracepoint));
   ASSERT_TRUE(plan.ok()) << plan.status();
-  EXPECT_TRUE(trials.tried.empty());
+  EXPECT_TRUE(host.tried.empty());
   EXPECT_EQ(plan->ModeOf(Hook::kSubmitPath), AttachMode::kTracepoint);
   EXPECT_EQ(plan->ModeOf(Hook::kBlkgAssoc), AttachMode::kTracepoint);
 }
 
 TEST(LoadPlan, FunctionMissingFromBtfIsNotTried) {
-  BtfPtr btf = FakeKernelBtf({"submit_bio", "submit_bio_noacct"}, AllTracepoints());
-  Trials trials;
-  trials.kprobe_works = false;
-  std::vector<std::string> log;
-  absl::StatusOr<LoadPlan> plan = ResolveTargets({}, btf.get(), trials.Trial(), log);
+  FakeHost host;
+  host.functions = {"submit_bio", "submit_bio_noacct"};
+  host.kprobe_works = false;
+  absl::StatusOr<LoadPlan> plan = host.Resolve();
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->ModeOf(Hook::kSubmitPath), AttachMode::kFentry);
   EXPECT_EQ(plan->ModeOf(Hook::kBlkThrotl), AttachMode::kTracepoint);
-  for (const std::string& t : trials.tried) EXPECT_FALSE(absl::StrContains(t, "fentry blk_"));
+  for (const std::string& t : host.tried) EXPECT_FALSE(absl::StrContains(t, "fentry blk_"));
   EXPECT_TRUE(absl::StrContains(Function(*plan, Hook::kBlkThrotl).why_not,
                                 "fentry: no __blk_throtl_bio or blk_throtl_bio on this kernel"))
       << Function(*plan, Hook::kBlkThrotl).why_not;
 }
 
 TEST(LoadPlan, SlabNeedsTheSubmitPathHooked) {
-  BtfPtr btf = FakeKernelBtf(kFunctions, AllTracepoints());
-  Trials trials;
-  trials.fentry_works = trials.kprobe_works = false;
-  std::vector<std::string> log;
-  LoaderOptions options;
-  options.slab = true;
-  absl::StatusOr<LoadPlan> plan = ResolveTargets(options, btf.get(), trials.Trial(), log);
+  FakeHost host;
+  host.fentry_works = host.kprobe_works = false;
+  absl::StatusOr<LoadPlan> plan = host.Resolve(WithSlab());
   ASSERT_FALSE(plan.ok());
   EXPECT_TRUE(absl::StartsWith(plan.status().message(), "--slab needs the submit path hooked"));
 }
 
 TEST(LoadPlan, SlabWithAnotherSignatureIsRefused) {
-  std::map<std::string, int> tracepoints = AllTracepoints();
-  tracepoints["kmem_cache_alloc"] = 8;  // before 6.1
-  BtfPtr btf = FakeKernelBtf(kFunctions, tracepoints);
-  Trials trials;
-  std::vector<std::string> log;
-  LoaderOptions options;
-  options.slab = true;
-  absl::StatusOr<LoadPlan> plan = ResolveTargets(options, btf.get(), trials.Trial(), log);
+  FakeHost host;
+  host.tracepoints["kmem_cache_alloc"] = 8;  // before 6.1
+  absl::StatusOr<LoadPlan> plan = host.Resolve(WithSlab());
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().message(),
             "--slab: cannot trace here: kmem_cache_alloc has another signature on this kernel");
 }
 
 TEST(LoadPlan, MissingTracepointLeavesItsHookUnavailable) {
-  std::map<std::string, int> tracepoints = AllTracepoints();
-  tracepoints.erase("workqueue_activate_work");
-  BtfPtr btf = FakeKernelBtf(kFunctions, tracepoints);
-  Trials trials;
-  std::vector<std::string> log;
-  absl::StatusOr<LoadPlan> plan = ResolveTargets({}, btf.get(), trials.Trial(), log);
+  FakeHost host;
+  host.tracepoints.erase("workqueue_activate_work");
+  absl::StatusOr<LoadPlan> plan = host.Resolve();
   ASSERT_TRUE(plan.ok()) << plan.status();
   std::vector<HookMode> modes = plan->Describe();
   // Function hooks first, then the tracepoint hooks asked for (no slab).
