@@ -99,9 +99,10 @@ absl::Status AttachFunctionHooks(const LoadPlan& plan, submitwatch_bpf* skel,
                              : bpf_program__attach_kprobe(prog, slot == point.kretprobe,
                                                           fn.c_str());
         if (link == nullptr) {
+          const int err = errno;
           return absl::InternalError(absl::StrCat("attaching ", bpf_program__name(prog), " to ",
                                                   fn, " (", AttachModeName(h.mode),
-                                                  ") failed: ", ErrnoText(errno)));
+                                                  ") failed: ", ErrnoText(err)));
         }
         Keep(skel, slot, link, attached);
       }
@@ -129,7 +130,9 @@ void AttachTracepointHooks(LoadPlan& plan, submitwatch_bpf* skel,
       for (bpf_link* l : links) bpf_link__destroy(l);
       continue;
     }
-    for (size_t i = 0; i < links.size(); ++i) Keep(skel, h.spec->programs[i].program, links[i], attached);
+    for (size_t i = 0; i < links.size(); ++i) {
+      Keep(skel, h.spec->programs[i].program, links[i], attached);
+    }
   }
 }
 
