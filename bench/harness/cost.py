@@ -59,6 +59,16 @@ def named_costs(names, before, after):
     return {names.get(i, str(i)): c for i, c in cost_between(before, after).items()}
 
 
+def parse_fdinfo(text):
+    """(prog id, ProgCounters) of a BPF program fd's fdinfo; None for any
+    other fd (a map, a link, a file)."""
+    fields = [re.search(rf"^{k}:\s+(\d+)", text, re.M) for k in ("prog_id", "run_time_ns", "run_cnt")]
+    if not all(fields):
+        return None
+    prog_id, ns, cnt = (int(m.group(1)) for m in fields)
+    return prog_id, ProgCounters(ns, cnt)
+
+
 def _prog_counters(pids):
     """{prog id: ProgCounters} of the programs the processes hold."""
     counters = {}
@@ -66,14 +76,11 @@ def _prog_counters(pids):
         for path in glob.glob(f"/proc/{pid}/fdinfo/*"):
             try:
                 with open(path) as f:
-                    text = f.read()
+                    prog = parse_fdinfo(f.read())
             except OSError:
                 continue
-            fields = [re.search(rf"^{k}:\s+(\d+)", text, re.M)
-                      for k in ("prog_id", "run_time_ns", "run_cnt")]
-            if all(fields):
-                prog_id, ns, cnt = (int(m.group(1)) for m in fields)
-                counters[prog_id] = ProgCounters(ns, cnt)
+            if prog:
+                counters[prog[0]] = prog[1]
     return counters
 
 

@@ -1,6 +1,6 @@
 import unittest
 
-from harness.cost import CostResult, ProgramCost, floor_program, named_costs, rows
+from harness.cost import CostResult, ProgramCost, floor_program, named_costs, parse_fdinfo, rows
 from harness.stats import Cost, ProgCounters
 
 
@@ -12,6 +12,24 @@ class FloorProgramTest(unittest.TestCase):
     def test_bpftrace_programs_are_named_after_the_truncated_tracepoint(self):
         self.assertEqual(floor_program("block_bio_queue"), "floor_block_bio_queue")
         self.assertEqual(floor_program("percpu_alloc_pe"), "floor_percpu_alloc")
+
+
+class FdinfoTest(unittest.TestCase):
+    # As the kernel prints them (bpf_prog_show_fdinfo, bpf_link_show_fdinfo).
+    PROG = ("pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t1055\nprog_type:\t26\n"
+            "prog_jited:\t1\nprog_tag:\t2f1d4b6d5a8c2d0e\nmemlock:\t4096\nprog_id:\t412\n"
+            "run_time_ns:\t83150211\nrun_cnt:\t832058\nrecursion_misses:\t0\nverified_insns:\t91\n")
+    LINK = ("pos:\t0\nflags:\t02000000\nmnt_id:\t15\nino:\t1055\nlink_type:\ttracing\n"
+            "link_id:\t57\nprog_tag:\t2f1d4b6d5a8c2d0e\nprog_id:\t412\nattach_type:\t24\n")
+
+    def test_a_program_fd(self):
+        self.assertEqual(parse_fdinfo(self.PROG), (412, ProgCounters(83150211, 832058)))
+
+    def test_a_link_to_the_same_program_is_not_counted_again(self):
+        self.assertIsNone(parse_fdinfo(self.LINK))
+
+    def test_any_other_fd(self):
+        self.assertIsNone(parse_fdinfo("pos:\t0\nflags:\t0100000\nmnt_id:\t23\nino:\t3\n"))
 
 
 class FoldTest(unittest.TestCase):
