@@ -83,25 +83,25 @@ def _make_throttled_cgroup(cleanup, dev):
     """A cgroup with a write limit on `dev`: its directory and the limit."""
     st = os.stat(dev)
     major, minor = os.major(st.st_rdev), os.minor(st.st_rdev)
-    name = f"submitwatch-bench-{os.getpid()}"
     bps = config.THROTTLE_WRITE_BPS
     v1 = "/sys/fs/cgroup/blkio"
     if os.path.exists(os.path.join(v1, "blkio.throttle.write_bps_device")):
-        path = os.path.join(v1, name)
-        os.mkdir(path)
-        cleanup.add("cgroup", path)
-        with open(os.path.join(path, "blkio.throttle.write_bps_device"), "w") as f:
-            f.write(f"{major}:{minor} {bps}")
-        return path, f"v1 blkio.throttle.write_bps_device {major}:{minor} {bps}"
+        return _limited_cgroup(cleanup, "v1", v1, "blkio.throttle.write_bps_device",
+                               f"{major}:{minor} {bps}")
     root = "/sys/fs/cgroup"
     with open(os.path.join(root, "cgroup.controllers")) as f:
         if "io" not in f.read().split():
             raise RuntimeError("no io controller: neither cgroup v1 blkio nor v2 io")
     with open(os.path.join(root, "cgroup.subtree_control"), "w") as f:
         f.write("+io")
-    path = os.path.join(root, name)
+    return _limited_cgroup(cleanup, "v2", root, "io.max", f"{major}:{minor} wbps={bps}")
+
+
+def _limited_cgroup(cleanup, version, hierarchy, limit_file, limit):
+    """Our cgroup under `hierarchy` with `limit` written to its `limit_file`."""
+    path = os.path.join(hierarchy, f"submitwatch-bench-{os.getpid()}")
     os.mkdir(path)
     cleanup.add("cgroup", path)
-    with open(os.path.join(path, "io.max"), "w") as f:
-        f.write(f"{major}:{minor} wbps={bps}")
-    return path, f"v2 io.max {major}:{minor} wbps={bps}"
+    with open(os.path.join(path, limit_file), "w") as f:
+        f.write(limit)
+    return path, f"{version} {limit_file} {limit}"
