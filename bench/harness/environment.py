@@ -12,6 +12,9 @@ from .footprint import Footprint
 from .procs import run
 
 ZRAM, LOOP, CGROUP = "zram", "loop", "cgroup"
+# Not made, only required: bpftrace finds its tracepoints in tracefs.
+TRACEFS = "tracefs"
+TRACEFS_EVENTS = ("/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events")
 
 
 @dataclass
@@ -27,8 +30,11 @@ class Lab:
 
 
 def make_lab(cleanup, needs):
-    """A Lab with what `needs` names (ZRAM, LOOP, CGROUP) and the log line that
-    says what it is, or None where it has no devices."""
+    """A Lab with what `needs` names (ZRAM, LOOP, CGROUP; TRACEFS is checked)
+    and the log line that says what it is, or None where it has no devices."""
+    if TRACEFS in needs and not any(os.path.isdir(p) for p in TRACEFS_EVENTS):
+        raise RuntimeError("bpftrace needs tracefs, which is not mounted: "
+                           "mount -t tracefs nodev /sys/kernel/tracing")
     workdir = tempfile.mkdtemp(prefix="submitwatch-bench-", dir=config.TMP_PARENT)
     cleanup.add("dir", workdir)
     lab = Lab(cleanup, workdir)

@@ -6,13 +6,13 @@ import textwrap
 from typing import Callable, NamedTuple, Optional
 
 from . import cost, io_overhead, loss, storm, user_space
-from .environment import CGROUP, LOOP, ZRAM
+from .environment import CGROUP, LOOP, TRACEFS, ZRAM
 
 
 class Phase(NamedTuple):
     name: str
     about: str
-    needs: frozenset  # devices it runs on (environment.ZRAM, LOOP, CGROUP)
+    needs: frozenset  # what it runs on (environment.ZRAM, LOOP, CGROUP, TRACEFS)
     measure: Callable
     rows: Callable
     ratio_lines: Optional[Callable] = None
@@ -21,12 +21,12 @@ class Phase(NamedTuple):
 PHASES = (
     Phase("io", "IO overhead: fio on zram and on a throttled loop device, untraced vs "
           "record vs bpftrace (and the empty programs alone)",
-          frozenset({ZRAM, LOOP, CGROUP}), io_overhead.measure, io_overhead.rows,
+          frozenset({ZRAM, LOOP, CGROUP, TRACEFS}), io_overhead.measure, io_overhead.rows,
           io_overhead.ratio_lines),
     Phase("storm", "workqueue storm: buffered writes + fsync each, overhead and lost events",
           frozenset({LOOP}), storm.measure, storm.rows, storm.ratio_lines),
     Phase("cost", "BPF cost per event of each program, above the empty-program floor",
-          frozenset({ZRAM, LOOP}), cost.measure, cost.rows),
+          frozenset({ZRAM, LOOP, TRACEFS}), cost.measure, cost.rows),
     Phase("loss", "record --all-allocs at BENCH_ALLOC_RATE allocations/s; the loss "
           "counter's exactness under a flood", frozenset(), loss.measure, loss.rows),
     Phase("user", "bench_model (Google Benchmark) and `report` of a synthetic capture",
