@@ -36,10 +36,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "bpf/events.h"
+#include "capture/capture_writer.h"
+#include "capture/output_file.h"
 #include "floor.skel.h"
 #include "loader/bpf_session.h"
-#include "sinks/capture/capture_writer.h"
-#include "sinks/capture/output_file.h"
 #include "submitwatch.skel.h"
 #include "synthetic_records.h"
 

@@ -20,10 +20,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "capture/capture_reader.h"
+#include "capture/capture_writer.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
-#include "sinks/capture/capture_reader.h"
-#include "sinks/capture/capture_writer.h"
 
 namespace submitwatch::testing {
 namespace {

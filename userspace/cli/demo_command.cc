@@ -20,6 +20,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "capture/capture_writer.h"
+#include "capture/output_file.h"
 #include "cli/commands.h"
 #include "cli/demo_environment.h"
 #include "cli/live_loop.h"
@@ -29,8 +31,6 @@
 #include "model/model.h"
 #include "model/names.h"
 #include "model/verdict.h"
-#include "sinks/capture/capture_writer.h"
-#include "sinks/capture/output_file.h"
 #include "sinks/report/report_text.h"
 
 namespace submitwatch {

@@ -7,12 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "capture/capture_writer.h"
+#include "capture/output_file.h"
 #include "cli/commands.h"
 #include "cli/live_loop.h"
 #include "cli/live_setup.h"
 #include "cli/stop_signals.h"
-#include "sinks/capture/capture_writer.h"
-#include "sinks/capture/output_file.h"
 
 namespace submitwatch {
 namespace {

@@ -7,11 +7,11 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "capture/json_writer.h"
 #include "model/gfp.h"
 #include "model/histogram.h"
 #include "model/names.h"
 #include "model/verdict.h"
-#include "sinks/capture/json_writer.h"
 
 namespace submitwatch {
 namespace {

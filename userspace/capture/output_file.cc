@@ -1,4 +1,4 @@
-#include "sinks/capture/output_file.h"
+#include "capture/output_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "sinks/capture/capture_writer.h"
+#include "capture/capture_writer.h"
 
 #include <errno.h>
 #include <unistd.h>
@@ -7,12 +7,12 @@
 #include <variant>
 
 #include "absl/strings/str_format.h"
+#include "capture/capture_format.h"
+#include "capture/json_writer.h"
+#include "common/errno_text.h"
 #include "model/gfp.h"
 #include "model/readiness.h"
 #include "model/verdict.h"
-#include "sinks/capture/capture_format.h"
-#include "common/errno_text.h"
-#include "sinks/capture/json_writer.h"
 
 namespace submitwatch {
 namespace {
