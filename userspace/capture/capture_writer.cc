@@ -178,10 +178,11 @@ absl::Status CaptureWriter::Flush() {
       // write(2) returns 0 only for a zero-length request; treat it as no
       // progress rather than spinning.
       const int error_number = n < 0 ? errno : EIO;
-      error_ = absl::Status(absl::ErrnoToStatusCode(error_number),
-                            absl::StrFormat("cannot write the capture: %s%s",
-                                            ErrnoText(error_number),
-                                            WriteErrorHint(error_number)));
+      error_ = WithErrno(absl::Status(absl::ErrnoToStatusCode(error_number),
+                                      absl::StrFormat("cannot write the capture: %s%s",
+                                                      ErrnoText(error_number),
+                                                      WriteErrorHint(error_number))),
+                         error_number);
       // The file is incomplete either way; do not hold the data forever.
       buffer_.clear();
       return error_;

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -17,7 +18,6 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "capture/capture_writer.h"
@@ -28,6 +28,7 @@
 #include "cli/live_setup.h"
 #include "cli/privileges.h"
 #include "cli/stop_signals.h"
+#include "common/errno_text.h"
 #include "model/model.h"
 #include "model/names.h"
 #include "model/verdict.h"
@@ -304,7 +305,7 @@ int RunDemo(const std::vector<std::string>& args) {
     } else {
       bool worker_died = false;
       absl::Status s = RunWithRecord(*options, env, &worker_died);
-      if (!s.ok() && !absl::StrContains(s.message(), "EPIPE")) {
+      if (!s.ok() && ErrnoOf(s) != EPIPE) {
         ReportError(s, "demo");
         status = kExitFailure;
       }
