@@ -15,6 +15,7 @@
 #include "capture/output_file.h"
 #include "cli/commands.h"
 #include "cli/live_loop.h"
+#include "cli/live_options.h"
 #include "cli/live_setup.h"
 #include "cli/stop_signals.h"
 #include "model/model.h"

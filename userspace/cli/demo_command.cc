@@ -25,6 +25,7 @@
 #include "cli/commands.h"
 #include "cli/demo_environment.h"
 #include "cli/live_loop.h"
+#include "cli/live_options.h"
 #include "cli/live_setup.h"
 #include "cli/privileges.h"
 #include "cli/stop_signals.h"

@@ -11,6 +11,7 @@
 #include "capture/output_file.h"
 #include "cli/commands.h"
 #include "cli/live_loop.h"
+#include "cli/live_options.h"
 #include "cli/live_setup.h"
 #include "cli/stop_signals.h"
 #include "common/errno_text.h"
