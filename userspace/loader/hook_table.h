@@ -45,7 +45,7 @@ const std::vector<TracepointHookSpec>& TracepointHooks();
 const std::vector<FunctionHookSpec>& FunctionHooks();
 
 // Functions whose presence on the stack means "in the submit path"
-// (DESIGN.md, Vocabulary), for tracepoint-only mode. Missing ones are
+// (docs/DESIGN.md, Vocabulary), for tracepoint-only mode. Missing ones are
 // skipped, ".cold"/".isra" parts are included.
 const std::vector<std::string>& SubmitPathFunctions();
 
