@@ -36,10 +36,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "bpf/events.h"
+#include "capture/capture_writer.h"
+#include "capture/output_file.h"
+#include "common/errno_text.h"
 #include "floor.skel.h"
 #include "loader/bpf_session.h"
-#include "sinks/capture/capture_writer.h"
-#include "sinks/capture/output_file.h"
 #include "submitwatch.skel.h"
 #include "synthetic_records.h"
 
@@ -87,13 +88,13 @@ int Floor(const std::vector<std::string>& args) {
   int stats_fd = -1;
   if (HasFlag(args, "stats")) {
     stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-    if (stats_fd < 0) return Fail(absl::StrCat("BPF_ENABLE_STATS: ", strerror(errno)));
+    if (stats_fd < 0) return Fail(absl::StrCat("BPF_ENABLE_STATS: ", ErrnoText(errno)));
   }
   floor_bpf* skel = floor_bpf::open_and_load();
-  if (skel == nullptr) return Fail(absl::StrCat("loading bench/floor.bpf.c: ", strerror(errno)));
+  if (skel == nullptr) return Fail(absl::StrCat("loading bench/floor.bpf.c: ", ErrnoText(errno)));
   if (floor_bpf::attach(skel) != 0) {
     floor_bpf::destroy(skel);
-    return Fail(absl::StrCat("attaching the floor programs: ", strerror(errno)));
+    return Fail(absl::StrCat("attaching the floor programs: ", ErrnoText(errno)));
   }
   signal(SIGINT, OnStop);
   signal(SIGTERM, OnStop);
@@ -156,7 +157,7 @@ int PercpuFlood(const std::vector<std::string>& args) {
   std::vector<std::thread> workers;
   for (uint64_t i = 0; i < threads; ++i) workers.emplace_back(make, i);
   for (std::thread& t : workers) t.join();
-  if (error) return Fail(absl::StrCat("creating a per-CPU BPF map: ", strerror(error)));
+  if (error) return Fail(absl::StrCat("creating a per-CPU BPF map: ", ErrnoText(error)));
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const uint64_t made = maps.load();
   printf("maps=%llu batch=%llu threads=%llu allocs_nominal=%llu seconds=%.3f rate_nominal=%.0f\n",
@@ -193,7 +194,7 @@ int LossExact(const std::vector<std::string>& args) {
   const uint64_t batch = NumberFlag(args, "batch", 2000);
   // Statistics on before attaching: every run of the program is counted.
   const int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-  if (stats_fd < 0) return Fail(absl::StrCat("BPF_ENABLE_STATS: ", strerror(errno)));
+  if (stats_fd < 0) return Fail(absl::StrCat("BPF_ENABLE_STATS: ", ErrnoText(errno)));
 
   LoaderOptions options;
   options.all_allocs = true;
@@ -208,16 +209,16 @@ int LossExact(const std::vector<std::string>& args) {
   const int alloc_fd = dup(bpf_program__fd(skel->progs.sw_percpu_alloc));
   const int fail_fd = dup(bpf_program__fd(skel->progs.sw_percpu_alloc_fail));
   if (events_fd < 0 || lost_fd < 0 || alloc_fd < 0 || fail_fd < 0) {
-    return Fail(absl::StrCat("dup: ", strerror(errno)));
+    return Fail(absl::StrCat("dup: ", ErrnoText(errno)));
   }
   ExactCount count;
   ring_buffer* ring = ring_buffer__new(events_fd, CountAlloc, &count, nullptr);
-  if (ring == nullptr) return Fail(absl::StrCat("ring_buffer__new: ", strerror(errno)));
+  if (ring == nullptr) return Fail(absl::StrCat("ring_buffer__new: ", ErrnoText(errno)));
 
   uint64_t made = 0;
   while (made < allocs) {
     if (!CreatePercpuMap(static_cast<uint32_t>(batch))) {
-      return Fail(absl::StrCat("creating a per-CPU BPF map: ", strerror(errno)));
+      return Fail(absl::StrCat("creating a per-CPU BPF map: ", ErrnoText(errno)));
     }
     made += batch;
     ring_buffer__consume(ring);
@@ -229,7 +230,7 @@ int LossExact(const std::vector<std::string>& args) {
   uint32_t slot = SW_LOST_ALLOC;
   uint64_t lost = 0;
   if (bpf_map_lookup_elem(lost_fd, &slot, per_cpu.data()) != 0) {
-    return Fail(absl::StrCat("reading the lost counters: ", strerror(errno)));
+    return Fail(absl::StrCat("reading the lost counters: ", ErrnoText(errno)));
   }
   for (uint64_t n : per_cpu) lost += n;
   const uint64_t generated = RunCount(alloc_fd) + RunCount(fail_fd);
@@ -262,7 +263,7 @@ int SynthCapture(const std::vector<std::string>& args) {
     while (status.ok() && done < buffer.size()) {
       const ssize_t n = ::write(out->fd(), buffer.data() + done, buffer.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) status = absl::DataLossError(absl::StrCat("writing ", path, ": ", strerror(errno)));
+      if (n < 0) status = absl::DataLossError(absl::StrCat("writing ", path, ": ", ErrnoText(errno)));
       else done += static_cast<size_t>(n);
     }
     buffer.clear();

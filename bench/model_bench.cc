@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "capture/capture_reader.h"
+#include "capture/capture_writer.h"
 #include "model/model.h"
-#include "sinks/capture/capture_reader.h"
-#include "sinks/capture/capture_writer.h"
 #include "synthetic_records.h"
 
 namespace submitwatch::bench {

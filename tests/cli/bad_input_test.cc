@@ -17,11 +17,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "capture/capture_format.h"
+#include "capture/capture_writer.h"
+#include "capture/json_parser.h"
 #include "gtest/gtest.h"
 #include "model/records.h"
-#include "sinks/capture/capture_format.h"
-#include "sinks/capture/capture_writer.h"
-#include "sinks/capture/json_parser.h"
 
 namespace submitwatch {
 namespace {

@@ -12,12 +12,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "capture/capture_writer.h"
+#include "capture/json_parser.h"
 #include "cli_runner.h"
 #include "gtest/gtest.h"
 #include "model/gfp.h"
 #include "model/records.h"
-#include "sinks/capture/capture_writer.h"
-#include "sinks/capture/json_parser.h"
 
 namespace submitwatch {
 namespace {

@@ -10,10 +10,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "capture/capture_writer.h"
 #include "cli_runner.h"
 #include "gtest/gtest.h"
 #include "model/records.h"
-#include "sinks/capture/capture_writer.h"
 
 namespace submitwatch {
 namespace {

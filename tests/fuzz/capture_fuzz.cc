@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "capture/capture_reader.h"
 #include "model/model.h"
-#include "sinks/capture/capture_reader.h"
 #include "sinks/report/report_json.h"
 #include "sinks/report/report_text.h"
 

@@ -24,10 +24,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "bpf/events.h"
+#include "capture/capture_reader.h"
+#include "capture/json_parser.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
-#include "sinks/capture/capture_reader.h"
-#include "sinks/capture/json_parser.h"
 
 namespace submitwatch::testing {
 namespace {

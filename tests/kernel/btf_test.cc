@@ -12,9 +12,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "capture/capture_reader.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
-#include "sinks/capture/capture_reader.h"
 
 namespace submitwatch::testing {
 namespace {

@@ -23,10 +23,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "capture/capture_reader.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
 #include "model/model.h"
-#include "sinks/capture/capture_reader.h"
 
 namespace submitwatch::testing {
 namespace {

@@ -25,11 +25,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "capture/capture_reader.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
 #include "model/records.h"
 #include "model/verdict.h"
-#include "sinks/capture/capture_reader.h"
 #include "symbols/cgroup_paths.h"
 
 namespace submitwatch::testing {

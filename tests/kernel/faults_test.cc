@@ -20,10 +20,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "capture/capture_reader.h"
+#include "capture/capture_writer.h"
+#include "common/errno_text.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
-#include "sinks/capture/capture_reader.h"
-#include "sinks/capture/capture_writer.h"
 
 namespace submitwatch::testing {
 namespace {
@@ -191,7 +192,7 @@ TEST_F(Faults, ReportOntoAFullFileSystemLeavesNothing) {
   const std::string mnt = dir.path() + "/small";
   ASSERT_EQ(mkdir(mnt.c_str(), 0755), 0);
   if (mount("tmpfs", mnt.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=16k") != 0) {
-    SW_SKIP_OR_FAIL(absl::StrCat("cannot mount a tmpfs: ", strerror(errno)));
+    SW_SKIP_OR_FAIL(absl::StrCat("cannot mount a tmpfs: ", ErrnoText(errno)));
   }
   struct Unmount {
     std::string path;

@@ -24,6 +24,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/errno_text.h"
 #include "symbols/cgroup_paths.h"
 
 namespace submitwatch::testing {
@@ -115,7 +116,7 @@ absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::Create(uint64_t size_byt
   if (fd < 0 || ftruncate(fd, static_cast<off_t>(size_bytes)) != 0) {
     if (fd >= 0) close(fd);
     return absl::InternalError(absl::StrCat("cannot make ", loop->backing_file_, ": ",
-                                            strerror(errno)));
+                                            ErrnoText(errno)));
   }
   close(fd);
   CommandResult r = RunCommand({"losetup", "--find", "--show", loop->backing_file_});
@@ -167,7 +168,7 @@ absl::StatusOr<std::unique_ptr<RecordProcess>> RecordProcess::Start(
   record_args.insert(record_args.end(), args.begin(), args.end());
   std::vector<std::string> argv = SubmitwatchCommand("record", record_args);
   rec->pid_ = fork();
-  if (rec->pid_ < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (rec->pid_ < 0) return absl::InternalError(absl::StrCat("fork: ", ErrnoText(errno)));
   if (rec->pid_ == 0) {
     if (freopen(rec->stderr_path_.c_str(), "w", stderr) == nullptr) _exit(126);
     std::vector<char*> cargv;
@@ -243,7 +244,7 @@ absl::StatusOr<std::unique_ptr<TestCgroup>> TestCgroup::Create(const std::string
   cg->path_ = absl::StrCat("/submitwatch-test-", getpid(), "-", name);
   cg->dir_ = h->mount_point + cg->path_;
   if (mkdir(cg->dir_.c_str(), 0755) != 0) {
-    return absl::InternalError(absl::StrCat("mkdir ", cg->dir_, ": ", strerror(errno)));
+    return absl::InternalError(absl::StrCat("mkdir ", cg->dir_, ": ", ErrnoText(errno)));
   }
   return cg;
 }
@@ -254,7 +255,7 @@ TestCgroup::~TestCgroup() {
     if (rmdir(dir_.c_str()) == 0 || errno == ENOENT) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  fprintf(stderr, "warning: could not remove %s: %s\n", dir_.c_str(), strerror(errno));
+  fprintf(stderr, "warning: could not remove %s: %s\n", dir_.c_str(), ErrnoText(errno).c_str());
 }
 
 absl::Status TestCgroup::LimitWriteBps(const std::string& device, uint64_t bps) {

@@ -12,10 +12,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "capture/capture_reader.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
 #include "model/records.h"
-#include "sinks/capture/capture_reader.h"
 
 namespace submitwatch::testing {
 namespace {

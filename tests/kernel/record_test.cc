@@ -11,12 +11,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "capture/capture_reader.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
 #include "model/gfp.h"
 #include "model/records.h"
 #include "model/verdict.h"
-#include "sinks/capture/capture_reader.h"
 
 namespace submitwatch::testing {
 namespace {

@@ -145,9 +145,9 @@ json_keys() {  # FILE: the literal keys a JsonWriter writes
 }
 capture_text=$(format_text "Capture file")
 [[ -n $capture_text ]] || fail "OUTPUT FORMATS has no 'Capture file' subsection"
-for key in $(json_keys "$source_dir/userspace/sinks/capture/capture_writer.cc") \
+for key in $(json_keys "$source_dir/userspace/capture/capture_writer.cc") \
            $(sed -n 's/^inline constexpr std::string_view kRecordType[A-Za-z]* = "\(.*\)";/\1/p' \
-               "$source_dir/userspace/sinks/capture/capture_format.h"); do
+               "$source_dir/userspace/capture/capture_format.h"); do
   grep -qw -- "$key" <<<"$capture_text" || fail "OUTPUT FORMATS/Capture file does not describe '$key'"
 done
 json_text=$(format_text "JSON report")

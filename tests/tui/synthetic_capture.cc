@@ -3,8 +3,8 @@
 #include <fstream>
 #include <vector>
 
+#include "capture/capture_writer.h"
 #include "model/records.h"
-#include "sinks/capture/capture_writer.h"
 
 namespace submitwatch::testing {
 namespace {

@@ -1,4 +1,4 @@
-#include "sinks/capture/capture_reader.h"
+#include "capture/capture_reader.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "capture/capture_writer.h"
 #include "gtest/gtest.h"
-#include "sinks/capture/capture_writer.h"
 #include "tests/unit/capture_test_util.h"
 
 namespace submitwatch {

@@ -1,4 +1,4 @@
-#include "sinks/capture/capture_writer.h"
+#include "capture/capture_writer.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -6,9 +6,9 @@
 
 #include <string>
 
+#include "capture/capture_decode.h"
+#include "capture/json_parser.h"
 #include "gtest/gtest.h"
-#include "sinks/capture/capture_decode.h"
-#include "sinks/capture/json_parser.h"
 #include "tests/unit/capture_test_util.h"
 
 namespace submitwatch {

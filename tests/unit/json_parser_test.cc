@@ -1,12 +1,12 @@
-#include "sinks/capture/json_parser.h"
+#include "capture/json_parser.h"
 
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
 
+#include "capture/json_value.h"
 #include "gtest/gtest.h"
-#include "sinks/capture/json_value.h"
 
 namespace submitwatch {
 namespace {

@@ -700,7 +700,7 @@ TEST(Model, RecordVariantAndAccessors) {
   EXPECT_EQ(counts.allocs, 2u);
   EXPECT_EQ(counts.blkgs, 1u);
   EXPECT_EQ(counts.wqs, 1u);
-  EXPECT_EQ(counts.losts, 1u);
+  EXPECT_EQ(counts.lost_records, 1u);
   EXPECT_EQ(counts.summaries, 1u);
   EXPECT_EQ(counts.Total(), 7u);
   EXPECT_EQ(model.first_ts_ns(), 100u);

@@ -19,7 +19,7 @@ AllocRecord Alloc(Allocator allocator, uint64_t gfp, bool is_atomic = false,
   return r;
 }
 
-// DESIGN.md, per-cpu rows.
+// docs/DESIGN.md "Verdict", per-cpu rows.
 TEST(ClassifyAlloc, PercpuAtomicByTracepoint) {
   EXPECT_EQ(ClassifyAlloc(Alloc(Allocator::kPercpu, kGfpKernelMask, /*is_atomic=*/true)),
             Verdict::kAtomic);
@@ -45,7 +45,7 @@ TEST(ClassifyAlloc, SeedDeadlockShape) {
             Verdict::kUnsafe);
 }
 
-// DESIGN.md, slab / page rows.
+// docs/DESIGN.md "Verdict", slab / page rows.
 TEST(ClassifyAlloc, SlabPageWithoutDirectReclaimIsAtomic) {
   EXPECT_EQ(ClassifyAlloc(Alloc(Allocator::kSlab, kGfpAtomicMask)), Verdict::kAtomic);
   EXPECT_EQ(ClassifyAlloc(Alloc(Allocator::kPage, kGfpNowaitMask | kGfpNowarn)),

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "capture/json_parser.h"
+#include "capture/json_writer.h"
 #include "gtest/gtest.h"
 #include "model/gfp.h"
-#include "sinks/capture/json_parser.h"
-#include "sinks/capture/json_writer.h"
 
 namespace submitwatch {
 namespace {

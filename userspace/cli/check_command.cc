@@ -10,14 +10,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "capture/capture_reader.h"
+#include "capture/capture_writer.h"
+#include "capture/output_file.h"
 #include "cli/commands.h"
 #include "cli/live_loop.h"
+#include "cli/live_options.h"
 #include "cli/live_setup.h"
 #include "cli/stop_signals.h"
 #include "model/model.h"
-#include "sinks/capture/capture_reader.h"
-#include "sinks/capture/capture_writer.h"
-#include "sinks/capture/output_file.h"
 #include "sinks/check/check_verdict.h"
 
 namespace submitwatch {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -17,20 +18,24 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "capture/capture_writer.h"
+#include "capture/output_file.h"
+#include "cli/cleanup_guardian.h"
 #include "cli/commands.h"
-#include "cli/demo_environment.h"
+#include "cli/io_workers.h"
 #include "cli/live_loop.h"
+#include "cli/live_options.h"
 #include "cli/live_setup.h"
 #include "cli/privileges.h"
+#include "cli/scratch_cgroups.h"
+#include "cli/scratch_loop_device.h"
 #include "cli/stop_signals.h"
+#include "common/errno_text.h"
 #include "model/model.h"
 #include "model/names.h"
 #include "model/verdict.h"
-#include "sinks/capture/capture_writer.h"
-#include "sinks/capture/output_file.h"
 #include "sinks/report/report_text.h"
 
 namespace submitwatch {
@@ -63,8 +68,12 @@ absl::StatusOr<DemoOptions> ParseDemoOptions(const std::vector<std::string>& arg
 
 std::string Str(std::string_view s) { return std::string(s); }
 
-// What demo made, removed in the one order that works (see
-// demo_environment.h); the guardian is dismissed only when all is gone.
+// What demo made: a loop device on a sparse file, cgroups in the io/blkio
+// hierarchy, processes doing IO in them, and a guardian that removes them if
+// demo dies without cleaning up. Each piece is RAII; they are removed in the
+// one order that works: processes, then cgroups (a cgroup with a task cannot
+// be removed), then the loop device (its users are gone); the guardian is
+// dismissed only when all is gone.
 struct DemoEnvironment {
   std::unique_ptr<ScratchLoopDevice> loop;
   std::unique_ptr<ScratchCgroups> cgroups;
@@ -304,7 +313,7 @@ int RunDemo(const std::vector<std::string>& args) {
     } else {
       bool worker_died = false;
       absl::Status s = RunWithRecord(*options, env, &worker_died);
-      if (!s.ok() && !absl::StrContains(s.message(), "EPIPE")) {
+      if (!s.ok() && ErrnoOf(s) != EPIPE) {
         ReportError(s, "demo");
         status = kExitFailure;
       }

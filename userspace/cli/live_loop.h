@@ -1,15 +1,14 @@
-// The live loop shared by record, check and demo: with everything attached
-// (SetUpLive), start the workload, poll the ring buffer and read the counter
-// maps every interval until Ctrl-C, the duration, the workload's exit or the
-// caller says stop; then drain, take a last snapshot and sum up. Records go
-// to one sink: a capture file, a model, or both.
+// The live loop shared by record, check, demo and top: with everything
+// attached (SetUpLive), poll the ring buffer and read the counter maps every
+// interval until Ctrl-C, the duration, the workload's exit or the caller says
+// stop. RunLiveLoop also starts the workload, then drains, takes a last
+// snapshot and sums up; records go to one sink: a capture file, a model, or
+// both. top keeps its own collector and runs the turns alone.
 #ifndef SUBMITWATCH_CLI_LIVE_LOOP_H_
 #define SUBMITWATCH_CLI_LIVE_LOOP_H_
 
-#include <sys/types.h>
-
+#include <cstdint>
 #include <functional>
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,10 +17,30 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cli/live_setup.h"
-#include "cli/options.h"
+#include "collector/collector.h"
 #include "model/records.h"
 
 namespace submitwatch {
+
+// How the loop turns.
+struct LiveTurns {
+  absl::Duration interval = absl::Seconds(1);
+  std::optional<absl::Duration> duration;  // none: until stopped
+  // The first snapshot at once instead of after one interval (top: a first
+  // frame without waiting).
+  bool snapshot_at_start = false;
+  // Asked every turn (about every 100 ms); true ends the loop.
+  std::function<bool()> stop_when;
+  // Every turn, before the ring buffer is polled (top: a clear the user
+  // asked for).
+  std::function<void()> each_turn;
+  // After each snapshot, with its time; an error ends the loop.
+  std::function<absl::Status(uint64_t now_ns)> after_snapshot;
+};
+
+// Polls and snapshots `collector` until a stop signal, the duration or
+// stop_when; returns the first error of the collector or after_snapshot.
+absl::Status RunLiveTurns(Collector& collector, const LiveTurns& turns);
 
 struct LiveLoopOptions {
   std::optional<absl::Duration> duration;  // none: until stopped
@@ -51,24 +70,6 @@ struct LiveSink {
 // command ran. The workload never outlives this call.
 absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOptions& options,
                                            const LiveSink& sink);
-
-// The loader options every live command shares: --ringbuf-size BYTES,
-// --all-allocs, --verbose (each only if the command's spec has it).
-absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader);
-
-// The spec entries of the attach options record, check and top share
-// (--ringbuf-size, --mode, --btf, --slab), in --help order. For a command that
-// can also replay a capture (top), each help line says it applies live.
-std::vector<OptionSpec> AttachOptionSpecs(bool also_replays = false);
-
-// A command's option table from pieces: its own options around the shared ones.
-std::vector<OptionSpec> JoinOptions(std::initializer_list<std::vector<OptionSpec>> parts);
-
-// fork + exec with the signal dispositions the command would have had
-// without us; exec failures exit 127 with a message.
-absl::StatusOr<pid_t> StartWorkload(const std::vector<std::string>& command);
-// A waitpid status as a shell shows it: the exit code, or 128 + signal.
-int ExitCodeOf(int wait_status);
 
 }  // namespace submitwatch
 

@@ -1,5 +1,5 @@
 // submitwatch: which code allocates memory in the block IO submit path, and
-// are each cgroup's block IO stats ready? See DESIGN.md and submitwatch(8).
+// are each cgroup's block IO stats ready? See docs/DESIGN.md and submitwatch(8).
 #include <unistd.h>
 
 #include <cstdio>

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/errno_text.h"
 
 namespace submitwatch {
 namespace {
@@ -37,14 +38,14 @@ absl::Status DropCapabilitiesAfterAttach() {
     if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
         prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) {
       return absl::InternalError(absl::StrCat("cannot drop capability ", cap,
-                                              " from the bounding set: ", strerror(errno)));
+                                              " from the bounding set: ", ErrnoText(errno)));
     }
   }
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   if (syscall(SYS_capget, &header, data) != 0) {
-    return absl::InternalError(absl::StrCat("capget: ", strerror(errno)));
+    return absl::InternalError(absl::StrCat("capget: ", ErrnoText(errno)));
   }
   __user_cap_data_struct kept[2] = {};
   for (int cap : kKeep) {
@@ -58,7 +59,7 @@ absl::Status DropCapabilitiesAfterAttach() {
     data[i].inheritable = 0;
   }
   if (syscall(SYS_capset, &header, data) != 0) {
-    return absl::InternalError(absl::StrCat("cannot drop capabilities: ", strerror(errno)));
+    return absl::InternalError(absl::StrCat("cannot drop capabilities: ", ErrnoText(errno)));
   }
   return absl::OkStatus();
 }

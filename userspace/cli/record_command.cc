@@ -1,18 +1,20 @@
 // `submitwatch record`: attach, stream records into a capture, detach.
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "capture/capture_writer.h"
+#include "capture/output_file.h"
 #include "cli/commands.h"
 #include "cli/live_loop.h"
+#include "cli/live_options.h"
 #include "cli/live_setup.h"
 #include "cli/stop_signals.h"
-#include "sinks/capture/capture_writer.h"
-#include "sinks/capture/output_file.h"
+#include "common/errno_text.h"
 
 namespace submitwatch {
 namespace {
@@ -108,7 +110,7 @@ int RunRecord(const std::vector<std::string>& args) {
   absl::Status s = RecordSession(*options, &workload_exit);
   if (!s.ok()) {
     // A reader that went away (`| head`) is not an error worth a message.
-    if (absl::StrContains(s.message(), "EPIPE")) return kExitOk;
+    if (ErrnoOf(s) == EPIPE) return kExitOk;
     return ReportError(s, "record");
   }
   if (workload_exit > 0) {

@@ -9,14 +9,14 @@
 #include <optional>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "capture/capture_reader.h"
+#include "capture/output_file.h"
 #include "cli/commands.h"
+#include "common/errno_text.h"
 #include "model/model.h"
 #include "model/names.h"
-#include "sinks/capture/capture_reader.h"
-#include "sinks/capture/output_file.h"
 #include "sinks/export/folded_export.h"
 #include "sinks/export/perfetto_export.h"
 #include "sinks/report/report_json.h"
@@ -30,7 +30,12 @@ absl::Status WriteAll(int fd, const std::string& text, const std::string& path) 
   while (done < text.size()) {
     ssize_t n = write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return absl::DataLossError(absl::StrCat("writing ", path, ": ", strerror(errno)));
+    if (n < 0) {
+      const int error_number = errno;
+      return WithErrno(
+          absl::DataLossError(absl::StrCat("writing ", path, ": ", ErrnoText(error_number))),
+          error_number);
+    }
     done += static_cast<size_t>(n);
   }
   return absl::OkStatus();
@@ -133,7 +138,8 @@ int RunReport(const std::vector<std::string>& args) {
   if (!parsed.ok()) return ReportError(parsed.status(), "report");
   signal(SIGPIPE, SIG_IGN);
   if (absl::Status s = Report(*parsed); !s.ok()) {
-    if (absl::StrContains(s.message(), "EPIPE")) return kExitOk;
+    // A reader that went away (`| head`) is not an error worth a message.
+    if (ErrnoOf(s) == EPIPE) return kExitOk;
     return ReportError(s, "report");
   }
   return kExitOk;

@@ -24,15 +24,16 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "capture/capture_reader.h"
 #include "cli/commands.h"
 #include "cli/live_loop.h"
+#include "cli/live_options.h"
 #include "cli/live_setup.h"
 #include "cli/privileges.h"
 #include "cli/stop_signals.h"
 #include "collector/collector.h"
 #include "model/model.h"
 #include "model/names.h"
-#include "sinks/capture/capture_reader.h"
 #include "sinks/tui/frame_builder.h"
 #include "sinks/tui/frame_exchange.h"
 #include "sinks/tui/replay_pacer.h"
@@ -164,8 +165,9 @@ class BpfCostMeter {
   uint64_t prev_runs_ = 0;
 };
 
-// The feed thread of live mode: the same loop as `record`, into the model.
-void FeedLive(Collector& collector, Model& model, uint64_t start_ns, uint64_t interval_ns,
+// The feed thread of live mode: the live loop's turns, into the model, with
+// a frame after each snapshot.
+void FeedLive(Collector& collector, Model& model, uint64_t start_ns, absl::Duration interval,
               BpfCostMeter& meter, tui::FrameExchange& exchange) {
   tui::FrameBuilder builder;
   tui::FeedStatus status;
@@ -175,33 +177,22 @@ void FeedLive(Collector& collector, Model& model, uint64_t start_ns, uint64_t in
     status.events = collector.events();
     exchange.Publish(builder.Build(model, now_ns, start_ns, status));
   };
-  uint64_t next_snapshot_ns = Collector::MonotonicNowNs();
-  while (!exchange.stop_requested()) {
-    if (exchange.TakeClearRequest()) {
-      model.Clear();
-      builder.Reset();
-      publish(Collector::MonotonicNowNs());
-    }
-    uint64_t now = Collector::MonotonicNowNs();
-    const int timeout_ms = static_cast<int>(std::clamp<uint64_t>(
-        next_snapshot_ns > now ? (next_snapshot_ns - now) / 1'000'000 + 1 : 0, 0, 100));
-    // Poll also consumes what arrived without a wakeup, so rows appear
-    // within one turn and the ring never fills while the screen draws.
-    if (absl::StatusOr<int> n = collector.Poll(timeout_ms); !n.ok()) {
-      exchange.Fail(n.status());
-      return;
-    }
-    now = Collector::MonotonicNowNs();
-    if (now >= next_snapshot_ns) {
-      if (absl::Status s = collector.Snapshot(now); !s.ok()) {
-        exchange.Fail(s);
-        return;
-      }
-      meter.Update(now, status);
-      publish(now);
-      next_snapshot_ns = now + interval_ns;
-    }
-  }
+  LiveTurns turns;
+  turns.interval = interval;
+  turns.snapshot_at_start = true;
+  turns.stop_when = [&] { return exchange.stop_requested(); };
+  turns.each_turn = [&] {
+    if (!exchange.TakeClearRequest()) return;
+    model.Clear();
+    builder.Reset();
+    publish(Collector::MonotonicNowNs());
+  };
+  turns.after_snapshot = [&](uint64_t now_ns) {
+    meter.Update(now_ns, status);
+    publish(now_ns);
+    return absl::OkStatus();
+  };
+  if (absl::Status s = RunLiveTurns(collector, turns); !s.ok()) exchange.Fail(s);
 }
 
 uint64_t TsOf(const Record& record) {
@@ -363,8 +354,7 @@ absl::Status TopLive(const TopOptions& o) {
   tui::FrameExchange exchange;
   // Returning destroys the collector, then the session: the links detach.
   return RunWithFeed(**terminal, exchange, [&] {
-    FeedLive(**collector, model, setup.header.start_monotonic_ns, NsOf(o.interval), meter,
-             exchange);
+    FeedLive(**collector, model, setup.header.start_monotonic_ns, o.interval, meter, exchange);
   });
 }
 

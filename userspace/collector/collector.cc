@@ -8,17 +8,32 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <tuple>
 #include <vector>
 
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "collector/blkg_fold.h"
+#include "common/errno_text.h"
 #include "submitwatch.skel.h"
 
 namespace submitwatch {
 namespace {
+
+// The records carry the kernel's bits and slots as they are; these are the
+// facts records.h restates without including the BPF header.
+static_assert(kContextSubmit == SW_CTX_SUBMIT && kContextWorker == SW_CTX_WORKER &&
+              kContextReclaim == SW_CTX_RECLAIM && kContextBioList == SW_CTX_BIO_LIST);
+static_assert(kTaskMemalloc == SW_PF_MEMALLOC && kTaskKswapd == SW_PF_KSWAPD &&
+              kTaskMemallocNofs == SW_PF_MEMALLOC_NOFS && kTaskMemallocNoio == SW_PF_MEMALLOC_NOIO);
+static_assert(kLostSlotNames.size() == SW_LOST_SLOTS);
+static_assert(kLostSlotNames[SW_LOST_ALLOC] == "alloc" &&
+              kLostSlotNames[SW_LOST_BLKG_SEEN] == "blkg_seen" &&
+              kLostSlotNames[SW_LOST_WQ_PENDING] == "wq_pending" &&
+              kLostSlotNames[SW_LOST_SUBMIT_DEPTH] == "submit_depth" &&
+              kLostSlotNames[SW_LOST_CGROUP] == "cgroup" &&
+              kLostSlotNames[SW_LOST_BIO_TABLE] == "bio_table_full");
 
 std::string CommText(const char (&comm)[SW_COMM_LEN]) {
   return std::string(comm, strnlen(comm, SW_COMM_LEN));
@@ -38,7 +53,7 @@ bool IsAllocatorFrame(absl::string_view fn) {
 }
 
 absl::Status MapError(const char* what, int err) {
-  return absl::InternalError(absl::StrCat("reading BPF map ", what, ": ", strerror(err)));
+  return absl::InternalError(absl::StrCat("reading BPF map ", what, ": ", ErrnoText(err)));
 }
 
 // Calls fn(key, values) for every entry of a per-CPU map, values[i] being
@@ -151,7 +166,7 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Create(const BpfSession& s
   c->ring_ = ring_buffer__new(bpf_map__fd(session.skel()->maps.events), &Collector::OnEvent,
                               c.get(), nullptr);
   if (c->ring_ == nullptr) {
-    return absl::InternalError(absl::StrCat("cannot map the BPF ring buffer: ", strerror(errno)));
+    return absl::InternalError(absl::StrCat("cannot map the BPF ring buffer: ", ErrnoText(errno)));
   }
   return c;
 }
@@ -159,7 +174,7 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Create(const BpfSession& s
 absl::StatusOr<int> Collector::Poll(int timeout_ms) {
   int n = ring_buffer__poll(ring_, timeout_ms);
   if (n == -EINTR) n = 0;
-  if (n < 0) return absl::InternalError(absl::StrCat("polling the ring buffer: ", strerror(-n)));
+  if (n < 0) return absl::InternalError(absl::StrCat("polling the ring buffer: ", ErrnoText(-n)));
   // The programs wake us only when the ring is half full (no wakeup per
   // event), so what arrived quietly is consumed here, once per poll.
   absl::StatusOr<int> drained = Drain();
@@ -169,7 +184,7 @@ absl::StatusOr<int> Collector::Poll(int timeout_ms) {
 
 absl::StatusOr<int> Collector::Drain() {
   int n = ring_buffer__consume(ring_);
-  if (n < 0) return absl::InternalError(absl::StrCat("draining the ring buffer: ", strerror(-n)));
+  if (n < 0) return absl::InternalError(absl::StrCat("draining the ring buffer: ", ErrnoText(-n)));
   return n;
 }
 
@@ -333,111 +348,62 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
   const int fd = bpf_map__fd(session_.skel()->maps.blkg_counters);
   disk_now_.clear();
   evicted_blkgs_.clear();
-  blkgs_.BeginSnapshot();
 
-  // Each bio is counted once: in its key's slot on the CPU that saw it, or in
-  // the key's table entry when another key held that slot. Slots never move
-  // to the table, so the two add up without double counting.
-  std::vector<BlkgSlots::Occupied> occupied = slots_->Read();
-  auto by_key = [](const BlkgSlots::Occupied& a, const BlkgSlots::Occupied& b) {
-    return std::tie(a.key.blkg, a.key.task_cgroup_id) < std::tie(b.key.blkg, b.key.task_cgroup_id);
-  };
-  std::sort(occupied.begin(), occupied.end(), by_key);
-  struct SlotRun {
-    size_t begin = 0, end = 0;
-    sw_blkg_counters total{};
-    bool in_table = false;
-  };
-  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, SlotRun> slot_runs;
-  for (size_t i = 0; i < occupied.size();) {
-    SlotRun run{i, i};
-    while (run.end < occupied.size() && !by_key(occupied[i], occupied[run.end])) {
-      run.total.bios += occupied[run.end].counts.bios;
-      run.total.bytes += occupied[run.end].counts.bytes;
-      ++run.end;
-    }
-    slot_runs.emplace(std::make_pair(occupied[i].key.blkg, occupied[i].key.task_cgroup_id), run);
-    i = run.end;
-  }
-
-  struct Doomed {
-    sw_blkg_key key;
-    sw_blkg_counters table;  // as read; the entry's last values if it is gone when taken
-    bool in_table;
-    const SlotRun* slots;    // nullptr: none
-    const char* reason;
-  };
-  std::vector<Doomed> doomed;
-  uint64_t keys = 0;
-  auto consider = [&](const sw_blkg_key& key, const sw_blkg_counters& table, bool in_table,
-                      const SlotRun* run) {
-    ++keys;
-    const BlkgRows::Entry* e = blkgs_.Find(key);
-    if (e == nullptr) return;  // its first-seen event is still in flight
-    if (const char* why = EvictionReason(key.task_cgroup_id, e->blkg_cgroup_id, e->dev_major,
-                                         e->dev_minor, e->diskseq)) {
-      doomed.push_back({key, table, in_table, run, why});
-      return;
-    }
-    sw_blkg_counters total = table;
-    if (run != nullptr) {
-      total.bios += run->total.bios;
-      total.bytes += run->total.bytes;
-    }
-    blkgs_.Live(key, total);
-  };
+  std::vector<BlkgSlots::Occupied> slots = slots_->Read();
+  std::vector<BlkgTableEntry> table;
   absl::Status status = ForEachPerCpu<sw_blkg_key, sw_blkg_counters>(
       fd, "blkg_counters", nr_cpus_,
       [&](const sw_blkg_key& key, const std::vector<sw_blkg_counters>& per_cpu) {
-        auto run = slot_runs.find(std::make_pair(key.blkg, key.task_cgroup_id));
-        SlotRun* slots = run == slot_runs.end() ? nullptr : &run->second;
-        if (slots != nullptr) slots->in_table = true;
-        consider(key, SumBlkg(per_cpu), true, slots);
+        table.push_back({key, SumBlkg(per_cpu)});
       });
   if (!status.ok()) return status;
-  for (const auto& [pair, run] : slot_runs) {
-    if (!run.in_table) consider(occupied[run.begin].key, {}, false, &run);
-  }
-  peak_entries_ = std::max(peak_entries_, keys);
+  const BlkgFold fold = FoldBlkgCounts(std::move(table), std::move(slots));
+  peak_entries_ = std::max<uint64_t>(peak_entries_, fold.keys.size());
+
+  blkgs_.BeginSnapshot();
+  const std::vector<DoomedBlkgKey> doomed = FeedLiveKeys(
+      fold, blkgs_, [&](const sw_blkg_key& key, const BlkgRows::Entry& e) {
+        return EvictionReason(key.task_cgroup_id, e.blkg_cgroup_id, e.dev_major, e.dev_minor,
+                              e.diskseq);
+      });
 
   const int seen_fd = bpf_map__fd(session_.skel()->maps.blkg_seen);
   std::vector<sw_blkg_counters> per_cpu(nr_cpus_);
-  for (const Doomed& d : doomed) {
+  for (const DoomedBlkgKey& d : doomed) {
+    const BlkgKeyCounts& k = *d.counts;
     // The dedupe entry goes first: a bio that comes back after its slots and
     // entry are gone then announces itself again.
-    bpf_map_delete_elem(seen_fd, &d.key);
+    bpf_map_delete_elem(seen_fd, &k.key);
     sw_blkg_counters taken{};
-    sw_blkg_counters left = d.table;  // as read, in what could not be taken now
+    sw_blkg_counters left = k.table;  // as read, in what could not be taken now
     bool all_cleared = true;
-    if (d.slots != nullptr) {
-      for (size_t i = d.slots->begin; i < d.slots->end; ++i) {
-        sw_blkg_counters last;
-        if (slots_->Clear(occupied[i], &last)) {
-          taken.bios += last.bios;
-          taken.bytes += last.bytes;
-        } else {
-          all_cleared = false;
-          left.bios += occupied[i].counts.bios;
-          left.bytes += occupied[i].counts.bytes;
-        }
+    for (size_t i = k.slots_begin; i < k.slots_end; ++i) {
+      sw_blkg_counters last;
+      if (slots_->Clear(fold.slots[i], &last)) {
+        taken.bios += last.bios;
+        taken.bytes += last.bytes;
+      } else {
+        all_cleared = false;
+        left.bios += fold.slots[i].counts.bios;
+        left.bytes += fold.slots[i].counts.bytes;
       }
     }
     if (!all_cleared) {
       // A slot changed under us: keep what was cleared, try the rest (and the
       // table entry) at the next snapshot.
-      blkgs_.Retire(d.key, taken, /*keep_entry=*/true);
-      blkgs_.Live(d.key, left);
+      blkgs_.Retire(k.key, taken, /*keep_entry=*/true);
+      blkgs_.Live(k.key, left);
       continue;
     }
-    if (d.in_table) {
+    if (k.in_table) {
       bool found = false;
-      if (absl::Status s = TakeEntry(fd, &d.key, per_cpu.data(), &found); !s.ok()) return s;
-      const sw_blkg_counters last = found ? SumBlkg(per_cpu) : d.table;
+      if (absl::Status s = TakeEntry(fd, &k.key, per_cpu.data(), &found); !s.ok()) return s;
+      const sw_blkg_counters last = found ? SumBlkg(per_cpu) : k.table;
       taken.bios += last.bios;
       taken.bytes += last.bytes;
     }
-    blkgs_.Retire(d.key, taken);
-    evicted_blkgs_.insert(d.key.blkg);
+    blkgs_.Retire(k.key, taken);
+    evicted_blkgs_.insert(k.key.blkg);
     ++evicted_[d.reason];
   }
   blkgs_.EndSnapshot(
@@ -467,8 +433,8 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
             r.runtime_log2[i] += s.runtime_log2[i];
           }
         }
-        auto& emitted = wq_emitted_[func];
-        if (emitted.first == r.queued && emitted.second == r.executed) return;
+        WqEmitted& emitted = wq_emitted_[func];
+        if (emitted.queued == r.queued && emitted.executed == r.executed) return;
         emitted = {r.queued, r.executed};
         auto name = work_func_names_.find(func);
         if (name == work_func_names_.end()) {
@@ -483,10 +449,13 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
 absl::Status Collector::SnapshotThrottle(uint64_t now_ns) {
   const int fd = bpf_map__fd(session_.skel()->maps.throttle_stats);
   for (auto& [pair, row] : throttle_rows_) row.live = ThrottleRecord{};
-  std::vector<std::pair<uint64_t, ThrottleRecord>> doomed;
+  struct DoomedThrottle {
+    uint64_t blkg;
+    ThrottleRecord seen;  // as read; the entry's last counts if it is gone when taken
+  };
+  std::vector<DoomedThrottle> doomed;
   auto row_of = [&](const ThrottleRecord& r) -> ThrottleRow& {
-    ThrottleRow& row =
-        throttle_rows_[{r.cgroup_id, (uint64_t{r.dev_major} << 32) | r.dev_minor}];
+    ThrottleRow& row = throttle_rows_[{r.cgroup_id, r.dev_major, r.dev_minor}];
     row.retired.cgroup_id = row.live.cgroup_id = r.cgroup_id;
     row.retired.dev_major = row.live.dev_major = r.dev_major;
     row.retired.dev_minor = row.live.dev_minor = r.dev_minor;
@@ -498,7 +467,7 @@ absl::Status Collector::SnapshotThrottle(uint64_t now_ns) {
         ThrottleRecord r = SumThrottle(per_cpu);
         if (evicted_blkgs_.contains(blkg) ||
             EvictionReason(r.cgroup_id, r.cgroup_id, r.dev_major, r.dev_minor, 0) != nullptr) {
-          doomed.emplace_back(blkg, r);
+          doomed.push_back({blkg, r});
           return;
         }
         AddThrottle(row_of(r).live, r);
@@ -515,7 +484,7 @@ absl::Status Collector::SnapshotThrottle(uint64_t now_ns) {
     ThrottleRow& row = it->second;
     ThrottleRecord r = row.retired;
     AddThrottle(r, row.live);
-    if (std::make_pair(r.throttled, r.passed) != row.emitted) {
+    if (r.throttled != row.emitted.throttled || r.passed != row.emitted.passed) {
       row.emitted = {r.throttled, r.passed};
       r.ts_ns = now_ns;
       r.cgroup = sources_.cgroups->Path(r.cgroup_id);
@@ -533,8 +502,6 @@ absl::Status Collector::SnapshotThrottle(uint64_t now_ns) {
 }
 
 absl::Status Collector::SnapshotLost(uint64_t now_ns) {
-  static constexpr const char* kSlotNames[SW_LOST_SLOTS] = {
-      "alloc", "blkg_seen", "wq_pending", "submit_depth", "cgroup", "bio_table_full"};
   const int fd = bpf_map__fd(session_.skel()->maps.lost);
   std::vector<uint64_t> per_cpu(nr_cpus_);
   LostRecord r;
@@ -543,9 +510,9 @@ absl::Status Collector::SnapshotLost(uint64_t now_ns) {
     if (bpf_map_lookup_elem(fd, &slot, per_cpu.data()) != 0) return MapError("lost", errno);
     uint64_t total = 0;
     for (uint64_t n : per_cpu) total += n;
-    r.counts[kSlotNames[slot]] = total;
+    r.counts[std::string(kLostSlotNames[slot])] = total;
   }
-  r.counts["malformed"] = malformed_;
+  r.counts[std::string(kLostMalformed)] = malformed_;
   if (r.counts == last_lost_.counts) return absl::OkStatus();
   lost_total_ = r.Total();
   last_lost_ = r;

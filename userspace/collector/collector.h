@@ -66,7 +66,26 @@ class Collector {
   struct ThrottleRow {
     ThrottleRecord retired;
     ThrottleRecord live;
-    std::pair<uint64_t, uint64_t> emitted;  // throttled, passed
+    struct {
+      uint64_t throttled = 0;
+      uint64_t passed = 0;
+    } emitted;  // what the row was last emitted with
+  };
+  struct ThrottleRowKey {
+    uint64_t cgroup_id = 0;  // owning the blkg
+    uint32_t dev_major = 0;
+    uint32_t dev_minor = 0;
+    friend bool operator==(const ThrottleRowKey&, const ThrottleRowKey&) = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const ThrottleRowKey& k) {
+      return H::combine(std::move(h), k.cgroup_id, uint64_t{k.dev_major} << 32 | k.dev_minor);
+    }
+  };
+  // What a work function's row was last emitted with: it is emitted again
+  // only when they change.
+  struct WqEmitted {
+    uint64_t queued = 0;
+    uint64_t executed = 0;
   };
   // Why an entry must leave the kernel map now, or nullptr.
   bool DeadLongEnough(uint64_t cgroup_id, uint64_t now_ns) const;
@@ -103,10 +122,9 @@ class Collector {
   absl::flat_hash_set<uint64_t> evicted_blkgs_;
   std::map<std::string, uint64_t> evicted_;
   uint64_t peak_entries_ = 0;
-  absl::flat_hash_map<uint64_t, std::pair<uint64_t, uint64_t>> wq_emitted_;  // queued, executed
+  absl::flat_hash_map<uint64_t, WqEmitted> wq_emitted_;  // by work function
   absl::flat_hash_map<uint64_t, std::string> work_func_names_;
-  absl::flat_hash_map<uint64_t, ThrottleRecord> throttle_live_;  // by blkg, this snapshot
-  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, ThrottleRow> throttle_rows_;  // cgroup, dev
+  absl::flat_hash_map<ThrottleRowKey, ThrottleRow> throttle_rows_;
   LostRecord last_lost_;
 };
 

@@ -53,7 +53,7 @@ void BlkgPairs::Add(const BlkgRecord& blkg) {
   entry.disk = Keep(entry.disk, blkg.disk);
   entry.blkg_cgroup = blkg.kthread ? path : Keep(entry.blkg_cgroup, blkg.blkg_cgroup);
   entry.readiness = RowReadiness(blkg);
-  if (entry.baseline && blkg.bios < entry.baseline->first) {
+  if (entry.baseline && blkg.bios < entry.baseline->bios) {
     // The kernel's counters restarted (the map entry was recreated).
     entry.baseline.reset();
   }
@@ -67,7 +67,7 @@ void BlkgPairs::Add(const BlkgRecord& blkg) {
 }
 
 void BlkgPairs::Clear() {
-  for (auto& [key, entry] : entries_) entry.baseline.emplace(entry.bios, entry.bytes);
+  for (auto& [key, entry] : entries_) entry.baseline = Entry::Counts{entry.bios, entry.bytes};
 }
 
 uint32_t BlkgPairs::Find(const PairKey& key) const {
@@ -108,8 +108,8 @@ bool BlkgPairs::Before(const Placed& a, const Placed& b) const {
   if (a.path != b.path) return *a.path < *b.path;
   const PairKey& x = pairs_[a.pair].key;
   const PairKey& y = pairs_[b.pair].key;
-  return std::tie(x.kthread, x.dev_major, x.dev_minor, x.owner) <
-         std::tie(y.kthread, y.dev_major, y.dev_minor, y.owner);
+  return std::tie(x.kthread, x.dev_major, x.dev_minor, x.row_cgroup_id) <
+         std::tie(y.kthread, y.dev_major, y.dev_minor, y.row_cgroup_id);
 }
 
 void BlkgPairs::Place(uint32_t pair) {

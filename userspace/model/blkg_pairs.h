@@ -42,7 +42,11 @@ class BlkgPairs {
     bool ready_seen = false;
     uint64_t ready_since_ns = 0;
     // Counts at the last Clear(), subtracted when shown.
-    std::optional<std::pair<uint64_t, uint64_t>> baseline;  // bios, bytes
+    struct Counts {
+      uint64_t bios = 0;
+      uint64_t bytes = 0;
+    };
+    std::optional<Counts> baseline;
     uint32_t pair = 0;
     bool names = false;  // it is its pair's namer
     Entry* next = nullptr;  // the pair's next entry
@@ -79,7 +83,7 @@ class BlkgPairs {
   };
 
   const std::vector<Pair>& pairs() const { return pairs_; }
-  // The pairs by their namer's path, then kthread, disk and owner: the
+  // The pairs by their namer's path, then kthread, disk and row cgroup: the
   // cgroup table's order within one state.
   const std::vector<Placed>& order() const { return order_; }
   // The index of the pair with `key` in pairs(), or kNone.

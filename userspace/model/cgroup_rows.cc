@@ -7,6 +7,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "model/counter_delta.h"
 #include "model/model.h"
 #include "model/names.h"
 #include "model/readiness.h"
@@ -28,8 +29,6 @@ int StateRank(Readiness state) {
   return 4;
 }
 constexpr int kRanks = 5;
-
-uint64_t Delta(uint64_t now, uint64_t base) { return now >= base ? now - base : now; }
 
 // The entries of one pair added up, as shown since the last Clear(): the
 // pair's bios are its own plus those charged elsewhere.
@@ -85,8 +84,8 @@ Sums SumPair(const BlkgPairs::Entry* first) {
   uint64_t most_bios = 0;
   uint64_t most_bytes = 0;
   for (const BlkgPairs::Entry* e = first; e != nullptr; e = e->next) {
-    const uint64_t bios = e->baseline ? Delta(e->bios, e->baseline->first) : e->bios;
-    const uint64_t bytes = e->baseline ? Delta(e->bytes, e->baseline->second) : e->bytes;
+    const uint64_t bios = e->baseline ? CounterDelta(e->bios, e->baseline->bios) : e->bios;
+    const uint64_t bytes = e->baseline ? CounterDelta(e->bytes, e->baseline->bytes) : e->bytes;
     // Unchanged since Clear(): hidden, like everything else cleared.
     if (e->baseline && bios == 0 && bytes == 0) continue;
 
@@ -150,7 +149,7 @@ struct PairRow {
 
   operator CgroupRow() const {
     CgroupRow row;
-    row.cgroup_id = key.owner;
+    row.cgroup_id = key.row_cgroup_id;
     row.cgroup = *s.path;
     row.kthread = key.kthread;
     row.dev_major = key.dev_major;
@@ -186,7 +185,7 @@ std::vector<CgroupRow> Model::CgroupRows() const {
   // are not the cgroup's own submissions.
   const auto failure_of = [&](const PairKey& key) -> const Failure* {
     if (failures_.empty() || key.kthread) return nullptr;
-    const auto f = failures_.find(key.owner);
+    const auto f = failures_.find(key.row_cgroup_id);
     return f == failures_.end() ? nullptr : &f->second;
   };
 
@@ -208,7 +207,7 @@ std::vector<CgroupRow> Model::CgroupRows() const {
       const PairKey& key = pairs[placed.pair].key;
       if (failure_of(key) != nullptr) {
         if (state != Readiness::kReady) state = Readiness::kFailed;
-        failed_with_pairs.push_back(key.owner);
+        failed_with_pairs.push_back(key.row_cgroup_id);
       }
     }
     shown.push_back({s, placed.pair, state});
@@ -292,7 +291,7 @@ std::vector<CgroupRow> Model::CgroupRows() const {
   for (const Shown& s : shown) {
     const PairKey& key = pairs[s.pair].key;
     places.push_back({StateRank(s.state), *s.sums.path, key.kthread, key.dev_major,
-                      key.dev_minor, key.owner, &s, 0});
+                      key.dev_minor, key.row_cgroup_id, &s, 0});
   }
   for (size_t i = 0; i < lone_failures.size(); ++i) {
     const auto [cgroup_id, failure] = lone_failures[i];

@@ -153,7 +153,7 @@ void Model::Add(const ThrottleRecord& throttle) {
 }
 
 void Model::Add(const LostRecord& lost) {
-  ++counts_.losts;
+  ++counts_.lost_records;
   NoteTs(lost.ts_ns);
   if (lost_ && lost.ts_ns < lost_->ts_ns) return;
   lost_ = lost;

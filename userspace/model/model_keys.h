@@ -18,10 +18,11 @@ namespace submitwatch::model_internal {
 // The model keys blkg rows as the collector folds them (records.h).
 using BlkgKey = BlkgRowKey;
 
-// A (cgroup, disk) pair: `owner` is the submitting cgroup, or for kernel
-// threads the cgroup of the blkg charged.
+// A (cgroup, disk) pair, shown as one row of the cgroups table.
 struct PairKey {
-  uint64_t owner = 0;
+  // The cgroup the row stands under: the submitting one, or for kernel
+  // threads the cgroup of the blkg charged.
+  uint64_t row_cgroup_id = 0;
   bool kthread = false;
   uint32_t dev_major = 0;
   uint32_t dev_minor = 0;
@@ -29,7 +30,7 @@ struct PairKey {
   friend bool operator==(const PairKey&, const PairKey&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const PairKey& k) {
-    return H::combine(std::move(h), k.owner, k.kthread, k.dev_major, k.dev_minor);
+    return H::combine(std::move(h), k.row_cgroup_id, k.kthread, k.dev_major, k.dev_minor);
   }
 };
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <tuple>
 
+#include "model/counter_delta.h"
 #include "model/gfp.h"
 #include "model/histogram.h"
 #include "model/model.h"
@@ -14,8 +15,6 @@ namespace submitwatch {
 namespace {
 
 using model_internal::AllocKey;
-
-uint64_t Delta(uint64_t now, uint64_t base) { return now >= base ? now - base : now; }
 
 }  // namespace
 
@@ -82,8 +81,8 @@ std::vector<WqRow> Model::WqRows() const {
       continue;
     }
     const WqRecord& base = *entry.baseline;
-    const uint64_t executed = Delta(r.executed, base.executed);
-    if (Delta(r.queued, base.queued) == 0 && Delta(r.activated, base.activated) == 0 &&
+    const uint64_t executed = CounterDelta(r.executed, base.executed);
+    if (CounterDelta(r.queued, base.queued) == 0 && CounterDelta(r.activated, base.activated) == 0 &&
         executed == 0) {
       continue;
     }
@@ -106,8 +105,8 @@ std::vector<WqRow> Model::WqRows() const {
       row.function = *k.function;
       row.executed = k.executed;
       if (base) {
-        row.queued = Delta(r.queued, base->queued);
-        row.activated = Delta(r.activated, base->activated);
+        row.queued = CounterDelta(r.queued, base->queued);
+        row.activated = CounterDelta(r.activated, base->activated);
         row.latency_log2 = Log2Subtract(r.latency_log2, base->latency_log2);
         row.runtime_log2 = Log2Subtract(r.runtime_log2, base->runtime_log2);
         // The kernel's max covers the time before Clear() too; the histogram

@@ -8,7 +8,7 @@
 
 namespace submitwatch::names {
 
-// Verdicts (DESIGN.md "Verdict"). UNSAFE is upper case so it stands out in
+// Verdicts (docs/DESIGN.md "Verdict"). UNSAFE is upper case so it stands out in
 // plain text and in grep output.
 inline constexpr std::string_view kVerdictAtomic = "atomic";
 inline constexpr std::string_view kVerdictNoio = "noio";

@@ -1,4 +1,4 @@
-// Stats readiness of a (cgroup, disk) pair (DESIGN.md "Stats readiness").
+// Stats readiness of a (cgroup, disk) pair (docs/DESIGN.md "Stats readiness").
 #ifndef SUBMITWATCH_MODEL_READINESS_H_
 #define SUBMITWATCH_MODEL_READINESS_H_
 

@@ -4,9 +4,11 @@
 #ifndef SUBMITWATCH_MODEL_RECORDS_H_
 #define SUBMITWATCH_MODEL_RECORDS_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -15,13 +17,15 @@ namespace submitwatch {
 
 enum class Allocator { kPercpu, kSlab, kPage };
 
-// Context bits; values match SW_CTX_* in bpf/events.h.
+// Context bits; values match SW_CTX_* in bpf/events.h (checked by the
+// collector, which decodes one into the other).
 inline constexpr uint32_t kContextSubmit = 0x1;
 inline constexpr uint32_t kContextWorker = 0x2;
 inline constexpr uint32_t kContextReclaim = 0x4;
 inline constexpr uint32_t kContextBioList = 0x8;
 
-// task_struct::flags bits that matter here; values match SW_PF_* in events.h.
+// task_struct::flags bits that matter here; values match SW_PF_* in
+// bpf/events.h (checked likewise).
 inline constexpr uint32_t kTaskMemalloc = 0x00000800;
 inline constexpr uint32_t kTaskKswapd = 0x00020000;
 inline constexpr uint32_t kTaskMemallocNofs = 0x00040000;
@@ -120,10 +124,18 @@ struct ThrottleRecord {
   uint64_t queued_max_ns = 0;
 };
 
+// The reasons LostRecord counts, as the capture and the report name them:
+// one per lost slot of the kernel, indexed as SW_LOST_* in bpf/events.h (the
+// collector checks both at compile time), and the events the collector itself
+// could not decode.
+inline constexpr std::array<std::string_view, 6> kLostSlotNames = {
+    "alloc", "blkg_seen", "wq_pending", "submit_depth", "cgroup", "bio_table_full"};
+inline constexpr std::string_view kLostMalformed = "malformed";
+
 // Cumulative counts of events the tool could not deliver, by reason.
 struct LostRecord {
   uint64_t ts_ns = 0;
-  std::map<std::string, uint64_t> counts;  // e.g. {"alloc": 3}
+  std::map<std::string, uint64_t> counts;  // by kLostSlotNames, kLostMalformed
   uint64_t Total() const {
     uint64_t total = 0;
     for (const auto& [reason, n] : counts) total += n;

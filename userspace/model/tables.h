@@ -102,11 +102,11 @@ struct RecordCounts {
   uint64_t allocs = 0;
   uint64_t blkgs = 0;
   uint64_t wqs = 0;
-  uint64_t losts = 0;
+  uint64_t lost_records = 0;
   uint64_t summaries = 0;
   uint64_t throttles = 0;
   uint64_t Total() const {
-    return headers + allocs + blkgs + wqs + losts + summaries + throttles;
+    return headers + allocs + blkgs + wqs + lost_records + summaries + throttles;
   }
 };
 

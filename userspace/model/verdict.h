@@ -1,5 +1,5 @@
 // How an allocation is classified and described: its verdict in the submit
-// path (DESIGN.md "Verdict"), its allocator and its context, with the names
+// path (docs/DESIGN.md "Verdict"), its allocator and its context, with the names
 // the TUI, reports and capture use and their inverses for readers.
 #ifndef SUBMITWATCH_MODEL_VERDICT_H_
 #define SUBMITWATCH_MODEL_VERDICT_H_
@@ -20,7 +20,7 @@ enum class Verdict {
   kOutside,  // not in the submit path; the table does not apply
 };
 
-// The DESIGN.md table, applied only when the context has kContextSubmit.
+// The docs/DESIGN.md table, applied only when the context has kContextSubmit.
 Verdict ClassifyAlloc(const AllocRecord& alloc);
 
 std::string_view VerdictName(Verdict verdict);

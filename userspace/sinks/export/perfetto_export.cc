@@ -3,15 +3,17 @@
 #include <algorithm>
 #include <functional>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "capture/json_writer.h"
+#include "model/counter_delta.h"
 #include "model/gfp.h"
 #include "model/histogram.h"
 #include "model/names.h"
 #include "model/verdict.h"
-#include "sinks/capture/json_writer.h"
 
 namespace submitwatch {
 namespace {
@@ -25,10 +27,6 @@ constexpr uint32_t kFirstCgroupPid = 100;
 constexpr uint64_t kReadinessTid = 1ull << 30;
 
 std::string Str(std::string_view s) { return std::string(s); }
-
-// Counters restart when the kernel's map entry is recreated: the new value
-// is then all new.
-uint64_t Delta(uint64_t now, uint64_t before) { return now >= before ? now - before : now; }
 
 double PerSecond(uint64_t n, uint64_t interval_ns) {
   return interval_ns == 0 ? 0.0 : static_cast<double>(n) * 1e9 / static_cast<double>(interval_ns);
@@ -158,7 +156,7 @@ void PerfettoTrace::Add(const Record& record) {
     work_[wq->function].push_back(*wq);
     ticks_.insert(wq->ts_ns);
   } else if (const auto* lost = std::get_if<LostRecord>(&record)) {
-    losts_.push_back(*lost);
+    lost_records_.push_back(*lost);
     ticks_.insert(lost->ts_ns);
   } else if (const auto* summary = std::get_if<CaptureSummary>(&record)) {
     // `record` takes its last snapshot at the summary's time.
@@ -259,12 +257,18 @@ std::string PerfettoTrace::Finish() {
         Metadata("thread_name", pid, kReadinessTid, Str(names::kTraceReadinessThread)));
     events.push_back(SortIndex("thread_sort_index", pid, kReadinessTid, -1));
   }
-  std::map<std::pair<uint32_t, uint64_t>, std::string> task_threads;  // latest comm
+  // A task's track is named after its latest comm.
+  struct TaskTrack {
+    uint32_t pid;  // the cgroup's process track
+    uint64_t tid;
+    bool operator<(const TaskTrack& o) const { return std::tie(pid, tid) < std::tie(o.pid, o.tid); }
+  };
+  std::map<TaskTrack, std::string> task_threads;
   for (const AllocRecord& a : allocs_) {
     task_threads[{cgroup_pids[a.cgroup], a.tid}] = absl::StrCat(a.comm, " ", a.tid);
   }
   for (const auto& [track, name] : task_threads) {
-    events.push_back(Metadata("thread_name", track.first, track.second, name));
+    events.push_back(Metadata("thread_name", track.pid, track.tid, name));
   }
   uint64_t work_tid = 1;
   std::map<std::string, uint64_t> work_tids;
@@ -275,7 +279,7 @@ std::string PerfettoTrace::Finish() {
   }
 
   // Lost events: the cumulative counts as the capture has them.
-  for (const LostRecord& lost : losts_) {
+  for (const LostRecord& lost : lost_records_) {
     TraceEvent e;
     e.ph = 'C';
     e.name = Str(names::kTraceLost);
@@ -305,9 +309,9 @@ std::string PerfettoTrace::Finish() {
         before_ts = r.ts_ns;
         continue;
       }
-      const uint64_t queued = Delta(r.queued, before.queued);
-      const uint64_t activated = Delta(r.activated, before.activated);
-      const uint64_t executed = Delta(r.executed, before.executed);
+      const uint64_t queued = CounterDelta(r.queued, before.queued);
+      const uint64_t activated = CounterDelta(r.activated, before.activated);
+      const uint64_t executed = CounterDelta(r.executed, before.executed);
       const uint64_t interval = r.ts_ns - start;
       if (queued != 0 || executed != 0) {
         rates.intervals.push_back({rel(start),
@@ -363,8 +367,8 @@ std::string PerfettoTrace::Finish() {
       } else {
         start = std::max(PreviousTick(s.ts_ns).value_or(base), before_ts);
       }
-      const uint64_t own = Delta(s.own_bios, own_before);
-      const uint64_t elsewhere = Delta(s.elsewhere_bios, elsewhere_before);
+      const uint64_t own = CounterDelta(s.own_bios, own_before);
+      const uint64_t elsewhere = CounterDelta(s.elsewhere_bios, elsewhere_before);
       if (start < s.ts_ns && (own != 0 || elsewhere != 0)) {
         const uint64_t interval = s.ts_ns - start;
         rates.intervals.push_back(

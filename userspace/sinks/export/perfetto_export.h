@@ -89,7 +89,7 @@ class PerfettoTrace {
   std::map<PairId, PairSeries> pairs_;
   std::map<std::string, std::vector<WqRecord>> work_;  // by function
   std::vector<AllocRecord> allocs_;                    // submit path only
-  std::vector<LostRecord> losts_;
+  std::vector<LostRecord> lost_records_;
   std::set<uint64_t> ticks_;  // snapshot times (and the capture's start)
   uint64_t first_ts_ns_ = 0;
 };

@@ -1,7 +1,7 @@
 #include "sinks/report/report_json.h"
 
+#include "capture/json_writer.h"
 #include "model/verdict.h"
-#include "sinks/capture/json_writer.h"
 #include "sinks/report/report_facts.h"
 
 namespace submitwatch {

@@ -1,4 +1,4 @@
-#include "sinks/capture/line_reader.h"
+#include "capture/line_reader.h"
 
 #include <errno.h>
 #include <unistd.h>

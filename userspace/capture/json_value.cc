@@ -1,4 +1,4 @@
-#include "sinks/capture/json_value.h"
+#include "capture/json_value.h"
 
 #include <limits>
 

@@ -1,4 +1,4 @@
-#include "sinks/capture/json_writer.h"
+#include "capture/json_writer.h"
 
 #include <cmath>
 #include <utility>

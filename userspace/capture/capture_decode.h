@@ -2,12 +2,12 @@
 // derived fields (verdict, gfp text, state, total) are ignored and recomputed
 // by whoever needs them, so a hand-edited or buggy file cannot make the
 // report disagree with its own data.
-#ifndef SUBMITWATCH_SINKS_CAPTURE_CAPTURE_DECODE_H_
-#define SUBMITWATCH_SINKS_CAPTURE_CAPTURE_DECODE_H_
+#ifndef SUBMITWATCH_CAPTURE_CAPTURE_DECODE_H_
+#define SUBMITWATCH_CAPTURE_CAPTURE_DECODE_H_
 
 #include "absl/status/statusor.h"
+#include "capture/json_value.h"
 #include "model/records.h"
-#include "sinks/capture/json_value.h"
 
 namespace submitwatch {
 
@@ -20,4 +20,4 @@ absl::StatusOr<Record> DecodeRecord(const JsonValue& line);
 
 }  // namespace submitwatch
 
-#endif  // SUBMITWATCH_SINKS_CAPTURE_CAPTURE_DECODE_H_
+#endif  // SUBMITWATCH_CAPTURE_CAPTURE_DECODE_H_

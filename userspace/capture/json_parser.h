@@ -1,13 +1,13 @@
 // A strict JSON parser (RFC 8259) for capture lines. Captures come from other
 // hosts and bug reports, so the input is untrusted: nesting is bounded, every
 // malformed input is a Status naming the byte column, never a crash.
-#ifndef SUBMITWATCH_SINKS_CAPTURE_JSON_PARSER_H_
-#define SUBMITWATCH_SINKS_CAPTURE_JSON_PARSER_H_
+#ifndef SUBMITWATCH_CAPTURE_JSON_PARSER_H_
+#define SUBMITWATCH_CAPTURE_JSON_PARSER_H_
 
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "sinks/capture/json_value.h"
+#include "capture/json_value.h"
 
 namespace submitwatch {
 
@@ -24,4 +24,4 @@ absl::StatusOr<JsonValue> ParseJson(std::string_view text);
 
 }  // namespace submitwatch
 
-#endif  // SUBMITWATCH_SINKS_CAPTURE_JSON_PARSER_H_
+#endif  // SUBMITWATCH_CAPTURE_JSON_PARSER_H_

@@ -1,4 +1,4 @@
-#include "sinks/capture/capture_reader.h"
+#include "capture/capture_reader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,10 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "sinks/capture/capture_decode.h"
-#include "sinks/capture/capture_format.h"
+#include "capture/capture_decode.h"
+#include "capture/capture_format.h"
+#include "capture/json_parser.h"
 #include "common/errno_text.h"
-#include "sinks/capture/json_parser.h"
 
 namespace submitwatch {
 namespace {

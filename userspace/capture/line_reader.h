@@ -1,8 +1,8 @@
 // Splits a file descriptor into lines with large read(2) calls. Each byte is
 // scanned once and a partial line is moved at most once per refill, so the
 // cost stays linear however long the lines are, up to a hard limit.
-#ifndef SUBMITWATCH_SINKS_CAPTURE_LINE_READER_H_
-#define SUBMITWATCH_SINKS_CAPTURE_LINE_READER_H_
+#ifndef SUBMITWATCH_CAPTURE_LINE_READER_H_
+#define SUBMITWATCH_CAPTURE_LINE_READER_H_
 
 #include <cstddef>
 #include <optional>
@@ -48,4 +48,4 @@ class LineReader {
 
 }  // namespace submitwatch
 
-#endif  // SUBMITWATCH_SINKS_CAPTURE_LINE_READER_H_
+#endif  // SUBMITWATCH_CAPTURE_LINE_READER_H_

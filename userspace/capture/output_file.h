@@ -4,8 +4,8 @@
 // and renames it into place. A reader never sees half a file, a killed
 // process leaves nothing behind, and a symlink planted at the target is
 // replaced, not followed.
-#ifndef SUBMITWATCH_SINKS_CAPTURE_OUTPUT_FILE_H_
-#define SUBMITWATCH_SINKS_CAPTURE_OUTPUT_FILE_H_
+#ifndef SUBMITWATCH_CAPTURE_OUTPUT_FILE_H_
+#define SUBMITWATCH_CAPTURE_OUTPUT_FILE_H_
 
 #include <string>
 
@@ -41,4 +41,4 @@ class OutputFile {
 
 }  // namespace submitwatch
 
-#endif  // SUBMITWATCH_SINKS_CAPTURE_OUTPUT_FILE_H_
+#endif  // SUBMITWATCH_CAPTURE_OUTPUT_FILE_H_

@@ -1,4 +1,4 @@
-#include "sinks/capture/output_file.h"
+#include "capture/output_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,12 +10,13 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/errno_text.h"
 
 namespace submitwatch {
 namespace {
 
 absl::Status PathError(const std::string& path, int err) {
-  return absl::InvalidArgumentError(absl::StrCat("cannot write to ", path, ": ", strerror(err),
+  return absl::InvalidArgumentError(absl::StrCat("cannot write to ", path, ": ", ErrnoText(err),
                                                  "; choose another -o/--output"));
 }
 
@@ -68,12 +69,16 @@ absl::Status OutputFile::Commit() {
   const auto fail = [&](const std::string& what, int err) {
     close(fd);
     if (kind_ == Kind::kNamedTemp) unlink(temp_path_.c_str());
-    return absl::DataLossError(absl::StrCat(what, " ", path_, ": ", strerror(err)));
+    return WithErrno(absl::DataLossError(absl::StrCat(what, " ", path_, ": ", ErrnoText(err))), err);
   };
   // Devices and pipes may not support fsync (EINVAL); that is not a loss.
   if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) return fail("writing", errno);
   if (kind_ == Kind::kDevice) {
-    if (close(fd) != 0) return absl::DataLossError(absl::StrCat("writing ", path_, ": ", strerror(errno)));
+    if (close(fd) != 0) {
+      const int err = errno;
+      return WithErrno(absl::DataLossError(absl::StrCat("writing ", path_, ": ", ErrnoText(err))),
+                       err);
+    }
     return absl::OkStatus();
   }
   if (kind_ == Kind::kUnnamed) {
@@ -86,12 +91,13 @@ absl::Status OutputFile::Commit() {
   if (close(fd) != 0) {
     const int err = errno;
     unlink(temp_path_.c_str());
-    return absl::DataLossError(absl::StrCat("writing ", path_, ": ", strerror(err)));
+    return WithErrno(absl::DataLossError(absl::StrCat("writing ", path_, ": ", ErrnoText(err))), err);
   }
   if (rename(temp_path_.c_str(), path_.c_str()) != 0) {
     const int err = errno;
     unlink(temp_path_.c_str());
-    return absl::DataLossError(absl::StrCat("cannot rename into ", path_, ": ", strerror(err)));
+    return WithErrno(
+        absl::DataLossError(absl::StrCat("cannot rename into ", path_, ": ", ErrnoText(err))), err);
   }
   return absl::OkStatus();
 }

@@ -1,4 +1,4 @@
-#include "sinks/capture/json_parser.h"
+#include "capture/json_parser.h"
 
 #include <algorithm>
 #include <charconv>
@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "sinks/capture/json_writer.h"
+#include "capture/json_writer.h"
 
 namespace submitwatch {
 namespace {

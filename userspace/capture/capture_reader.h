@@ -7,8 +7,8 @@
 // that is cut off (no newline, not valid JSON: the recorder was killed) ends
 // the capture with a warning and keeps everything before it. Any other
 // malformed line is an error naming the file and line.
-#ifndef SUBMITWATCH_SINKS_CAPTURE_CAPTURE_READER_H_
-#define SUBMITWATCH_SINKS_CAPTURE_CAPTURE_READER_H_
+#ifndef SUBMITWATCH_CAPTURE_CAPTURE_READER_H_
+#define SUBMITWATCH_CAPTURE_CAPTURE_READER_H_
 
 #include <cstdint>
 #include <optional>
@@ -19,8 +19,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "capture/line_reader.h"
 #include "model/records.h"
-#include "sinks/capture/line_reader.h"
 
 namespace submitwatch {
 
@@ -77,4 +77,4 @@ class CaptureReader {
 
 }  // namespace submitwatch
 
-#endif  // SUBMITWATCH_SINKS_CAPTURE_CAPTURE_READER_H_
+#endif  // SUBMITWATCH_CAPTURE_CAPTURE_READER_H_

@@ -1,4 +1,4 @@
-#include "sinks/capture/capture_decode.h"
+#include "capture/capture_decode.h"
 
 #include <cstdint>
 #include <limits>
@@ -12,8 +12,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "capture/capture_format.h"
 #include "model/verdict.h"
-#include "sinks/capture/capture_format.h"
 
 namespace submitwatch {
 namespace {

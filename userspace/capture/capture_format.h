@@ -5,8 +5,8 @@
 // writers may add fields and record types; readers ignore fields they do not
 // know and skip unknown record types. Anything a reader could not skip safely
 // needs a new version.
-#ifndef SUBMITWATCH_SINKS_CAPTURE_CAPTURE_FORMAT_H_
-#define SUBMITWATCH_SINKS_CAPTURE_CAPTURE_FORMAT_H_
+#ifndef SUBMITWATCH_CAPTURE_CAPTURE_FORMAT_H_
+#define SUBMITWATCH_CAPTURE_CAPTURE_FORMAT_H_
 
 #include <cstddef>
 #include <string_view>
@@ -31,4 +31,4 @@ inline constexpr size_t kMaxCaptureLineBytes = size_t{16} << 20;
 
 }  // namespace submitwatch
 
-#endif  // SUBMITWATCH_SINKS_CAPTURE_CAPTURE_FORMAT_H_
+#endif  // SUBMITWATCH_CAPTURE_CAPTURE_FORMAT_H_

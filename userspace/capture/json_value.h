@@ -1,8 +1,8 @@
 // A small JSON document tree for reading captures back. Integers keep their
 // exact 64-bit value (timestamps and cgroup ids do not survive a trip through
 // double), so integers and doubles are separate kinds.
-#ifndef SUBMITWATCH_SINKS_CAPTURE_JSON_VALUE_H_
-#define SUBMITWATCH_SINKS_CAPTURE_JSON_VALUE_H_
+#ifndef SUBMITWATCH_CAPTURE_JSON_VALUE_H_
+#define SUBMITWATCH_CAPTURE_JSON_VALUE_H_
 
 #include <cstdint>
 #include <optional>
@@ -72,4 +72,4 @@ class JsonValue {
 
 }  // namespace submitwatch
 
-#endif  // SUBMITWATCH_SINKS_CAPTURE_JSON_VALUE_H_
+#endif  // SUBMITWATCH_CAPTURE_JSON_VALUE_H_

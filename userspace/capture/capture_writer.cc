@@ -1,4 +1,4 @@
-#include "sinks/capture/capture_writer.h"
+#include "capture/capture_writer.h"
 
 #include <errno.h>
 #include <unistd.h>
@@ -7,12 +7,12 @@
 #include <variant>
 
 #include "absl/strings/str_format.h"
+#include "capture/capture_format.h"
+#include "capture/json_writer.h"
+#include "common/errno_text.h"
 #include "model/gfp.h"
 #include "model/readiness.h"
 #include "model/verdict.h"
-#include "sinks/capture/capture_format.h"
-#include "common/errno_text.h"
-#include "sinks/capture/json_writer.h"
 
 namespace submitwatch {
 namespace {
@@ -178,10 +178,11 @@ absl::Status CaptureWriter::Flush() {
       // write(2) returns 0 only for a zero-length request; treat it as no
       // progress rather than spinning.
       const int error_number = n < 0 ? errno : EIO;
-      error_ = absl::Status(absl::ErrnoToStatusCode(error_number),
-                            absl::StrFormat("cannot write the capture: %s%s",
-                                            ErrnoText(error_number),
-                                            WriteErrorHint(error_number)));
+      error_ = WithErrno(absl::Status(absl::ErrnoToStatusCode(error_number),
+                                      absl::StrFormat("cannot write the capture: %s%s",
+                                                      ErrnoText(error_number),
+                                                      WriteErrorHint(error_number))),
+                         error_number);
       // The file is incomplete either way; do not hold the data forever.
       buffer_.clear();
       return error_;

@@ -2,8 +2,8 @@
 // descriptor. Besides the raw fields the reader needs, alloc and blkg lines
 // carry derived fields (verdict, decoded gfp, readiness state) for people and
 // tools reading the file without submitwatch; the reader ignores them.
-#ifndef SUBMITWATCH_SINKS_CAPTURE_CAPTURE_WRITER_H_
-#define SUBMITWATCH_SINKS_CAPTURE_CAPTURE_WRITER_H_
+#ifndef SUBMITWATCH_CAPTURE_CAPTURE_WRITER_H_
+#define SUBMITWATCH_CAPTURE_CAPTURE_WRITER_H_
 
 #include <string>
 
@@ -38,4 +38,4 @@ class CaptureWriter {
 
 }  // namespace submitwatch
 
-#endif  // SUBMITWATCH_SINKS_CAPTURE_CAPTURE_WRITER_H_
+#endif  // SUBMITWATCH_CAPTURE_CAPTURE_WRITER_H_

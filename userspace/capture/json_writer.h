@@ -1,8 +1,8 @@
 // A streaming JSON writer for one-line records: the capture file (JSON Lines)
 // and `report --format json` both build their output with it, so escaping and
 // number formatting have one definition.
-#ifndef SUBMITWATCH_SINKS_CAPTURE_JSON_WRITER_H_
-#define SUBMITWATCH_SINKS_CAPTURE_JSON_WRITER_H_
+#ifndef SUBMITWATCH_CAPTURE_JSON_WRITER_H_
+#define SUBMITWATCH_CAPTURE_JSON_WRITER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -72,4 +72,4 @@ class JsonWriter {
 
 }  // namespace submitwatch
 
-#endif  // SUBMITWATCH_SINKS_CAPTURE_JSON_WRITER_H_
+#endif  // SUBMITWATCH_CAPTURE_JSON_WRITER_H_

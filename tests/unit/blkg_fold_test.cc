@@ -1,0 +1,133 @@
+// The fold from what the kernel's bio maps hold (hash-map entries, per-CPU
+// slots) to keys and rows; no kernel needed.
+#include "collector/blkg_fold.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace submitwatch {
+namespace {
+
+BlkgSlots::Occupied Slot(uint32_t cpu, const sw_blkg_key& key, uint64_t bios) {
+  BlkgSlots::Occupied s;
+  s.cpu = cpu;
+  s.index = sw_blkg_slot_index(key.blkg, key.task_cgroup_id);
+  s.gen = 2;
+  s.key = key;
+  s.counts = {bios, bios * 4096};
+  return s;
+}
+
+BlkgRecord Identity(uint64_t cgroup_id, uint32_t minor) {
+  BlkgRecord r;
+  r.cgroup_id = cgroup_id;
+  r.cgroup = "/c" + std::to_string(cgroup_id);
+  r.dev_major = 7;
+  r.dev_minor = minor;
+  r.disk = "loop" + std::to_string(minor);
+  r.blkg_cgroup_id = cgroup_id;
+  return r;
+}
+
+std::vector<BlkgRecord> End(BlkgRows& rows) {
+  std::vector<BlkgRecord> emitted;
+  rows.EndSnapshot(
+      1000, [&](BlkgRecord r) { emitted.push_back(std::move(r)); },
+      [](const BlkgRecord&) { return false; });
+  return emitted;
+}
+
+const char* Keep(const sw_blkg_key&, const BlkgRows::Entry&) { return nullptr; }
+
+TEST(BlkgFold, AKeyInTheTableAndInSlotsOnTwoCpusAddsUpOnce) {
+  const sw_blkg_key key{0x1000, 5};
+  const BlkgFold fold = FoldBlkgCounts({{key, {3, 3 * 4096}}}, {Slot(0, key, 2), Slot(1, key, 7)});
+  ASSERT_EQ(fold.keys.size(), 1u);
+  const BlkgKeyCounts& k = fold.keys[0];
+  EXPECT_TRUE(k.in_table);
+  EXPECT_EQ(k.table.bios, 3u);
+  EXPECT_EQ(k.in_slots.bios, 9u);
+  EXPECT_EQ(k.Total().bios, 12u);
+  EXPECT_EQ(k.Total().bytes, 12u * 4096);
+  EXPECT_EQ(k.slots_end - k.slots_begin, 2u);
+  for (size_t i = k.slots_begin; i < k.slots_end; ++i) {
+    EXPECT_EQ(fold.slots[i].key.blkg, key.blkg);
+  }
+}
+
+TEST(BlkgFold, KeysOnlyInSlotsOrOnlyInTheTableEachGetOneEntry) {
+  const sw_blkg_key table_only{0x1000, 5};
+  const sw_blkg_key slots_only{0x2000, 5};
+  const sw_blkg_key other_cgroup{0x1000, 6};  // the same blkg, another submitter
+  const BlkgFold fold = FoldBlkgCounts({{table_only, {4, 4 * 4096}}},
+                                       {Slot(1, slots_only, 1), Slot(0, other_cgroup, 2),
+                                        Slot(3, slots_only, 5)});
+  ASSERT_EQ(fold.keys.size(), 3u);
+  // Sorted by (blkg, submitting cgroup).
+  EXPECT_EQ(fold.keys[0].key.task_cgroup_id, 5u);
+  EXPECT_EQ(fold.keys[0].key.blkg, 0x1000u);
+  EXPECT_TRUE(fold.keys[0].in_table);
+  EXPECT_EQ(fold.keys[0].slots_begin, fold.keys[0].slots_end);
+  EXPECT_EQ(fold.keys[0].Total().bios, 4u);
+
+  EXPECT_EQ(fold.keys[1].key.task_cgroup_id, 6u);
+  EXPECT_FALSE(fold.keys[1].in_table);
+  EXPECT_EQ(fold.keys[1].Total().bios, 2u);
+
+  EXPECT_EQ(fold.keys[2].key.blkg, 0x2000u);
+  EXPECT_FALSE(fold.keys[2].in_table);
+  EXPECT_EQ(fold.keys[2].table.bios, 0u);
+  EXPECT_EQ(fold.keys[2].slots_end - fold.keys[2].slots_begin, 2u);
+  EXPECT_EQ(fold.keys[2].Total().bios, 6u);
+  EXPECT_EQ(fold.slots.size(), 3u);
+}
+
+TEST(BlkgFold, NothingInTheMapsIsNoKeys) {
+  const BlkgFold fold = FoldBlkgCounts({}, {});
+  EXPECT_TRUE(fold.keys.empty());
+  EXPECT_TRUE(fold.slots.empty());
+}
+
+TEST(BlkgFold, LiveKeysFeedTheirRowsWithTableAndSlotsTogether) {
+  const sw_blkg_key key{0x1000, 5};
+  BlkgRows rows;
+  rows.Seen(key, Identity(5, 0), 1);
+  const BlkgFold fold = FoldBlkgCounts({{key, {1, 4096}}}, {Slot(0, key, 2)});
+  rows.BeginSnapshot();
+  EXPECT_TRUE(FeedLiveKeys(fold, rows, Keep).empty());
+  const std::vector<BlkgRecord> emitted = End(rows);
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0].bios, 3u);
+  EXPECT_EQ(emitted[0].bytes, 3u * 4096);
+}
+
+TEST(BlkgFold, AKeyNotSeenYetWaitsAndADoomedKeyIsHandedBackNotCounted) {
+  const sw_blkg_key live{0x1000, 5};
+  const sw_blkg_key unseen{0x3000, 5};  // its first-seen event is in flight
+  const sw_blkg_key gone{0x2000, 9};
+  BlkgRows rows;
+  rows.Seen(live, Identity(5, 0), 1);
+  rows.Seen(gone, Identity(9, 1), 1);
+  const BlkgFold fold =
+      FoldBlkgCounts({{live, {1, 4096}}, {unseen, {8, 8 * 4096}}}, {Slot(2, gone, 4)});
+  rows.BeginSnapshot();
+  const std::vector<DoomedBlkgKey> doomed =
+      FeedLiveKeys(fold, rows, [&](const sw_blkg_key& key, const BlkgRows::Entry& entry) {
+        EXPECT_EQ(entry.row_cgroup_id, key.task_cgroup_id);
+        return key.task_cgroup_id == 9 ? "cgroup" : nullptr;
+      });
+  ASSERT_EQ(doomed.size(), 1u);
+  EXPECT_STREQ(doomed[0].reason, "cgroup");
+  EXPECT_EQ(doomed[0].counts->key.blkg, gone.blkg);
+  EXPECT_EQ(doomed[0].counts->Total().bios, 4u);
+  const std::vector<BlkgRecord> emitted = End(rows);
+  ASSERT_EQ(emitted.size(), 1u);
+  EXPECT_EQ(emitted[0].cgroup_id, 5u);
+  EXPECT_EQ(emitted[0].bios, 1u);
+}
+
+}  // namespace
+}  // namespace submitwatch

@@ -1,0 +1,57 @@
+#include "cli/live_options.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "loader/attach_mode.h"
+
+namespace submitwatch {
+
+absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader) {
+  if (args.Has("ringbuf-size")) {
+    absl::StatusOr<uint64_t> size = ParseByteSize("ringbuf-size", args.Get("ringbuf-size"));
+    if (!size.ok()) return size.status();
+    // The kernel wants a power-of-two multiple of the page size.
+    if (*size < 4096 || (*size & (*size - 1)) != 0 || *size > (1ull << 30)) {
+      return absl::InvalidArgumentError(
+          "--ringbuf-size: must be a power of two between 4K and 1G (e.g. 256K, 4M)");
+    }
+    loader.ringbuf_bytes = static_cast<uint32_t>(*size);
+  }
+  loader.all_allocs = args.Has("all-allocs");
+  loader.verbose = args.Has("verbose");
+  absl::StatusOr<std::optional<AttachMode>> mode = ParseAttachMode(args.Get("mode"));
+  if (!mode.ok()) return mode.status();
+  loader.mode = *mode;
+  loader.slab = args.Has("slab");
+  loader.btf_path = args.Get("btf");
+  return absl::OkStatus();
+}
+
+std::vector<OptionSpec> AttachOptionSpecs(bool also_replays) {
+  // Every help text ends in a parenthesis, where "; live" goes.
+  const auto scoped = [&](std::string help) {
+    if (also_replays) help.insert(help.size() - 1, "; live");
+    return help;
+  };
+  return {
+      {"ringbuf-size", 0, "BYTES", scoped("kernel ring buffer size, a power of two (default 1M)")},
+      {"mode", 'm', "MODE",
+       scoped("attach the function hooks with MODE: fentry, kprobe or tracepoint; fails if it "
+              "cannot (default: the best this host allows)")},
+      {"btf", 0, "FILE",
+       scoped("read kernel types from FILE instead of /sys/kernel/btf/vmlinux (a vmlinux or "
+              "raw BTF)")},
+      {"slab", 0, "",
+       scoped("also trace slab and page allocations in the submit path (fentry/kprobe only)")},
+  };
+}
+
+std::vector<OptionSpec> JoinOptions(std::initializer_list<std::vector<OptionSpec>> parts) {
+  std::vector<OptionSpec> all;
+  for (const std::vector<OptionSpec>& part : parts) all.insert(all.end(), part.begin(), part.end());
+  return all;
+}
+
+}  // namespace submitwatch

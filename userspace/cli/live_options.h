@@ -1,0 +1,29 @@
+// The options every live command shares (record, check, top, demo): how they
+// are spelled in a command's spec and how they become LoaderOptions.
+#ifndef SUBMITWATCH_CLI_LIVE_OPTIONS_H_
+#define SUBMITWATCH_CLI_LIVE_OPTIONS_H_
+
+#include <initializer_list>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cli/options.h"
+#include "loader/bpf_session.h"
+
+namespace submitwatch {
+
+// The loader options every live command shares: --ringbuf-size BYTES,
+// --all-allocs, --verbose (each only if the command's spec has it).
+absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader);
+
+// The spec entries of the attach options record, check and top share
+// (--ringbuf-size, --mode, --btf, --slab), in --help order. For a command that
+// can also replay a capture (top), each help line says it applies live.
+std::vector<OptionSpec> AttachOptionSpecs(bool also_replays = false);
+
+// A command's option table from pieces: its own options around the shared ones.
+std::vector<OptionSpec> JoinOptions(std::initializer_list<std::vector<OptionSpec>> parts);
+
+}  // namespace submitwatch
+
+#endif  // SUBMITWATCH_CLI_LIVE_OPTIONS_H_

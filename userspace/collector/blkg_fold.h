@@ -1,0 +1,69 @@
+// One snapshot of the kernel's bio counters folded per key, and fed into the
+// rows: a key's bios are in its hash-map entry (summed over CPUs), in its
+// slots on the CPUs where it owns one, or both. Each bio is counted in exactly
+// one of them, so they add up. No I/O, no BPF: the collector reads the maps,
+// this decides what the reads mean.
+#ifndef SUBMITWATCH_COLLECTOR_BLKG_FOLD_H_
+#define SUBMITWATCH_COLLECTOR_BLKG_FOLD_H_
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "bpf/events.h"
+#include "collector/blkg_rows.h"
+#include "collector/blkg_slots.h"
+
+namespace submitwatch {
+
+// One entry of the hash map as read, its per-CPU values summed.
+struct BlkgTableEntry {
+  sw_blkg_key key{};
+  sw_blkg_counters counts{};
+};
+
+// Everything one key holds in the kernel now.
+struct BlkgKeyCounts {
+  sw_blkg_key key{};
+  bool in_table = false;
+  sw_blkg_counters table{};  // the hash-map entry; zero when !in_table
+  // The key's occupied slots: [slots_begin, slots_end) of BlkgFold::slots.
+  size_t slots_begin = 0;
+  size_t slots_end = 0;
+  sw_blkg_counters in_slots{};  // those slots' counts added up
+
+  sw_blkg_counters Total() const {
+    return {table.bios + in_slots.bios, table.bytes + in_slots.bytes};
+  }
+};
+
+struct BlkgFold {
+  std::vector<BlkgSlots::Occupied> slots;  // sorted by key
+  std::vector<BlkgKeyCounts> keys;         // one per key, sorted by key
+};
+
+// Joins the hash map's entries (one per key) with the occupied slots (any
+// number per key, one per CPU at most) by key.
+BlkgFold FoldBlkgCounts(std::vector<BlkgTableEntry> table,
+                        std::vector<BlkgSlots::Occupied> slots);
+
+// A key that must leave the kernel maps now, and why ("cgroup", "disk").
+struct DoomedBlkgKey {
+  const BlkgKeyCounts* counts;  // into the fold it came from
+  const char* reason;
+};
+
+// Why the entry of `key` must be evicted now, or nullptr to keep it.
+using BlkgEvictionReason =
+    std::function<const char*(const sw_blkg_key& key, const BlkgRows::Entry& entry)>;
+
+// Within rows.BeginSnapshot() / EndSnapshot(): every key whose first-seen
+// event has arrived and that may stay goes to rows.Live() with its total.
+// Returns the keys to evict instead; a key not seen yet is skipped (its event
+// is still in flight, its counts wait for the next snapshot).
+std::vector<DoomedBlkgKey> FeedLiveKeys(const BlkgFold& fold, BlkgRows& rows,
+                                        const BlkgEvictionReason& eviction_reason);
+
+}  // namespace submitwatch
+
+#endif  // SUBMITWATCH_COLLECTOR_BLKG_FOLD_H_
