@@ -508,22 +508,43 @@ TEST_F(GroundTruth, FailedBlkgAllocationMakesThePairFailed) {
       if (!a->failed || a->cgroup != cgroup) continue;
       ++kernel_failures;
       EXPECT_TRUE(StackHas(a->stack, kFailKernelCaller)) << absl::StrJoin(a->stack, " ");
+      EXPECT_EQ(a->allocator, Allocator::kPercpu);
       EXPECT_TRUE(a->is_atomic);
       EXPECT_NE(a->context & kContextSubmit, 0u);
       EXPECT_EQ(a->comm, "dd");
       EXPECT_EQ(ClassifyAlloc(*a), Verdict::kAtomic);
     }
     EXPECT_EQ(kernel_failures, static_cast<uint64_t>(kFailBlocks));
+    // ... and its row: the failures alone, nothing else at that site in the
+    // submit path of the cgroup.
+    uint64_t row_count = 0, row_failed = 0;
+    for (const AllocRow* row : RowsAt(kFailKernelSite)) {
+      if (row->cgroup != cgroup || row->verdict == Verdict::kOutside) continue;
+      EXPECT_EQ(row->verdict, Verdict::kAtomic);
+      EXPECT_EQ(row->allocator, Allocator::kPercpu);
+      EXPECT_EQ(row->context_text, Str(names::kContextSubmit));
+      EXPECT_EQ(row->comm, "dd");
+      row_count += row->count;
+      row_failed += row->failed;
+    }
+    EXPECT_EQ(row_count, static_cast<uint64_t>(kFailBlocks));
+    EXPECT_EQ(row_failed, static_cast<uint64_t>(kFailBlocks));
   }
   // The module's own attempts: every one, taken or failed, is a row's count.
   uint64_t count = 0, failed = 0;
+  const std::vector<std::string> fail_cgroups = CgroupPaths(kFailDevice);
+  std::set<std::string> exhaust_cgroups;
   for (const AllocRow* row : RowsAt(kFailExhaustSite)) {
     EXPECT_EQ(row->verdict, Verdict::kAtomic);
+    EXPECT_EQ(row->allocator, Allocator::kPercpu);
+    exhaust_cgroups.insert(row->cgroup);
     EXPECT_EQ(row->context_text, Str(names::kContextSubmit));
     EXPECT_EQ(row->comm, "dd");
     count += row->count;
     failed += row->failed;
   }
+  // One exhaustion per bio, each in the dd of a cgroup of the device's.
+  EXPECT_EQ(exhaust_cgroups, std::set<std::string>(fail_cgroups.begin(), fail_cgroups.end()));
   EXPECT_EQ(failed, run_->counted["exhaust_failures"]);
   EXPECT_EQ(count, run_->counted["exhaust_allocs"] + run_->counted["exhaust_failures"]);
 
@@ -616,8 +637,13 @@ TEST_F(GroundTruth, ReportJsonAndTopShowTheSameRows) {
   };
   std::set<std::string> sites = {kFailExhaustSite};
   for (const GroundTruthCase& c : AllocationCases()) sites.insert(c.site);
+  const std::vector<std::string> fail_cgroups = CgroupPaths(kFailDevice);
   for (const AllocRow& a : run_->allocs) {
-    if (sites.contains(a.site)) add_alloc(a);
+    // The kernel's own blkg_alloc() failures, in the failing device's cgroups.
+    const bool kernel_failure =
+        a.site == kFailKernelSite && a.failed > 0 &&
+        std::find(fail_cgroups.begin(), fail_cgroups.end(), a.cgroup) != fail_cgroups.end();
+    if (sites.contains(a.site) || kernel_failure) add_alloc(a);
   }
   ASSERT_GE(rows.size(), 5u);
   std::vector<const CgroupRow*> failed_pairs;
