@@ -473,6 +473,31 @@ TEST(AllocRows, CountsFailures) {
   EXPECT_EQ(rows[0].failed, 2u);
 }
 
+// percpu:percpu_alloc_percpu_fail has no gfp: a later failure in a row
+// keeps the gfp its successes showed.
+TEST(AllocRows, AFailureWithoutGfpKeepsTheRowsGfp) {
+  Model model;
+  AllocRecord r = Alloc(10, kGfpNowaitMask);
+  r.is_atomic = true;
+  model.Add(r);
+  AllocRecord fail = r;
+  fail.ts_ns = 20;
+  fail.failed = true;
+  fail.gfp_raw = 0;
+  model.Add(fail);
+  auto rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].failed, 1u);
+  EXPECT_EQ(rows[0].gfp_raw, kGfpNowaitMask);
+  EXPECT_EQ(rows[0].gfp, GfpText(kGfpNowaitMask));
+  // A row of failures only has no gfp to show.
+  Model failures;
+  failures.Add(fail);
+  rows = failures.AllocRows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].gfp_raw, 0u);
+}
+
 TEST(AllocRows, DistinctStacksCountedOnceEach) {
   Model model;
   AllocRecord a = Alloc(1, kGfpKernelMask);

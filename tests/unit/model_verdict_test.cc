@@ -39,6 +39,20 @@ TEST(ClassifyAlloc, PercpuSleepingIsUnsafeWhateverTheIoBits) {
             Verdict::kUnsafe);
 }
 
+// The failure tracepoint has is_atomic but no gfp (gfp_raw 0).
+TEST(ClassifyAlloc, PercpuFailureWithoutGfpIsJudgedByIsAtomic) {
+  AllocRecord sleeping = Alloc(Allocator::kPercpu, 0, /*is_atomic=*/false);
+  sleeping.failed = true;
+  EXPECT_EQ(ClassifyAlloc(sleeping), Verdict::kUnsafe);
+  AllocRecord atomic = Alloc(Allocator::kPercpu, 0, /*is_atomic=*/true);
+  atomic.failed = true;
+  EXPECT_EQ(ClassifyAlloc(atomic), Verdict::kAtomic);
+  // A failed slab allocation keeps its gfp: the table applies as usual.
+  AllocRecord slab = Alloc(Allocator::kSlab, kGfpNowaitMask);
+  slab.failed = true;
+  EXPECT_EQ(ClassifyAlloc(slab), Verdict::kAtomic);
+}
+
 TEST(ClassifyAlloc, SeedDeadlockShape) {
   EXPECT_EQ(ClassifyAlloc(Alloc(Allocator::kPercpu, kGfpKernelMask, false,
                                 kContextSubmit | kContextReclaim, kTaskMemalloc)),

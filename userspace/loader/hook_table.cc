@@ -1,5 +1,11 @@
 #include "loader/hook_table.h"
 
+#include "bpf/events.h"
+
+// SW_STACK_DEPTH as a string literal, for the blind-spot text.
+#define SW_QUOTE(x) #x
+#define SW_QUOTE_VALUE(x) SW_QUOTE(x)
+
 namespace submitwatch {
 
 // The program and the link slot of one program share its name, so the two
@@ -62,9 +68,10 @@ const std::vector<FunctionHookSpec>& FunctionHooks() {
          SW_PROGRAM(sw_fexit_submit_noacct),
          SW_PROGRAM(sw_kprobe_submit_noacct),
          SW_PROGRAM(sw_kretprobe_submit_noacct)}},
-       "submit path found by walking the stack of each per-cpu allocation (a "
-       "submit-path function inlined into an unlisted caller is missed); --slab "
-       "unavailable"},
+       "submit path found from current->bio_list, else from the allocation's "
+       "stack (its " SW_QUOTE_VALUE(SW_STACK_DEPTH) " innermost frames): an "
+       "allocation outside a bio_list scope whose submit-path caller is deeper, "
+       "or inlined into an unlisted function, is missed; --slab unavailable"},
       // __blk_throtl_bio since 6.5 ("blk-throttle: ... inline blk_throtl_bio");
       // blk_throtl_bio before.
       {Hook::kBlkThrotl,

@@ -45,7 +45,8 @@ void Model::Add(const AllocRecord& alloc) {
   if (group.count == 0 || alloc.ts_ns >= group.last_ns) {
     group.last_ns = alloc.ts_ns;
     group.cgroup_id = alloc.cgroup_id;
-    group.gfp_raw = alloc.gfp_raw;
+    // A per-cpu failure carries no gfp (0): it must not blank the row's.
+    if (alloc.gfp_raw != 0 || !alloc.failed || group.count == 0) group.gfp_raw = alloc.gfp_raw;
     group.task_flags = alloc.task_flags;
     group.context = alloc.context;
     // Compare first: the common repeat then costs no write.

@@ -13,8 +13,12 @@ Verdict ClassifyAlloc(const AllocRecord& alloc) {
     // A sleeping pcpu_alloc() takes pcpu_alloc_mutex, which a task in
     // reclaim -> swap-out -> submit_bio() may already be waiting behind: the
     // IO bits do not help.
-    if (alloc.is_atomic || !may_reclaim) return Verdict::kAtomic;
-    return Verdict::kUnsafe;
+    if (alloc.is_atomic) return Verdict::kAtomic;
+    // percpu:percpu_alloc_percpu_fail carries no gfp: a failure with none is
+    // judged by the allocator's own is_atomic alone, which said it could
+    // sleep.
+    if (alloc.failed && alloc.gfp_raw == 0) return Verdict::kUnsafe;
+    return may_reclaim ? Verdict::kUnsafe : Verdict::kAtomic;
   }
   if (!may_reclaim) return Verdict::kAtomic;
   // Reclaim only recurses into IO if the mask the allocator really uses
