@@ -35,9 +35,9 @@
 #include "model/names.h"
 #include "model/records.h"
 #include "model/verdict.h"
-#include "sinks/capture/capture_reader.h"
-#include "sinks/capture/capture_writer.h"
-#include "sinks/capture/json_parser.h"
+#include "capture/capture_reader.h"
+#include "capture/capture_writer.h"
+#include "capture/json_parser.h"
 #include "test_module.h"
 #include "tmux_driver.h"
 
@@ -263,7 +263,7 @@ class GroundTruth : public ::testing::Test {
       return "the capture has no header";
     }
     run.records = *std::move(records);
-    run.mode = HookMode(std::get<CaptureHeader>(run.records.front()), "submit_path");
+    run.mode = HookMode(std::get<CaptureHeader>(run.records.front()), HookName(Hook::kSubmitPath));
     for (const Record& record : run.records) run.model.Add(record);
     run.allocs = run.model.AllocRows();
     run.cgroup_rows = run.model.CgroupRows();
