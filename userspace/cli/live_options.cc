@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace submitwatch {
 
@@ -40,6 +41,13 @@ std::vector<OptionSpec> AttachOptionSpecs(bool also_replays) {
               "raw BTF)")},
       {"slab", 0, "",
        scoped("also trace slab and page allocations in the submit path (fentry/kprobe only)")},
+  };
+}
+
+std::vector<OptionSpec> VerboseAndHelpSpecs(std::string verbose_help) {
+  return {
+      {"verbose", 'v', "", std::move(verbose_help)},
+      {"help", 'h', "", "show this help"},
   };
 }
 
