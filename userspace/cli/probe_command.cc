@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
-#include "cli/live_options.h"
 #include "cli/live_setup.h"
 
 namespace submitwatch {
@@ -15,16 +14,13 @@ const CommandSpec& ProbeSpec() {
       "probe",
       "[--mode fentry|kprobe|tracepoint] [--btf FILE] [--verbose]",
       "Show what this host supports and which attach mode each hook gets (needs root).",
-      JoinOptions({
-          {
-              {"mode", 'm', "MODE",
-               "require MODE (fentry, kprobe or tracepoint) for the function hooks"},
-              {"btf", 0, "FILE",
-               "read kernel types from FILE (a vmlinux or raw BTF) instead of "
-               "/sys/kernel/btf/vmlinux"},
-          },
-          VerboseAndHelpSpecs(),
-      }),
+      {
+          {"mode", 'm', "MODE", "require MODE (fentry, kprobe or tracepoint) for the function hooks"},
+          {"btf", 0, "FILE", "read kernel types from FILE (a vmlinux or raw BTF) instead of "
+                             "/sys/kernel/btf/vmlinux"},
+          {"verbose", 'v', "", "print libbpf's messages"},
+          {"help", 'h', "", "show this help"},
+      },
       /*takes_command=*/false,
       /*max_positional=*/0,
   };
