@@ -263,8 +263,11 @@ int SynthCapture(const std::vector<std::string>& args) {
     while (status.ok() && done < buffer.size()) {
       const ssize_t n = ::write(out->fd(), buffer.data() + done, buffer.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) status = absl::DataLossError(absl::StrCat("writing ", path, ": ", ErrnoText(errno)));
-      else done += static_cast<size_t>(n);
+      if (n < 0) {
+        status = absl::DataLossError(absl::StrCat("writing ", path, ": ", ErrnoText(errno)));
+      } else {
+        done += static_cast<size_t>(n);
+      }
     }
     buffer.clear();
   };

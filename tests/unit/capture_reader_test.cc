@@ -57,9 +57,9 @@ std::string ReadAllError(const std::string& path) {
   return records.ok() ? "" : std::string(records.status().message());
 }
 
-TEST(CaptureReaderTest, RoundTripsEveryRecordTypeWithAllFields) {
+// Writes `written` as a capture and expects to read back the same records.
+void ExpectRoundTrip(const std::vector<Record>& written) {
   TempFile file;
-  const std::vector<Record> written = EveryRecordType();
   WriteCapture(file, written);
   absl::StatusOr<std::vector<Record>> read = CaptureReader::ReadAll(file.path());
   ASSERT_TRUE(read.ok()) << read.status();
@@ -68,6 +68,20 @@ TEST(CaptureReaderTest, RoundTripsEveryRecordTypeWithAllFields) {
     SCOPED_TRACE(i);
     ExpectSameRecord((*read)[i], written[i]);
   }
+}
+
+// Every record Next() gives until it says the capture ended.
+void NextUntilTheEnd(CaptureReader& reader, std::vector<Record>* records) {
+  while (true) {
+    absl::StatusOr<std::optional<Record>> record = reader.Next();
+    ASSERT_TRUE(record.ok()) << record.status();
+    if (!record->has_value()) return;
+    records->push_back(**record);
+  }
+}
+
+TEST(CaptureReaderTest, RoundTripsEveryRecordTypeWithAllFields) {
+  ExpectRoundTrip(EveryRecordType());
 }
 
 TEST(CaptureReaderTest, RoundTripsDefaultsAndExtremes) {
@@ -89,16 +103,7 @@ TEST(CaptureReaderTest, RoundTripsDefaultsAndExtremes) {
   lost.counts = {{"", 0}, {"weird \"reason\"\n", 1}};
   CaptureSummary summary;
   summary.workload_exit = std::numeric_limits<int>::min();
-  const std::vector<Record> written = {header, alloc, blkg, wq, lost, summary};
-  TempFile file;
-  WriteCapture(file, written);
-  absl::StatusOr<std::vector<Record>> read = CaptureReader::ReadAll(file.path());
-  ASSERT_TRUE(read.ok()) << read.status();
-  ASSERT_EQ(read->size(), written.size());
-  for (size_t i = 0; i < written.size(); ++i) {
-    SCOPED_TRACE(i);
-    ExpectSameRecord((*read)[i], written[i]);
-  }
+  ExpectRoundTrip({header, alloc, blkg, wq, lost, summary});
 }
 
 TEST(CaptureReaderTest, StreamsWithNextAndReportsNothingForACleanCapture) {
@@ -276,12 +281,7 @@ TEST(CaptureReaderTest, ToleratesACutOffLastLine) {
   absl::StatusOr<CaptureReader> reader = CaptureReader::Open(file.path());
   ASSERT_TRUE(reader.ok()) << reader.status();
   std::vector<Record> records;
-  while (true) {
-    absl::StatusOr<std::optional<Record>> record = reader->Next();
-    ASSERT_TRUE(record.ok()) << record.status();
-    if (!record->has_value()) break;
-    records.push_back(**record);
-  }
+  ASSERT_NO_FATAL_FAILURE(NextUntilTheEnd(*reader, &records));
   ASSERT_EQ(records.size(), 3u);
   ExpectSameRecord(records[0], FullHeader());
   ExpectSameRecord(records[1], FullAlloc());
@@ -369,12 +369,7 @@ TEST(CaptureReaderTest, SkipsAndCountsUnknownRecordTypes) {
   absl::StatusOr<CaptureReader> reader = CaptureReader::Open(file.path());
   ASSERT_TRUE(reader.ok()) << reader.status();
   std::vector<Record> records;
-  while (true) {
-    absl::StatusOr<std::optional<Record>> record = reader->Next();
-    ASSERT_TRUE(record.ok()) << record.status();
-    if (!record->has_value()) break;
-    records.push_back(**record);
-  }
+  ASSERT_NO_FATAL_FAILURE(NextUntilTheEnd(*reader, &records));
   ASSERT_EQ(records.size(), 3u);
   ExpectSameRecord(records[1], FullAlloc());
   ExpectSameRecord(records[2], FullSummary());

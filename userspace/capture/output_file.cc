@@ -69,7 +69,8 @@ absl::Status OutputFile::Commit() {
   const auto fail = [&](const std::string& what, int err) {
     close(fd);
     if (kind_ == Kind::kNamedTemp) unlink(temp_path_.c_str());
-    return WithErrno(absl::DataLossError(absl::StrCat(what, " ", path_, ": ", ErrnoText(err))), err);
+    return WithErrno(absl::DataLossError(absl::StrCat(what, " ", path_, ": ", ErrnoText(err))),
+                     err);
   };
   // Devices and pipes may not support fsync (EINVAL); that is not a loss.
   if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) return fail("writing", errno);
@@ -91,7 +92,8 @@ absl::Status OutputFile::Commit() {
   if (close(fd) != 0) {
     const int err = errno;
     unlink(temp_path_.c_str());
-    return WithErrno(absl::DataLossError(absl::StrCat("writing ", path_, ": ", ErrnoText(err))), err);
+    return WithErrno(absl::DataLossError(absl::StrCat("writing ", path_, ": ", ErrnoText(err))),
+                     err);
   }
   if (rename(temp_path_.c_str(), path_.c_str()) != 0) {
     const int err = errno;

@@ -134,10 +134,7 @@ const CommandSpec& CheckSpec() {
               {"interval", 'i', "D", "how often counters are read (default 1s)"},
           },
           AttachOptionSpecs(),
-          {
-              {"verbose", 'v', "", "print libbpf's messages"},
-              {"help", 'h', "", "show this help"},
-          },
+          VerboseAndHelpSpecs(),
       }),
       /*takes_command=*/true,
       /*max_positional=*/0,

@@ -264,14 +264,15 @@ const CommandSpec& DemoSpec() {
       "demo",
       "[--duration D] [-o FILE]",
       "Make a throw-away loop device and two cgroups, drive IO and watch it (then remove all).",
-      {
-          {"duration", 'd', "D",
-           "how long to run (default 20s without a terminal; with `top`, until you quit)"},
-          {"output", 'o', "FILE", "record the capture to FILE instead of showing `top`"},
-          {"interval", 'i', "D", "how often counters are read (default 1s)"},
-          {"verbose", 'v', "", "print libbpf's messages"},
-          {"help", 'h', "", "show this help"},
-      },
+      JoinOptions({
+          {
+              {"duration", 'd', "D",
+               "how long to run (default 20s without a terminal; with `top`, until you quit)"},
+              {"output", 'o', "FILE", "record the capture to FILE instead of showing `top`"},
+              {"interval", 'i', "D", "how often counters are read (default 1s)"},
+          },
+          VerboseAndHelpSpecs(),
+      }),
       /*takes_command=*/false,
       /*max_positional=*/0,
       "demo makes a 128 MiB sparse file in a private directory under $TMPDIR (deleted at once)\n"

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "loader/attach_mode.h"
 
@@ -45,6 +46,13 @@ std::vector<OptionSpec> AttachOptionSpecs(bool also_replays) {
               "raw BTF)")},
       {"slab", 0, "",
        scoped("also trace slab and page allocations in the submit path (fentry/kprobe only)")},
+  };
+}
+
+std::vector<OptionSpec> VerboseAndHelpSpecs(std::string verbose_help) {
+  return {
+      {"verbose", 'v', "", std::move(verbose_help)},
+      {"help", 'h', "", "show this help"},
   };
 }
 

@@ -4,6 +4,7 @@
 #define SUBMITWATCH_CLI_LIVE_OPTIONS_H_
 
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -20,6 +21,10 @@ absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader);
 // (--ringbuf-size, --mode, --btf, --slab), in --help order. For a command that
 // can also replay a capture (top), each help line says it applies live.
 std::vector<OptionSpec> AttachOptionSpecs(bool also_replays = false);
+
+// --verbose and --help, which close the option table of every command that
+// loads BPF programs (top says when libbpf's messages can be read).
+std::vector<OptionSpec> VerboseAndHelpSpecs(std::string verbose_help = "print libbpf's messages");
 
 // A command's option table from pieces: its own options around the shared ones.
 std::vector<OptionSpec> JoinOptions(std::initializer_list<std::vector<OptionSpec>> parts);

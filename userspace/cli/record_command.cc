@@ -91,10 +91,7 @@ const CommandSpec& RecordSpec() {
               {"all-allocs", 0, "", "send every per-cpu allocation, not only those in interesting contexts"},
           },
           AttachOptionSpecs(),
-          {
-              {"verbose", 'v', "", "print libbpf's messages"},
-              {"help", 'h', "", "show this help"},
-          },
+          VerboseAndHelpSpecs(),
       }),
       /*takes_command=*/true,
       /*max_positional=*/0,

@@ -118,7 +118,8 @@ absl::StatusOr<std::unique_ptr<ScratchLoopDevice>> ScratchLoopDevice::Create(uin
     loop->fd_ = std::move(fd);
   }
   if (!loop->fd_.valid()) {
-    return absl::UnavailableError(absl::StrCat("no free loop device after ", kAttempts, " attempts"));
+    return absl::UnavailableError(
+        absl::StrCat("no free loop device after ", kAttempts, " attempts"));
   }
   return loop;
 }

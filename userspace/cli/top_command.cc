@@ -377,10 +377,7 @@ const CommandSpec& TopSpec() {
                "trace every per-cpu allocation, not only those in interesting contexts (live)"},
           },
           AttachOptionSpecs(/*also_replays=*/true),
-          {
-              {"verbose", 'v', "", "print libbpf's messages (before the view starts)"},
-              {"help", 'h', "", "show this help"},
-          },
+          VerboseAndHelpSpecs("print libbpf's messages (before the view starts)"),
       }),
       /*takes_command=*/false,
       /*max_positional=*/0,

@@ -21,9 +21,17 @@ BlkgFold FoldBlkgCounts(std::vector<BlkgTableEntry> table,
             [](const BlkgSlots::Occupied& a, const BlkgSlots::Occupied& b) {
               return KeyLess(a.key, b.key);
             });
-  std::sort(table.begin(), table.end(), [](const BlkgTableEntry& a, const BlkgTableEntry& b) {
-    return KeyLess(a.key, b.key);
-  });
+  std::stable_sort(table.begin(), table.end(),
+                   [](const BlkgTableEntry& a, const BlkgTableEntry& b) {
+                     return KeyLess(a.key, b.key);
+                   });
+  // A map walked while the program inserts could, in principle, hand out a
+  // key twice: its bios are counted once, as first read.
+  table.erase(std::unique(table.begin(), table.end(),
+                          [](const BlkgTableEntry& a, const BlkgTableEntry& b) {
+                            return !KeyLess(a.key, b.key) && !KeyLess(b.key, a.key);
+                          }),
+              table.end());
   fold.keys.reserve(table.size());
   // A merge of the two sorted lists: a key may be in either or both.
   size_t t = 0, s = 0;

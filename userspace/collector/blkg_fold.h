@@ -42,8 +42,8 @@ struct BlkgFold {
   std::vector<BlkgKeyCounts> keys;         // one per key, sorted by key
 };
 
-// Joins the hash map's entries (one per key) with the occupied slots (any
-// number per key, one per CPU at most) by key.
+// Joins the hash map's entries (one per key; a repeated key counts once)
+// with the occupied slots (any number per key, one per CPU at most) by key.
 BlkgFold FoldBlkgCounts(std::vector<BlkgTableEntry> table,
                         std::vector<BlkgSlots::Occupied> slots);
 
