@@ -37,6 +37,21 @@ TEST(KernelSymbols, NamesAddressesInsideFunctions) {
   EXPECT_EQ(s->name, "submit_bio_noacct");
 }
 
+TEST(KernelSymbols, PaddingSymbolsAreLeftOut) {
+  const KernelSymbols symbols = KernelSymbols::FromText(
+      "ffffffff81af93f0 T __pfx_submit_bio_noacct\n"
+      "ffffffff81af9400 T submit_bio_noacct\n"
+      "ffffffff81af9490 t __cfi_submit_bio\n"
+      "ffffffff81af94a0 T submit_bio\n");
+  EXPECT_EQ(symbols.size(), 2u);
+  EXPECT_EQ(symbols.Format(0xffffffff81af9404), "submit_bio_noacct+0x4");
+  // The padding before the first function is no function's.
+  EXPECT_EQ(symbols.FunctionName(0xffffffff81af93f8), "");
+  // Padding after one function and before the next counts as the first's.
+  EXPECT_EQ(symbols.FunctionName(0xffffffff81af9498), "submit_bio_noacct");
+  EXPECT_EQ(symbols.FunctionName(0xffffffff81af94a0), "submit_bio");
+}
+
 TEST(KernelSymbols, NoFunctionSpansMoreThanOneMebibyte) {
   const KernelSymbols symbols = KernelSymbols::FromText(kKallsyms);
   // _stext to submit_bio_noacct is ~11 MiB: past 1 MiB it is not _stext.

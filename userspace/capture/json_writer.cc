@@ -73,71 +73,67 @@ void JsonWriter::BeforeValue() {
     after_key_ = false;
     return;
   }
-  if (!has_element_.empty()) {
-    if (has_element_.back()) out_.push_back(',');
-    has_element_.back() = true;
+  if (depth_ > 0 && depth_ <= 64) {
+    const uint64_t bit = uint64_t{1} << (depth_ - 1);
+    if (has_element_ & bit) out_->push_back(',');
+    has_element_ |= bit;
   }
 }
 
-void JsonWriter::BeginObject() {
+void JsonWriter::Open(char bracket) {
   BeforeValue();
-  out_.push_back('{');
-  has_element_.push_back(false);
+  out_->push_back(bracket);
+  if (depth_ < 64) has_element_ &= ~(uint64_t{1} << depth_);
+  ++depth_;
 }
 
-void JsonWriter::EndObject() {
-  out_.push_back('}');
-  has_element_.pop_back();
+void JsonWriter::Close(char bracket) {
+  out_->push_back(bracket);
+  if (depth_ > 0) --depth_;
 }
 
-void JsonWriter::BeginArray() {
-  BeforeValue();
-  out_.push_back('[');
-  has_element_.push_back(false);
-}
-
-void JsonWriter::EndArray() {
-  out_.push_back(']');
-  has_element_.pop_back();
-}
+void JsonWriter::BeginObject() { Open('{'); }
+void JsonWriter::EndObject() { Close('}'); }
+void JsonWriter::BeginArray() { Open('['); }
+void JsonWriter::EndArray() { Close(']'); }
 
 void JsonWriter::Key(std::string_view key) {
   BeforeValue();
-  AppendJsonString(out_, key);
-  out_.push_back(':');
+  AppendJsonString(*out_, key);
+  out_->push_back(':');
   after_key_ = true;
 }
 
 void JsonWriter::String(std::string_view value) {
   BeforeValue();
-  AppendJsonString(out_, value);
+  AppendJsonString(*out_, value);
 }
 
 void JsonWriter::Int(int64_t value) {
   BeforeValue();
-  absl::StrAppend(&out_, value);
+  absl::StrAppend(out_, value);
 }
 
 void JsonWriter::Uint(uint64_t value) {
   BeforeValue();
-  absl::StrAppend(&out_, value);
+  absl::StrAppend(out_, value);
 }
 
 void JsonWriter::Double(double value) {
   BeforeValue();
   // JSON has no NaN or infinity.
   if (!std::isfinite(value)) {
-    out_ += "null";
+    *out_ += "null";
     return;
   }
-  absl::StrAppendFormat(&out_, "%.6g", value);
+  absl::StrAppendFormat(out_, "%.6g", value);
 }
 
 void JsonWriter::Decimal(uint64_t units, int scale) {
   BeforeValue();
   uint64_t divisor = 1;
   for (int i = 0; i < scale; ++i) divisor *= 10;
-  absl::StrAppend(&out_, units / divisor);
+  absl::StrAppend(out_, units / divisor);
   uint64_t fraction = units % divisor;
   if (fraction == 0) return;
   int digits = scale;
@@ -145,17 +141,17 @@ void JsonWriter::Decimal(uint64_t units, int scale) {
     fraction /= 10;
     --digits;
   }
-  absl::StrAppendFormat(&out_, ".%0*d", digits, fraction);
+  absl::StrAppendFormat(out_, ".%0*d", digits, fraction);
 }
 
 void JsonWriter::Bool(bool value) {
   BeforeValue();
-  out_ += value ? "true" : "false";
+  *out_ += value ? "true" : "false";
 }
 
 void JsonWriter::Null() {
   BeforeValue();
-  out_ += "null";
+  *out_ += "null";
 }
 
 void JsonWriter::UintArray(std::string_view key, const std::vector<uint64_t>& values) {
@@ -181,9 +177,10 @@ void JsonWriter::StringArray(std::string_view key, const std::vector<std::string
 }
 
 std::string JsonWriter::Take() {
-  has_element_.clear();
+  has_element_ = 0;
+  depth_ = 0;
   after_key_ = false;
-  return std::exchange(out_, std::string());
+  return std::exchange(own_, std::string());
 }
 
 }  // namespace submitwatch

@@ -24,9 +24,18 @@ void AppendJsonString(std::string& out, std::string_view text);
 size_t Utf8SequenceLength(std::string_view text, size_t i);
 
 // Usage: JsonWriter w; w.BeginObject(); w.Key("a"); w.Int(1); w.EndObject();
-// The writer inserts commas; it does not validate nesting beyond that.
+// The writer inserts commas; it does not validate nesting beyond that, and
+// nests at most 64 containers deep (ours nest a few).
 class JsonWriter {
  public:
+  JsonWriter() : out_(&own_) {}
+  // Appends to `*out` instead of a string of its own (str() and Take() then
+  // have nothing): a capture line goes straight into the writer's buffer,
+  // with no allocation once the buffer is large enough.
+  explicit JsonWriter(std::string* out) : out_(out) {}
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+
   void BeginObject();
   void EndObject();
   void BeginArray();
@@ -58,15 +67,19 @@ class JsonWriter {
   // {"name": count, ...}: lost events by reason, evictions, program runs.
   void CountsObject(std::string_view key, const std::map<std::string, uint64_t>& counts);
 
-  const std::string& str() const { return out_; }
+  const std::string& str() const { return own_; }
   std::string Take();
 
  private:
   void BeforeValue();
+  void Open(char bracket);
+  void Close(char bracket);
 
-  std::string out_;
-  // One entry per open container: true once it holds an element.
-  std::vector<bool> has_element_;
+  std::string own_;
+  std::string* out_;
+  // Bit i set: the container open at depth i (0 outermost) holds an element.
+  uint64_t has_element_ = 0;
+  int depth_ = 0;
   bool after_key_ = false;
 };
 

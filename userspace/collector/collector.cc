@@ -41,15 +41,14 @@ std::string CommText(const char (&comm)[SW_COMM_LEN]) {
 
 // Frames of the tracing machinery itself and of the per-cpu allocator sit on
 // top of every stack; they say nothing about who allocated.
-bool IsTracingFrame(absl::string_view fn) {
-  return absl::StartsWith(fn, "bpf_") || absl::StartsWith(fn, "__bpf_") ||
-         absl::StartsWith(fn, "__traceiter_") || absl::StartsWith(fn, "trace_") ||
-         absl::StartsWith(fn, "perf_");
+bool IsTracingFrame(std::string_view fn) {
+  return fn.starts_with("bpf_") || fn.starts_with("__bpf_") || fn.starts_with("__traceiter_") ||
+         fn.starts_with("trace_") || fn.starts_with("perf_");
 }
 
-bool IsAllocatorFrame(absl::string_view fn) {
-  return absl::StartsWith(fn, "pcpu_alloc") || absl::StartsWith(fn, "__alloc_percpu") ||
-         absl::StartsWith(fn, "alloc_percpu");
+bool IsAllocatorFrame(std::string_view fn) {
+  return fn.starts_with("pcpu_alloc") || fn.starts_with("__alloc_percpu") ||
+         fn.starts_with("alloc_percpu");
 }
 
 absl::Status MapError(const char* what, int err) {
@@ -148,7 +147,10 @@ uint64_t Collector::MonotonicNowNs() {
 }
 
 Collector::Collector(const BpfSession& session, Sources sources, Sink sink)
-    : session_(session), sources_(sources), sink_(std::move(sink)) {}
+    : session_(session), sources_(sources), sink_(std::move(sink)) {
+  std::get<AllocRecord>(alloc_scratch_).stack.reserve(SW_STACK_DEPTH);
+  spare_frames_.reserve(SW_STACK_DEPTH);
+}
 
 Collector::~Collector() { ring_buffer__free(ring_); }
 
@@ -218,9 +220,11 @@ int Collector::HandleEvent(const void* data, size_t size) {
   return 0;
 }
 
+// Per event: decoded into alloc_scratch_, whose strings keep their capacity
+// from one event to the next, so once warm this allocates nothing.
 void Collector::HandleAlloc(const sw_alloc_event& e) {
   const KernelSymbols& symbols = *sources_.symbols;
-  AllocRecord r;
+  AllocRecord& r = std::get<AllocRecord>(alloc_scratch_);
   r.ts_ns = e.hdr.ts_ns;
   r.allocator = e.allocator == SW_ALLOCATOR_SLAB   ? Allocator::kSlab
                 : e.allocator == SW_ALLOCATOR_PAGE ? Allocator::kPage
@@ -233,18 +237,19 @@ void Collector::HandleAlloc(const sw_alloc_event& e) {
   r.size = e.size;
   r.bytes = e.bytes_alloc;
   r.cgroup_id = e.cgroup_id;
-  r.cgroup = sources_.cgroups->Path(e.cgroup_id);
+  r.cgroup.assign(sources_.cgroups->Path(e.cgroup_id));
   r.pid = e.pid;
   r.tid = e.tid;
-  r.comm = CommText(e.comm);
-  if (e.work_func != 0) r.work_func = symbols.FunctionName(e.work_func);
+  r.comm.assign(e.comm, strnlen(e.comm, SW_COMM_LEN));
+  r.work_func.clear();
+  if (e.work_func != 0) r.work_func.assign(symbols.FunctionName(e.work_func));
 
   const uint32_t depth = std::min<uint32_t>(e.stack_depth, SW_STACK_DEPTH);
   uint32_t first = 0;
   // The BPF program's own frame is not in kallsyms' text ranges: unknown
   // frames on top are tracing machinery too.
   while (first < depth) {
-    const std::string fn = symbols.FunctionName(e.stack[first]);
+    const std::string_view fn = symbols.FunctionName(e.stack[first]);
     if (!fn.empty() && !IsTracingFrame(fn)) break;
     ++first;
   }
@@ -259,15 +264,34 @@ void Collector::HandleAlloc(const sw_alloc_event& e) {
       }
     }
   }
-  for (uint32_t i = first; i < depth; ++i) r.stack.push_back(symbols.Format(e.stack[i]));
+  // Frames beyond this event's depth park in spare_frames_ with their
+  // capacity, for the next deeper stack.
+  const size_t frames = depth - first;
+  while (r.stack.size() > frames) {
+    spare_frames_.push_back(std::move(r.stack.back()));
+    r.stack.pop_back();
+  }
+  while (r.stack.size() < frames) {
+    if (spare_frames_.empty()) {
+      r.stack.emplace_back();
+    } else {
+      r.stack.push_back(std::move(spare_frames_.back()));
+      spare_frames_.pop_back();
+    }
+  }
+  for (size_t i = 0; i < frames; ++i) {
+    r.stack[i].clear();
+    symbols.AppendFormat(r.stack[i], e.stack[first + i]);
+  }
+  r.site_offset.clear();
   if (call_site != 0) {
-    r.site = symbols.FunctionName(call_site);
-    r.site_offset = symbols.Format(call_site);
+    r.site.assign(symbols.FunctionName(call_site));
+    symbols.AppendFormat(r.site_offset, call_site);
     if (r.site.empty()) r.site = r.site_offset;
   } else {
-    r.site = "unknown";
+    r.site.assign("unknown");
   }
-  sink_(Record(std::move(r)));
+  sink_(alloc_scratch_);
 }
 
 void Collector::HandleBlkgSeen(const sw_blkg_seen_event& e) {
@@ -438,7 +462,9 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
         emitted = {r.queued, r.executed};
         auto name = work_func_names_.find(func);
         if (name == work_func_names_.end()) {
-          name = work_func_names_.emplace(func, sources_.symbols->FunctionName(func)).first;
+          name = work_func_names_
+                     .emplace(func, std::string(sources_.symbols->FunctionName(func)))
+                     .first;
           if (name->second.empty()) name->second = sources_.symbols->Format(func);
         }
         r.function = name->second;

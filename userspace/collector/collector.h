@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -126,6 +127,9 @@ class Collector {
   absl::flat_hash_map<uint64_t, std::string> work_func_names_;
   absl::flat_hash_map<ThrottleRowKey, ThrottleRow> throttle_rows_;
   LostRecord last_lost_;
+  // Every allocation event is decoded into this one record (HandleAlloc).
+  Record alloc_scratch_{AllocRecord{}};
+  std::vector<std::string> spare_frames_;
 };
 
 }  // namespace submitwatch

@@ -61,21 +61,30 @@ constexpr GfpName kGfpNames[] = {
 }  // namespace
 
 std::string GfpText(uint64_t gfp) {
-  if (gfp == 0) return std::string(names::kGfpNone);
   std::string text;
+  AppendGfpText(text, gfp);
+  return text;
+}
+
+void AppendGfpText(std::string& out, uint64_t gfp) {
+  if (gfp == 0) {
+    out.append(names::kGfpNone);
+    return;
+  }
+  bool first = true;
   for (const GfpName& entry : kGfpNames) {
     if (gfp == 0) break;
     if ((gfp & entry.mask) != entry.mask) continue;
     gfp &= ~entry.mask;
-    if (!text.empty()) text.push_back('|');
-    text.append(entry.name);
+    if (!first) out.push_back('|');
+    out.append(entry.name);
+    first = false;
   }
   // Like the kernel: whatever no name claimed is printed as one hex value.
   if (gfp != 0) {
-    if (!text.empty()) text.push_back('|');
-    absl::StrAppendFormat(&text, "0x%x", gfp);
+    if (!first) out.push_back('|');
+    absl::StrAppendFormat(&out, "0x%x", gfp);
   }
-  return text;
 }
 
 uint64_t EffectiveGfp(uint64_t gfp, uint32_t task_flags) {

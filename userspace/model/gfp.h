@@ -63,6 +63,9 @@ inline constexpr uint64_t kGfpTranshugeMask = kGfpTranshugeLightMask | kGfpDirec
 // "GFP_KERNEL", "GFP_NOWAIT|__GFP_NOWARN", "__GFP_HIGH|0x200000000"; "none"
 // for 0. Composite names are matched greedily first, in mmflags.h's order.
 std::string GfpText(uint64_t gfp);
+// The same, appended to `out` (no allocation once `out` has room: the
+// capture writer formats every allocation event with it).
+void AppendGfpText(std::string& out, uint64_t gfp);
 
 // The mask the allocator really uses: PF_MEMALLOC_NOIO clears __GFP_IO and
 // __GFP_FS, PF_MEMALLOC_NOFS clears __GFP_FS.

@@ -64,21 +64,26 @@ std::optional<Allocator> ParseAllocator(std::string_view name) {
 
 std::string ContextText(uint32_t context, std::string_view work_func) {
   std::string text;
-  const auto add = [&text](std::string_view part) {
-    if (!text.empty()) text.push_back(names::kContextJoin);
-    text.append(part);
+  AppendContextText(text, context, work_func);
+  return text;
+}
+
+void AppendContextText(std::string& out, uint32_t context, std::string_view work_func) {
+  const size_t start = out.size();
+  const auto add = [&out, start](std::string_view part) {
+    if (out.size() > start) out.push_back(names::kContextJoin);
+    out.append(part);
   };
   if (context & kContextSubmit) add(names::kContextSubmit);
   if (context & kContextWorker) {
     add(names::kContextWorker);
     if (!work_func.empty()) {
-      text.push_back(names::kContextWorkerFuncSep);
-      text.append(work_func);
+      out.push_back(names::kContextWorkerFuncSep);
+      out.append(work_func);
     }
   }
   if (context & kContextReclaim) add(names::kContextReclaim);
-  if (text.empty()) return std::string(names::kContextOther);
-  return text;
+  if (out.size() == start) out.append(names::kContextOther);
 }
 
 uint32_t ParseContextText(std::string_view text, std::string* work_func) {

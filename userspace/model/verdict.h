@@ -33,6 +33,8 @@ std::optional<Allocator> ParseAllocator(std::string_view name);
 // "submit", "worker:<work_func>", "reclaim" joined with "+", or "other".
 // kContextBioList is evidence only and is not part of the text.
 std::string ContextText(uint32_t context, std::string_view work_func);
+// The same, appended to `out` (no allocation once `out` has room).
+void AppendContextText(std::string& out, uint32_t context, std::string_view work_func);
 // The inverse: context bits, and the worker's function into *work_func
 // (cleared when there is none; may be null). Unknown parts are ignored.
 uint32_t ParseContextText(std::string_view text, std::string* work_func);

@@ -73,7 +73,7 @@ absl::StatusOr<CgroupHierarchy> FindIoHierarchy(const std::string& mountinfo_pat
       "enable \"io\" on cgroup v2; per-cgroup readiness needs it");
 }
 
-std::string CgroupPaths::Path(uint64_t cgroup_id) {
+const std::string& CgroupPaths::Path(uint64_t cgroup_id) {
   if (auto it = paths_.find(cgroup_id); it != paths_.end()) return it->second;
   const int64_t now = absl::GetCurrentTimeNanos();
   if (now - last_scan_ns_ > 1'000'000'000 || paths_.empty()) {
@@ -81,7 +81,8 @@ std::string CgroupPaths::Path(uint64_t cgroup_id) {
     last_scan_ns_ = now;
     if (auto it = paths_.find(cgroup_id); it != paths_.end()) return it->second;
   }
-  return absl::StrCat("cgroup-", cgroup_id);
+  unnamed_ = absl::StrCat("cgroup-", cgroup_id);
+  return unnamed_;
 }
 
 void CgroupPaths::Remember(uint64_t cgroup_id, std::string path) {

@@ -35,8 +35,10 @@ class CgroupPaths {
 
   // "/" for the root, "/a/b" below it; "cgroup-<id>" when the cgroup is gone
   // before it could be named. A miss rescans the tree at most once per second
-  // of calls (cgroups appear while we run).
-  std::string Path(uint64_t cgroup_id);
+  // of calls (cgroups appear while we run). Valid until the next call; a
+  // reference, so naming the cgroup of each event copies into the record's
+  // string without an allocation of its own.
+  const std::string& Path(uint64_t cgroup_id);
   // What cgroup:cgroup_mkdir told while the cgroup existed; wins over a scan.
   void Remember(uint64_t cgroup_id, std::string path);
   // The cgroup is gone and its rows carry the path: the name is not needed.
@@ -52,6 +54,7 @@ class CgroupPaths {
 
   CgroupHierarchy hierarchy_;
   absl::flat_hash_map<uint64_t, std::string> paths_;
+  std::string unnamed_;  // what Path() returned for a cgroup it could not name
   int64_t last_scan_ns_ = 0;
 };
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -15,6 +16,15 @@ namespace submitwatch {
 namespace {
 
 bool IsTextSymbol(char type) { return type == 't' || type == 'T' || type == 'w' || type == 'W'; }
+
+// Since 6.2 ("objtool: Add --prefix", for x86 call depth tracking and
+// FineIBT) each function is preceded by padding named __pfx_<function>, and
+// with kCFI by __cfi_<function>: half the text symbols. No call site or
+// return address lies in them, and leaving them out halves the table, which
+// stays resident (and locked) while recording.
+bool IsPaddingSymbol(absl::string_view name) {
+  return absl::StartsWith(name, "__pfx_") || absl::StartsWith(name, "__cfi_");
+}
 
 // "submit_bio_noacct.cold" and "foo.isra.0" are parts of "submit_bio_noacct"
 // and "foo" that the compiler moved or specialised.
@@ -42,7 +52,10 @@ KernelSymbols KernelSymbols::FromText(absl::string_view text) {
     // "ffffffff81af94a0 T submit_bio\t[module]"
     std::vector<absl::string_view> fields =
         absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-    if (fields.size() < 3 || fields[1].size() != 1 || !IsTextSymbol(fields[1][0])) continue;
+    if (fields.size() < 3 || fields[1].size() != 1 || !IsTextSymbol(fields[1][0]) ||
+        IsPaddingSymbol(fields[2])) {
+      continue;
+    }
     uint64_t address;
     if (!absl::SimpleHexAtoi(fields[0], &address) || address == 0) continue;
     parsed.push_back({address, fields[2]});
@@ -96,15 +109,24 @@ std::optional<KernelSymbol> KernelSymbols::Lookup(uint64_t address) const {
 }
 
 std::string KernelSymbols::Format(uint64_t address) const {
-  const std::optional<KernelSymbol> s = Lookup(address);
-  if (!s) return absl::StrFormat("0x%x", address);
-  return absl::StrFormat("%s+0x%x", absl::string_view(s->name.data(), s->name.size()),
-                         address - s->address);
+  std::string text;
+  AppendFormat(text, address);
+  return text;
 }
 
-std::string KernelSymbols::FunctionName(uint64_t address) const {
+void KernelSymbols::AppendFormat(std::string& out, uint64_t address) const {
   const std::optional<KernelSymbol> s = Lookup(address);
-  return s ? std::string(s->name) : std::string();
+  if (!s) {
+    absl::StrAppend(&out, "0x", absl::Hex(address));
+    return;
+  }
+  absl::StrAppend(&out, absl::string_view(s->name.data(), s->name.size()), "+0x",
+                  absl::Hex(address - s->address));
+}
+
+std::string_view KernelSymbols::FunctionName(uint64_t address) const {
+  const std::optional<KernelSymbol> s = Lookup(address);
+  return s ? s->name : std::string_view();
 }
 
 std::vector<AddressRange> KernelSymbols::FunctionRanges(

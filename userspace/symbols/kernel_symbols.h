@@ -37,8 +37,11 @@ class KernelSymbols {
   std::optional<KernelSymbol> Lookup(uint64_t address) const;
   // "blkg_alloc+0x4f", or "0xffffffff81234567" when unknown.
   std::string Format(uint64_t address) const;
-  // The function name alone; empty when unknown.
-  std::string FunctionName(uint64_t address) const;
+  // The same, appended to `out`: no allocation once `out` has room (the
+  // collector symbolizes every frame of every allocation event).
+  void AppendFormat(std::string& out, uint64_t address) const;
+  // The function name alone, valid as long as this; empty when unknown.
+  std::string_view FunctionName(uint64_t address) const;
 
   // Ranges of the named functions, including compiler-split parts such as
   // "submit_bio_noacct.cold" and "foo.isra.0", sorted by start.
