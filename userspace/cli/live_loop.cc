@@ -1,8 +1,10 @@
 #include "cli/live_loop.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 
+#include "cli/memory_pressure.h"
 #include "cli/privileges.h"
 #include "cli/stop_signals.h"
 #include "cli/workload.h"
@@ -65,8 +67,14 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
     if (!started.ok()) return started.status();
     workload = *std::move(started);
   }
+  // After the workload's fork (it inherits neither), before the drop (it
+  // takes capabilities the drop removes).
+  const PressureSetup pressure = PrepareForPressure();
+  if (!pressure.warning.empty()) {
+    fprintf(stderr, "submitwatch: warning: %s\n", pressure.warning.c_str());
+  }
   if (o.drop_capabilities) {
-    if (absl::Status s = DropCapabilitiesAfterAttach(); !s.ok()) return s;
+    if (absl::Status s = DropCapabilitiesAfterAttach(pressure.keep_ipc_lock); !s.ok()) return s;
   }
 
   const uint64_t start_ns = Collector::MonotonicNowNs();

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
+#include "cli/memory_pressure.h"
 #include "version.h"
 
 namespace submitwatch {
@@ -51,6 +52,9 @@ std::string MainHelp() {
 }
 
 int Main(int argc, char** argv) {
+  // Before anything is allocated or a thread starts: what the live commands
+  // lock once attached stays small.
+  BoundMemoryForLocking();
   std::vector<std::string> args(argv + 1, argv + argc);
   // Interactive on a terminal; a capture stream into a pipe or file.
   if (args.empty()) return isatty(STDOUT_FILENO) ? RunTop({}) : RunRecord({});

@@ -14,8 +14,13 @@ absl::Status CheckTracingPrivileges();
 // reads on kernels that still check them), CAP_DAC_OVERRIDE and
 // CAP_DAC_READ_SEARCH (naming cgroups, renaming the capture into place), and
 // drop every other capability from the effective, permitted, inheritable,
-// ambient and bounding sets.
-absl::Status DropCapabilitiesAfterAttach();
+// ambient and bounding sets. `keep_ipc_lock`: also keep CAP_IPC_LOCK, which
+// memory locked with MCL_FUTURE needs for every later mapping when
+// RLIMIT_MEMLOCK could not be raised (PrepareForPressure says).
+absl::Status DropCapabilitiesAfterAttach(bool keep_ipc_lock = false);
+
+// Whether `cap` is in this thread's effective set.
+bool HasEffectiveCapability(int cap);
 
 }  // namespace submitwatch
 

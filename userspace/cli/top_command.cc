@@ -29,6 +29,7 @@
 #include "cli/live_loop.h"
 #include "cli/live_options.h"
 #include "cli/live_setup.h"
+#include "cli/memory_pressure.h"
 #include "cli/privileges.h"
 #include "cli/stop_signals.h"
 #include "collector/collector.h"
@@ -346,8 +347,14 @@ absl::Status TopLive(const TopOptions& o) {
   if (!collector.ok()) return collector.status();
   // Enabled only while the session lives (BPF_ENABLE_STATS is fd-scoped).
   BpfCostMeter meter(*setup.session, setup.session->EnableRunTimeStats());
+  // Before the drop, which takes what it needs; said before the screen
+  // is taken over, so it is there after quitting.
+  const PressureSetup pressure = PrepareForPressure();
+  if (!pressure.warning.empty()) {
+    fprintf(stderr, "submitwatch: warning: %s\n", pressure.warning.c_str());
+  }
   if (o.drop_capabilities) {
-    if (absl::Status s = DropCapabilitiesAfterAttach(); !s.ok()) return s;
+    if (absl::Status s = DropCapabilitiesAfterAttach(pressure.keep_ipc_lock); !s.ok()) return s;
   }
   absl::StatusOr<std::unique_ptr<tui::Terminal>> terminal = tui::Terminal::Open();
   if (!terminal.ok()) return terminal.status();

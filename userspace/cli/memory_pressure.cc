@@ -1,0 +1,73 @@
+#include "cli/memory_pressure.h"
+
+#include <malloc.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "cli/privileges.h"
+#include "common/errno_text.h"
+
+namespace submitwatch {
+namespace {
+
+constexpr int kMmapThresholdBytes = 128 << 10;
+constexpr size_t kThreadStackBytes = 256 << 10;
+
+}  // namespace
+
+void BoundMemoryForLocking() {
+  mallopt(M_ARENA_MAX, 1);
+  // Setting it also stops glibc from raising it as large blocks are freed.
+  mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
+  mallopt(M_TRIM_THRESHOLD, kMmapThresholdBytes);
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) == 0) {
+    if (pthread_attr_setstacksize(&attr, kThreadStackBytes) == 0) pthread_setattr_default_np(&attr);
+    pthread_attr_destroy(&attr);
+  }
+}
+
+PressureSetup PrepareForPressure() {
+  PressureSetup setup;
+  rlimit limit{kMemoryLockLimitBytes, kMemoryLockLimitBytes};
+  if (setrlimit(RLIMIT_MEMLOCK, &limit) != 0 && getrlimit(RLIMIT_MEMLOCK, &limit) == 0 &&
+      limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_MEMLOCK, &limit);
+  }
+  getrlimit(RLIMIT_MEMLOCK, &limit);
+  const bool limit_suffices =
+      limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= kMemoryLockLimitBytes;
+  std::string refused;
+  if (limit_suffices || HasEffectiveCapability(CAP_IPC_LOCK)) {
+    if (mlockall(MCL_CURRENT | MCL_FUTURE) == 0) {
+      setup.locked = true;
+      setup.keep_ipc_lock = !limit_suffices;
+    } else {
+      refused = absl::StrCat("cannot lock its memory (mlockall: ", ErrnoText(errno), ")");
+    }
+  } else {
+    refused = absl::StrCat("cannot lock its memory (RLIMIT_MEMLOCK is ", limit.rlim_cur >> 10,
+                           " KiB and it has no CAP_IPC_LOCK)");
+  }
+  if (!refused.empty()) {
+    absl::StrAppend(&refused, ": under memory pressure it may stall and lose events; run it as "
+                              "root or raise `ulimit -l` to ",
+                    kMemoryLockLimitBytes >> 20, " MiB");
+  }
+  if (setpriority(PRIO_PROCESS, 0, kRecorderNice) == 0) {
+    setup.prioritized = true;
+  } else {
+    absl::StrAppend(&refused, refused.empty() ? "" : "; ", "cannot raise its priority (nice ",
+                    kRecorderNice, ": ", ErrnoText(errno), ")");
+  }
+  if (!refused.empty()) setup.warning = absl::StrCat("the recorder ", refused);
+  return setup;
+}
+
+}  // namespace submitwatch
