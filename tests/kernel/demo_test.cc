@@ -93,6 +93,7 @@ class DemoTest : public ::testing::Test {
       waitpid(pid_, nullptr, 0);
     }
     unlink(capture_.c_str());
+    unlink((capture_ + ".partial").c_str());  // a killed demo's capture
     unlink(log_.c_str());
     if (!tmpdir_.empty()) fs::remove_all(tmpdir_);
   }

@@ -35,14 +35,12 @@ std::vector<Record> EveryRecordType() {
           FullWq(),     FullLost(),  FullThrottle(), FullSummary()};
 }
 
-// Writes through CaptureWriter, as `record` does.
+// Formats through CaptureWriter, as `record` does.
 void WriteCapture(const TempFile& file, const std::vector<Record>& records) {
-  const int fd = ::open(file.path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  CaptureWriter writer(fd);
-  for (const Record& record : records) ASSERT_TRUE(writer.Write(record).ok());
-  ASSERT_TRUE(writer.Flush().ok());
-  ::close(fd);
+  CaptureWriter writer;
+  std::string text;
+  for (const Record& record : records) writer.AppendLine(record, text);
+  file.Write(text);
 }
 
 std::string OpenError(const std::string& path) {
@@ -408,7 +406,8 @@ TEST(CaptureReaderTest, WarnsWhenTheSummaryIsMissing) {
   }
   EXPECT_FALSE(reader->truncated());
   EXPECT_EQ(reader->warning(),
-            file.path() + ": no summary record at the end; the capture is incomplete");
+            file.path() + ": no summary record at the end: the capture was cut off (the "
+            "recorder was killed or its host stopped); everything before is kept");
 }
 
 TEST(CaptureReaderTest, OverlongLineIsAnErrorNotAnAllocation) {

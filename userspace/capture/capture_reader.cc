@@ -210,7 +210,9 @@ std::string CaptureReader::warning() const {
         path_, truncated_line_));
   } else if (done_ && !saw_summary_) {
     parts.push_back(absl::StrFormat(
-        "%s: no summary record at the end; the capture is incomplete", path_));
+        "%s: no summary record at the end: the capture was cut off (the recorder was "
+        "killed or its host stopped); everything before is kept",
+        path_));
   }
   if (skipped_records_ > 0) {
     parts.push_back(absl::StrFormat(

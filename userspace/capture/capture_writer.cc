@@ -1,25 +1,16 @@
 #include "capture/capture_writer.h"
 
-#include <errno.h>
-#include <unistd.h>
-
 #include <type_traits>
 #include <variant>
 
-#include "absl/strings/str_format.h"
 #include "capture/capture_format.h"
 #include "capture/json_writer.h"
-#include "common/errno_text.h"
 #include "model/gfp.h"
 #include "model/readiness.h"
 #include "model/verdict.h"
 
 namespace submitwatch {
 namespace {
-
-// Large enough that write(2) calls are rare, small enough to lose little if
-// the process is killed.
-constexpr size_t kFlushBytes = 64 << 10;
 
 void WriteFields(JsonWriter& w, const CaptureHeader& h) {
   w.Field("type", kRecordTypeHeader);
@@ -45,7 +36,7 @@ void WriteFields(JsonWriter& w, const CaptureHeader& h) {
   w.StringArray("blind_spots", h.blind_spots);
 }
 
-void WriteFields(JsonWriter& w, const AllocRecord& r) {
+void WriteFields(JsonWriter& w, const AllocRecord& r, std::string& scratch) {
   w.Field("type", kRecordTypeAlloc);
   w.Field("ts_ns", r.ts_ns);
   w.Field("allocator", AllocatorName(r.allocator));
@@ -55,11 +46,17 @@ void WriteFields(JsonWriter& w, const AllocRecord& r) {
   w.Field("site", r.site);
   w.Field("site_offset", r.site_offset);
   w.Field("gfp_raw", r.gfp_raw);
-  w.Field("gfp", GfpText(r.gfp_raw));  // derived
-  w.Field("effective_gfp", GfpText(EffectiveGfp(r.gfp_raw, r.task_flags)));  // derived
+  scratch.clear();
+  AppendGfpText(scratch, r.gfp_raw);
+  w.Field("gfp", scratch);  // derived
+  scratch.clear();
+  AppendGfpText(scratch, EffectiveGfp(r.gfp_raw, r.task_flags));
+  w.Field("effective_gfp", scratch);  // derived
   w.Field("task_flags", r.task_flags);
   // The text is for people; the reader takes the bits.
-  w.Field("context", ContextText(r.context, r.work_func));
+  scratch.clear();
+  AppendContextText(scratch, r.context, r.work_func);
+  w.Field("context", scratch);
   w.Field("context_bits", r.context);
   w.Field("work_func", r.work_func);
   w.Field("size", r.size);
@@ -137,60 +134,30 @@ void WriteFields(JsonWriter& w, const CaptureSummary& s) {
   w.CountsObject("program_runs", s.program_runs);
 }
 
-// What the user can do about a failed write, for the errors that have an
-// answer.
-std::string_view WriteErrorHint(int error_number) {
-  switch (error_number) {
-    case ENOSPC:
-    case EDQUOT: return "; free space or write the capture elsewhere";
-    case EPIPE: return "; the program reading the output exited";
-    case EFBIG: return "; the capture exceeds the file size limit (ulimit -f)";
-    case EBADF: return "; the output is not open for writing";
-    default: return "";
-  }
-}
-
 }  // namespace
 
 std::string CaptureWriter::FormatRecord(const Record& record) {
-  JsonWriter w;
+  CaptureWriter writer;
+  std::string line;
+  writer.AppendLine(record, line);
+  line.pop_back();
+  return line;
+}
+
+void CaptureWriter::AppendLine(const Record& record, std::string& out) {
+  JsonWriter w(&out);
   w.BeginObject();
-  std::visit([&w](const auto& r) { WriteFields(w, r); }, record);
+  std::visit(
+      [&](const auto& r) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(r)>, AllocRecord>) {
+          WriteFields(w, r, scratch_);
+        } else {
+          WriteFields(w, r);
+        }
+      },
+      record);
   w.EndObject();
-  return w.Take();
-}
-
-absl::Status CaptureWriter::Write(const Record& record) {
-  if (!error_.ok()) return error_;
-  buffer_ += FormatRecord(record);
-  buffer_.push_back('\n');
-  if (buffer_.size() >= kFlushBytes) return Flush();
-  return absl::OkStatus();
-}
-
-absl::Status CaptureWriter::Flush() {
-  if (!error_.ok()) return error_;
-  size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      // write(2) returns 0 only for a zero-length request; treat it as no
-      // progress rather than spinning.
-      const int error_number = n < 0 ? errno : EIO;
-      error_ = WithErrno(absl::Status(absl::ErrnoToStatusCode(error_number),
-                                      absl::StrFormat("cannot write the capture: %s%s",
-                                                      ErrnoText(error_number),
-                                                      WriteErrorHint(error_number))),
-                         error_number);
-      // The file is incomplete either way; do not hold the data forever.
-      buffer_.clear();
-      return error_;
-    }
-    done += static_cast<size_t>(n);
-  }
-  buffer_.clear();
-  return absl::OkStatus();
+  out.push_back('\n');
 }
 
 }  // namespace submitwatch

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "capture/capture_reader.h"
-#include "capture/capture_writer.h"
+#include "capture/capture_stream.h"
 #include "capture/output_file.h"
 #include "cli/commands.h"
 #include "cli/live_loop.h"
@@ -29,6 +29,7 @@ struct CheckOptions {
   std::optional<std::string> output;
   std::optional<absl::Duration> duration;
   absl::Duration interval = absl::Seconds(1);
+  absl::Duration sync_interval = absl::Seconds(1);
   LoaderOptions loader;
   std::vector<std::string> command;
   FailOn fail_on;
@@ -42,8 +43,8 @@ absl::StatusOr<CheckOptions> ParseCheckOptions(const std::vector<std::string>& a
   if (!fail_on.ok()) return fail_on.status();
   o.fail_on = *fail_on;
   if (parsed->Has("replay")) {
-    for (const char* live_only : {"duration", "interval", "output", "ringbuf-size", "verbose",
-                                  "mode", "slab", "btf"}) {
+    for (const char* live_only : {"duration", "interval", "output", "sync-interval",
+                                  "ringbuf-size", "verbose", "mode", "slab", "btf"}) {
       if (parsed->Has(live_only)) {
         return absl::InvalidArgumentError(
             absl::StrCat("--replay evaluates a capture: --", live_only, " does not apply"));
@@ -58,6 +59,10 @@ absl::StatusOr<CheckOptions> ParseCheckOptions(const std::vector<std::string>& a
   if (parsed->Has("output")) o.output = parsed->Get("output");
   if (absl::Status s = GetDuration(*parsed, "duration", &o.duration); !s.ok()) return s;
   if (absl::Status s = GetDuration(*parsed, "interval", &o.interval); !s.ok()) return s;
+  if (absl::Status s = GetSyncInterval(*parsed, &o.sync_interval); !s.ok()) return s;
+  if (parsed->Has("sync-interval") && !o.output) {
+    return absl::InvalidArgumentError("--sync-interval applies to the capture: give -o FILE");
+  }
   if (absl::Status s = ApplyLoaderOptions(*parsed, o.loader); !s.ok()) return s;
   o.command = parsed->command;
   return o;
@@ -79,15 +84,20 @@ absl::Status FeedFromCapture(const std::string& path, Model& model) {
 absl::Status FeedLive(const CheckOptions& o, Model& model) {
   std::optional<OutputFile> out;
   if (o.output) {
-    absl::StatusOr<OutputFile> file = OutputFile::Create(*o.output);
+    absl::StatusOr<OutputFile> file = OutputFile::CreateStreaming(*o.output);
     if (!file.ok()) return file.status();
     out.emplace(*std::move(file));
   }
   absl::StatusOr<std::unique_ptr<LiveSetup>> live = SetUpLive(o.loader);
   if (!live.ok()) return live.status();
 
-  std::optional<CaptureWriter> writer;
-  if (out) writer.emplace(out->fd());
+  std::unique_ptr<CaptureStream> capture;
+  if (out) {
+    absl::StatusOr<std::unique_ptr<CaptureStream>> stream =
+        CaptureStream::Start(*std::move(out), {.sync_interval = o.sync_interval});
+    if (!stream.ok()) return stream.status();
+    capture = *std::move(stream);
+  }
   LiveLoopOptions loop;
   loop.drop_capabilities = true;
   loop.duration = o.duration;
@@ -107,12 +117,11 @@ absl::Status FeedLive(const CheckOptions& o, Model& model) {
   LiveSink sink;
   sink.record = [&](const Record& r) {
     model.Add(r);
-    return writer ? writer->Write(r) : absl::OkStatus();
+    return capture ? capture->Write(r) : absl::OkStatus();
   };
-  if (writer) sink.flush = [&] { return writer->Flush(); };
   absl::StatusOr<CaptureSummary> summary = RunLiveLoop(**live, loop, sink);
   if (!summary.ok()) return summary.status();
-  if (out) return out->Commit();
+  if (capture) return capture->Finish();
   return absl::OkStatus();
 }
 
@@ -129,9 +138,11 @@ const CommandSpec& CheckSpec() {
               {"fail-on", 'f', "KINDS",
                "what fails the check: unsafe, failed, fallback, pending or any; comma-separated "
                "or repeated (default: unsafe,failed)"},
-              {"output", 'o', "FILE", "also keep the capture in FILE (mode 0600)"},
+              {"output", 'o', "FILE",
+               "also keep the capture in FILE (mode 0600; FILE.partial until the end)"},
               {"replay", 'r', "FILE", "evaluate a capture instead of the live system (no root needed)"},
               {"interval", 'i', "D", "how often counters are read (default 1s)"},
+              SyncIntervalSpec(),
           },
           AttachOptionSpecs(),
           VerboseAndHelpSpecs(),

@@ -20,7 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "capture/capture_writer.h"
+#include "capture/capture_stream.h"
 #include "capture/output_file.h"
 #include "cli/cleanup_guardian.h"
 #include "cli/commands.h"
@@ -32,6 +32,7 @@
 #include "cli/scratch_cgroups.h"
 #include "cli/scratch_loop_device.h"
 #include "cli/stop_signals.h"
+#include "cli/temp_directory.h"
 #include "common/errno_text.h"
 #include "model/model.h"
 #include "model/names.h"
@@ -195,42 +196,43 @@ int RunWithTop(const DemoOptions& o, DemoEnvironment& env) {
   return status;
 }
 
-// `record` otherwise: to -o FILE, to standard output when it is not a
-// terminal, and in any case into a model that is printed at the end.
+// `record` otherwise, into a model printed at the end and into a capture:
+// -o FILE (FILE.partial until the end), standard output with -o -, or else
+// a private temporary file that is named in $TMPDIR only when the demo ends
+// well (killed, it leaves nothing). Standard output gets the report and
+// where the capture is (the report goes to stderr with -o -); the guide and
+// progress go to stderr.
 absl::Status RunWithRecord(const DemoOptions& o, DemoEnvironment& env, bool* worker_died) {
-  std::optional<OutputFile> out;
-  if (o.output || !isatty(STDOUT_FILENO)) {
-    absl::StatusOr<OutputFile> file = OutputFile::Create(o.output.value_or("-"));
-    if (!file.ok()) return file.status();
-    out.emplace(*std::move(file));
-  }
-  FILE* talk = out && out->is_stdout() ? stderr : stdout;
-  fputs(Guide(env, /*top=*/false).c_str(), talk);
-  fflush(talk);
+  absl::StatusOr<OutputFile> file =
+      o.output ? OutputFile::CreateStreaming(*o.output)
+               : OutputFile::CreateTemporary(TempDirectory(), "submitwatch-demo");
+  if (!file.ok()) return file.status();
+  const bool to_stdout = file->is_stdout();
+  FILE* result = to_stdout ? stderr : stdout;
+  fputs(Guide(env, /*top=*/false).c_str(), stderr);
 
   absl::StatusOr<std::unique_ptr<LiveSetup>> live = SetUpLive(o.loader);
   if (!live.ok()) return live.status();
-  std::optional<CaptureWriter> writer;
-  if (out) writer.emplace(out->fd());
+  const std::string where = !o.output ? "" : to_stdout ? " to standard output"
+                                                        : absl::StrCat(" to ", file->current_path());
+  absl::StatusOr<std::unique_ptr<CaptureStream>> capture =
+      CaptureStream::Start(*std::move(file), {.no_sync = !o.output});
+  if (!capture.ok()) return capture.status();
   Model model;
   LiveSink sink;
   sink.record = [&](const Record& r) {
     model.Add(r);
-    return writer ? writer->Write(r) : absl::OkStatus();
+    return (*capture)->Write(r);
   };
-  if (writer) sink.flush = [&] { return writer->Flush(); };
   LiveLoopOptions loop;
   loop.duration = o.duration.value_or(kDefaultDuration);
   loop.interval = o.interval;
   loop.on_attached = [&] {
     env.workers.Go();
-    std::string where;
-    if (out) where = out->is_stdout() ? " to standard output" : absl::StrCat(" to ", out->path());
-    fprintf(talk,
+    fprintf(stderr,
             "submitwatch demo: recording for %s%s (Ctrl-C stops early; everything is "
             "removed either way)\n",
             absl::FormatDuration(*loop.duration).c_str(), where.c_str());
-    fflush(talk);
   };
   std::optional<std::string> casualty;
   loop.stop_when = [&] {
@@ -239,17 +241,16 @@ absl::Status RunWithRecord(const DemoOptions& o, DemoEnvironment& env, bool* wor
   };
   absl::StatusOr<CaptureSummary> summary = RunLiveLoop(**live, loop, sink);
   if (!summary.ok()) return summary.status();
-  if (out) {
-    if (absl::Status s = out->Commit(); !s.ok()) return s;
-  }
-  fputs(absl::StrCat("\n", RenderReportText(model)).c_str(), talk);
-  if (out && !out->is_stdout()) {
-    fprintf(talk,
+  if (absl::Status s = (*capture)->Finish(); !s.ok()) return s;
+  fputs(RenderReportText(model).c_str(), result);
+  if (!to_stdout) {
+    const std::string& kept = (*capture)->file().path();
+    fprintf(result,
             "\nThe capture is in %s; `submitwatch report %s --format perfetto -o trace.json` "
             "makes a timeline.\n",
-            out->path().c_str(), out->path().c_str());
+            kept.c_str(), kept.c_str());
   }
-  fflush(talk);
+  fflush(result);
   if (casualty) {
     fprintf(stderr, "submitwatch demo: stopped early: %s\n", casualty->c_str());
     *worker_died = true;
@@ -268,7 +269,9 @@ const CommandSpec& DemoSpec() {
           {
               {"duration", 'd', "D",
                "how long to run (default 20s without a terminal; with `top`, until you quit)"},
-              {"output", 'o', "FILE", "record the capture to FILE instead of showing `top`"},
+              {"output", 'o', "FILE",
+               "record the capture to FILE (FILE.partial until the end; '-' is standard "
+               "output) instead of showing `top`"},
               {"interval", 'i', "D", "how often counters are read (default 1s)"},
           },
           VerboseAndHelpSpecs(),
@@ -279,7 +282,8 @@ const CommandSpec& DemoSpec() {
       "on a free loop device, and cgroups <io hierarchy>/submitwatch-demo-PID/{throttled,\n"
       "unthrottled}, the first with a 1 MiB/s write limit (v1 blkio.throttle.write_bps_device,\n"
       "v2 io.max). It shows `top` when standard input and output are a terminal, else records\n"
-      "(to -o FILE, or to standard output when that is not a terminal) and prints the report.\n"
+      "for D and prints the report, keeping the capture in -o FILE, or else in a new private\n"
+      "file $TMPDIR/submitwatch-demo-XXXXXX.jsonl, named only once the demo ended well.\n"
       "It removes all it made at the end, on Ctrl-C or SIGTERM, and when an IO process dies;\n"
       "if demo itself is killed, a guardian process removes it.\n\n"
       "Exit status: 0 done (also after Ctrl-C), 1 setup failed or an IO process died,\n"

@@ -84,10 +84,6 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
   turns.stop_when = [&] {
     return !sink_status.ok() || workload.Exited() || (o.stop_when && o.stop_when());
   };
-  turns.after_snapshot = [&](uint64_t) {
-    if (sink.flush && sink_status.ok()) sink_status = sink.flush();
-    return absl::OkStatus();
-  };
   absl::Status status = RunLiveTurns(**collector, turns);
   CaptureSummary summary;
   // Stopped early (signal, duration, error): the workload goes too.
@@ -114,7 +110,6 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
     }
   }
   emit(Record(summary));
-  if (sink.flush && sink_status.ok()) sink_status = sink.flush();
   if (!sink_status.ok()) return sink_status;
   if (!status.ok()) return status;
   return summary;

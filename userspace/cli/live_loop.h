@@ -52,18 +52,19 @@ struct LiveLoopOptions {
   std::function<void()> on_attached;
   // Asked about every 100 ms; true ends the loop (demo: its IO children died).
   std::function<bool()> stop_when;
-  // Once attached and the workload started, give up every capability the
-  // loop no longer needs (DropCapabilitiesAfterAttach). Off for callers that
-  // still need them afterwards (demo removes its cgroups and loop device).
+  // Once attached and the workload started, lock memory and raise priority
+  // (PrepareForPressure), then give up every capability the loop no longer
+  // needs (DropCapabilitiesAfterAttach). Off for callers that still need
+  // them afterwards (demo removes its cgroups and loop device).
   bool drop_capabilities = false;
 };
 
 struct LiveSink {
   // Every record: the header first, the summary last. An error ends the
   // loop (after the workload is stopped) and is what RunLiveLoop returns.
+  // Called on the polling thread for every event: it must not block
+  // (CaptureStream writes on a thread of its own).
   std::function<absl::Status(const Record&)> record;
-  // After each snapshot (optional): someone may be watching the output live.
-  std::function<absl::Status()> flush;
 };
 
 // The summary (already given to the sink), with workload_exit set when a

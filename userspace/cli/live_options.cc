@@ -49,6 +49,25 @@ std::vector<OptionSpec> AttachOptionSpecs(bool also_replays) {
   };
 }
 
+OptionSpec SyncIntervalSpec() {
+  return {"sync-interval", 0, "D",
+          "write the capture out and fdatasync it every D, so a killed recorder or a hung "
+          "host loses at most D (default 1s; 0: never)"};
+}
+
+absl::Status GetSyncInterval(const ParsedArgs& args, absl::Duration* out) {
+  if (!args.Has("sync-interval")) return absl::OkStatus();
+  const std::string text = args.Get("sync-interval");
+  if (text == "0" || text == "0s") {
+    *out = absl::ZeroDuration();
+    return absl::OkStatus();
+  }
+  absl::StatusOr<absl::Duration> d = ParsePositiveDuration("sync-interval", text);
+  if (!d.ok()) return d.status();
+  *out = *d;
+  return absl::OkStatus();
+}
+
 std::vector<OptionSpec> VerboseAndHelpSpecs(std::string verbose_help) {
   return {
       {"verbose", 'v', "", std::move(verbose_help)},

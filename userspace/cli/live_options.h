@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "cli/options.h"
 #include "loader/bpf_session.h"
 
@@ -25,6 +26,12 @@ std::vector<OptionSpec> AttachOptionSpecs(bool also_replays = false);
 // --verbose and --help, which close the option table of every command that
 // loads BPF programs (top says when libbpf's messages can be read).
 std::vector<OptionSpec> VerboseAndHelpSpecs(std::string verbose_help = "print libbpf's messages");
+
+// --sync-interval D, for the commands that write a capture (record, check,
+// demo): how often it is written out and fdatasync'd.
+OptionSpec SyncIntervalSpec();
+// Its value: a duration, or 0 for never; `*out` is left alone when absent.
+absl::Status GetSyncInterval(const ParsedArgs& args, absl::Duration* out);
 
 // A command's option table from pieces: its own options around the shared ones.
 std::vector<OptionSpec> JoinOptions(std::initializer_list<std::vector<OptionSpec>> parts);

@@ -1,4 +1,6 @@
 // `submitwatch record`: attach, stream records into a capture, detach.
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -7,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "capture/capture_writer.h"
+#include "capture/capture_stream.h"
 #include "capture/output_file.h"
 #include "cli/commands.h"
 #include "cli/live_loop.h"
@@ -23,6 +25,7 @@ struct RecordOptions {
   std::string output = "-";
   std::optional<absl::Duration> duration;
   absl::Duration interval = absl::Seconds(1);
+  absl::Duration sync_interval = absl::Seconds(1);
   LoaderOptions loader;
   std::vector<std::string> command;
 };
@@ -34,18 +37,34 @@ absl::StatusOr<RecordOptions> ParseRecordOptions(const std::vector<std::string>&
   o.output = parsed->Get("output", "-");
   if (absl::Status s = GetDuration(*parsed, "duration", &o.duration); !s.ok()) return s;
   if (absl::Status s = GetDuration(*parsed, "interval", &o.interval); !s.ok()) return s;
+  if (absl::Status s = GetSyncInterval(*parsed, &o.sync_interval); !s.ok()) return s;
   if (absl::Status s = ApplyLoaderOptions(*parsed, o.loader); !s.ok()) return s;
   o.command = parsed->command;
   return o;
 }
 
+// What the writer thread did, for --verbose (and bench/, which reads it).
+void PrintWriterStats(const CaptureStream::Stats& st) {
+  fprintf(stderr,
+          "submitwatch: capture writer: %llu bytes in %llu writes; %llu fdatasync, mean %.3f ms, "
+          "max %.3f ms; writer thread CPU %.1f ms in %.1f s\n",
+          static_cast<unsigned long long>(st.bytes), static_cast<unsigned long long>(st.writes),
+          static_cast<unsigned long long>(st.syncs),
+          st.syncs == 0 ? 0.0 : static_cast<double>(st.sync_ns_total) / st.syncs / 1e6,
+          static_cast<double>(st.sync_ns_max) / 1e6, static_cast<double>(st.thread_cpu_ns) / 1e6,
+          static_cast<double>(st.thread_wall_ns) / 1e9);
+}
+
 absl::Status RecordSession(const RecordOptions& o, int* workload_exit) {
-  absl::StatusOr<OutputFile> out = OutputFile::Create(o.output);
+  absl::StatusOr<OutputFile> out = OutputFile::CreateStreaming(o.output);
   if (!out.ok()) return out.status();
   absl::StatusOr<std::unique_ptr<LiveSetup>> live = SetUpLive(o.loader);
   if (!live.ok()) return live.status();
+  const std::string writing = out->is_stdout() ? "to standard output" : out->current_path();
+  absl::StatusOr<std::unique_ptr<CaptureStream>> stream =
+      CaptureStream::Start(*std::move(out), {.sync_interval = o.sync_interval});
+  if (!stream.ok()) return stream.status();
 
-  CaptureWriter writer(out->fd());
   LiveLoopOptions loop;
   loop.drop_capabilities = true;
   loop.duration = o.duration;
@@ -58,16 +77,22 @@ absl::Status RecordSession(const RecordOptions& o, int* workload_exit) {
     }
     fprintf(stderr, "submitwatch: attached %d programs (%s); writing %s\n",
             (*live)->session->attached_programs(), absl::StrJoin(modes, " ").c_str(),
-            o.output == "-" ? "to standard output" : o.output.c_str());
+            writing.c_str());
   };
   LiveSink sink;
-  sink.record = [&writer](const Record& r) { return writer.Write(r); };
-  // Someone may be watching the output live (`record | jq`).
-  sink.flush = [&writer] { return writer.Flush(); };
+  sink.record = [&stream](const Record& r) { return (*stream)->Write(r); };
   absl::StatusOr<CaptureSummary> summary = RunLiveLoop(**live, loop, sink);
-  if (!summary.ok()) return summary.status();
+  absl::Status finished = summary.ok() ? (*stream)->Finish() : absl::OkStatus();
+  if (o.loader.verbose && summary.ok()) PrintWriterStats((*stream)->stats());
+  if (!summary.ok() || !finished.ok()) {
+    const std::string kept = (*stream)->file().current_path();
+    stream->reset();  // what was written stays under FILE.partial
+    if (o.output != "-" && access(kept.c_str(), F_OK) == 0) {
+      fprintf(stderr, "submitwatch: what was captured is in %s\n", kept.c_str());
+    }
+    return summary.ok() ? finished : summary.status();
+  }
   *workload_exit = summary->workload_exit;
-  if (absl::Status s = out->Commit(); !s.ok()) return s;
   if (summary->lost > 0) {
     fprintf(stderr, "submitwatch: %llu events were lost (see the capture's lost records); "
                     "a larger --ringbuf-size helps\n",
@@ -85,9 +110,12 @@ const CommandSpec& RecordSpec() {
       "Capture events into a self-contained JSON Lines file (default: standard output).",
       JoinOptions({
           {
-              {"output", 'o', "FILE", "write the capture to FILE (mode 0600); '-' is standard output"},
+              {"output", 'o', "FILE",
+               "write the capture to FILE (mode 0600): FILE.partial while recording, renamed to "
+               "FILE at the end; '-' is standard output"},
               {"duration", 'd', "D", "stop after D (e.g. 10s, 2m); default: until Ctrl-C or CMD exits"},
               {"interval", 'i', "D", "how often counters are read into the capture (default 1s)"},
+              SyncIntervalSpec(),
               {"all-allocs", 0, "", "send every per-cpu allocation, not only those in interesting contexts"},
           },
           AttachOptionSpecs(),

@@ -16,6 +16,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cli/temp_directory.h"
 #include "absl/strings/strip.h"
 #include "cli/kernel_files.h"
 #include "common/errno_text.h"
@@ -66,9 +67,7 @@ class BackingFileInDir {
 absl::StatusOr<std::unique_ptr<ScratchLoopDevice>> ScratchLoopDevice::Create(uint64_t size_bytes) {
   auto loop = std::unique_ptr<ScratchLoopDevice>(new ScratchLoopDevice);
   loop->size_bytes_ = size_bytes;
-  const char* tmp = getenv("TMPDIR");
-  std::string dir_template =
-      absl::StrCat(tmp != nullptr && *tmp ? tmp : "/tmp", "/submitwatch-demo-XXXXXX");
+  std::string dir_template = absl::StrCat(TempDirectory(), "/submitwatch-demo-XXXXXX");
   if (mkdtemp(dir_template.data()) == nullptr) {
     return ErrnoError(absl::StrCat("mkdtemp ", dir_template));
   }
