@@ -5,6 +5,7 @@
 // demo's TMPDIR, submitwatch-demo-* cgroups, and the TMPDIR's entries.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,9 +26,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "capture/capture_reader.h"
 #include "gtest/gtest.h"
 #include "kernel_fixtures.h"
+#include "model/names.h"
 #include "model/records.h"
 #include "model/verdict.h"
 #include "symbols/cgroup_paths.h"
@@ -218,6 +221,40 @@ TEST_F(DemoTest, RecordModeShowsTheCgroupsIoAndLeavesNothingBehind) {
   EXPECT_GT(throttled_bytes, 0u);
   // 1 MiB/s, with a second of slack for the throttle's slice.
   EXPECT_LE(throttled_bytes, (1ull << 20) * (duration_ns / 1'000'000'000 + 2));
+}
+
+// How CI and `ssh host scripts/run` see it: no terminal. Standard output
+// gets the report and where the capture was kept, never capture lines.
+TEST_F(DemoTest, WithoutATerminalPrintsOnlyTheReportAndKeepsTheCaptureAside) {
+  CommandResult r = RunCommand(
+      {"sh", "-c",
+       absl::StrCat("TMPDIR=", ShellQuote(tmpdir_), " exec ", SUBMITWATCH_BINARY,
+                    " demo --duration 3s </dev/null 2>", ShellQuote(log_))});
+  ASSERT_EQ(r.exit_code, 0) << r.output << ReadFile(log_);
+  for (absl::string_view line : absl::StrSplit(r.output, '\n')) {
+    EXPECT_FALSE(absl::StartsWith(absl::StripLeadingAsciiWhitespace(line), "{")) << line;
+  }
+  EXPECT_TRUE(absl::StrContains(r.output, std::string(names::kTitleCgroups))) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "/unthrottled")) << r.output;
+  // The guide went to stderr.
+  EXPECT_FALSE(absl::StrContains(r.output, "What to look for")) << r.output;
+  EXPECT_TRUE(absl::StrContains(ReadFile(log_), "What to look for")) << ReadFile(log_);
+
+  // Kept in a private file of its own in TMPDIR, named in the output; the
+  // scratch disk and cgroups are gone.
+  const Leftovers after = Snapshot();
+  EXPECT_EQ(after.loops, before_.loops);
+  EXPECT_EQ(after.cgroups, before_.cgroups);
+  ASSERT_EQ(after.temp.size(), 1u) << after;
+  const std::string kept = tmpdir_ + "/" + *after.temp.begin();
+  EXPECT_TRUE(absl::StartsWith(*after.temp.begin(), "submitwatch-demo-")) << after;
+  EXPECT_TRUE(absl::StrContains(r.output, "The capture is in " + kept)) << r.output;
+  struct stat st {};
+  ASSERT_EQ(stat(kept.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto records = CaptureReader::ReadAll(kept);
+  ASSERT_TRUE(records.ok()) << records.status();
+  EXPECT_TRUE(std::holds_alternative<CaptureSummary>(records->back()));
 }
 
 TEST_F(DemoTest, SigintHalfWayLeavesNothingBehind) {

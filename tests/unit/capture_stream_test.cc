@@ -100,7 +100,24 @@ TEST_F(CaptureStreamTest, WrittenOutAndSyncedEveryInterval) {
   EXPECT_LE(stream->stats().sync_ns_max, stream->stats().thread_wall_ns);
 }
 
-TEST_F(CaptureStreamTest, ZeroIntervalWritesOnlyWhenTheBufferFills) {
+TEST_F(CaptureStreamTest, FlushWritesOutAtOnceAndSyncsOnlyWhenDue) {
+  std::unique_ptr<CaptureStream> stream = Start(target_, absl::Hours(1));
+  ASSERT_NE(stream, nullptr);
+  ASSERT_TRUE(stream->Write(FullHeader()).ok());
+  stream->Flush();
+  const std::string header = CaptureWriter::FormatRecord(FullHeader()) + "\n";
+  bool written = false;
+  for (int i = 0; i < 100 && !written; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    written = Contents(target_ + ".partial") == header;
+  }
+  EXPECT_TRUE(written) << Contents(target_ + ".partial");
+  ASSERT_TRUE(stream->Finish().ok());
+  // An hour is not (all but) over.
+  EXPECT_EQ(stream->stats().syncs, 0u);
+}
+
+TEST_F(CaptureStreamTest, ZeroIntervalWritesOnlyWhenTheBufferFillsOrAsked) {
   std::unique_ptr<CaptureStream> stream = Start(target_, absl::ZeroDuration());
   ASSERT_NE(stream, nullptr);
   ASSERT_TRUE(stream->Write(FullHeader()).ok());

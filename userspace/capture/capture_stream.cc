@@ -90,6 +90,14 @@ void CaptureStream::Stop() {
   stats_.thread_wall_ns = ClockNs(CLOCK_MONOTONIC) - start_ns_;
 }
 
+void CaptureStream::Flush() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    flush_requested_ = true;
+  }
+  wake_writer_.notify_one();
+}
+
 absl::Status CaptureStream::Finish() {
   Stop();
   if (!error_.ok()) return error_;
@@ -102,9 +110,14 @@ void CaptureStream::Run() {
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
 
+  using Clock = std::chrono::steady_clock;
   const bool timed = options_.sync_interval > absl::ZeroDuration();
   const auto interval = std::chrono::nanoseconds(absl::ToInt64Nanoseconds(options_.sync_interval));
-  auto next_sync = std::chrono::steady_clock::now() + interval;
+  // A Flush() this close to the next sync syncs at once: with the default
+  // intervals (both 1 s) each snapshot is synced as soon as it is written,
+  // whatever the phase between the two clocks.
+  const auto early = interval / 10;
+  Clock::time_point last_sync = Clock::now();
   // Swapped with pending_ under the lock, written without it; its capacity
   // comes back for the next batch.
   std::string batch;
@@ -112,16 +125,21 @@ void CaptureStream::Run() {
   bool unsynced = false;  // written since the last sync
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    const auto ready = [&] { return stop_ || pending_.size() >= kHandOverBytes; };
+    const auto ready = [&] {
+      return stop_ || flush_requested_ || pending_.size() >= kHandOverBytes;
+    };
     if (timed) {
-      wake_writer_.wait_until(lock, next_sync, ready);
+      wake_writer_.wait_until(lock, last_sync + interval, ready);
     } else {
       wake_writer_.wait(lock, ready);
     }
-    const bool due = timed && std::chrono::steady_clock::now() >= next_sync;
-    if (due) next_sync = std::chrono::steady_clock::now() + interval;
+    const Clock::time_point now = Clock::now();
+    const bool due = timed && now + (flush_requested_ ? early : Clock::duration::zero()) >=
+                                  last_sync + interval;
+    const bool flush = flush_requested_ || due;
+    flush_requested_ = false;
     const bool stopping = stop_;
-    if (pending_.empty() && !due) {
+    if (pending_.empty() && !flush) {
       if (stopping) break;
       continue;
     }
@@ -132,6 +150,7 @@ void CaptureStream::Run() {
     // The last batch is synced by whoever commits the file (OutputFile).
     const bool sync = due && unsynced && sync_ && !stopping;
     absl::Status status = WriteOut(batch, sync);
+    if (due) last_sync = now;
     if (sync) unsynced = false;
     batch.clear();
     lock.lock();

@@ -74,6 +74,12 @@ class CaptureStream {
   // Buffers the record's line. After a failed write or sync every later
   // call returns that error (errno attached: EPIPE when the reader left).
   absl::Status Write(const Record& record);
+  // Asks the writer to write out what is buffered now, and to sync if the
+  // sync interval is (all but) over; returns at once. The live loop calls
+  // it after each snapshot: a killed recorder then loses at most the
+  // records since the last snapshot, and a reader of a pipe sees each
+  // snapshot as it is taken.
+  void Flush();
   // Writes out what is buffered, stops the thread and commits the output;
   // the first error (then nothing is committed).
   absl::Status Finish();
@@ -100,6 +106,7 @@ class CaptureStream {
   std::condition_variable taken_;        // the writer took the buffer
   std::string pending_;                  // filled by Write(), under mu_
   bool stop_ = false;
+  bool flush_requested_ = false;
   absl::Status error_;
   Stats stats_;
   std::thread thread_;

@@ -77,7 +77,9 @@ absl::Status FeedFromCapture(const std::string& path, Model& model) {
     if (!record->has_value()) break;
     model.Add(**record);
   }
-  if (reader->truncated()) fprintf(stderr, "submitwatch: warning: %s\n", reader->warning().c_str());
+  if (!reader->warning().empty()) {
+    fprintf(stderr, "submitwatch: warning: %s\n", reader->warning().c_str());
+  }
   return absl::OkStatus();
 }
 
@@ -119,6 +121,7 @@ absl::Status FeedLive(const CheckOptions& o, Model& model) {
     model.Add(r);
     return capture ? capture->Write(r) : absl::OkStatus();
   };
+  if (capture) sink.after_snapshot = [&capture] { capture->Flush(); };
   absl::StatusOr<CaptureSummary> summary = RunLiveLoop(**live, loop, sink);
   if (!summary.ok()) return summary.status();
   if (capture) return capture->Finish();

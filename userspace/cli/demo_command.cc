@@ -224,6 +224,7 @@ absl::Status RunWithRecord(const DemoOptions& o, DemoEnvironment& env, bool* wor
     model.Add(r);
     return (*capture)->Write(r);
   };
+  sink.after_snapshot = [&capture] { (*capture)->Flush(); };
   LiveLoopOptions loop;
   loop.duration = o.duration.value_or(kDefaultDuration);
   loop.interval = o.interval;

@@ -84,6 +84,10 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
   turns.stop_when = [&] {
     return !sink_status.ok() || workload.Exited() || (o.stop_when && o.stop_when());
   };
+  turns.after_snapshot = [&](uint64_t) {
+    if (sink.after_snapshot) sink.after_snapshot();
+    return absl::OkStatus();
+  };
   absl::Status status = RunLiveTurns(**collector, turns);
   CaptureSummary summary;
   // Stopped early (signal, duration, error): the workload goes too.

@@ -65,6 +65,9 @@ struct LiveSink {
   // Called on the polling thread for every event: it must not block
   // (CaptureStream writes on a thread of its own).
   std::function<absl::Status(const Record&)> record;
+  // After each snapshot's records (optional): the capture is written out
+  // and synced now (CaptureStream::Flush), must not block either.
+  std::function<void()> after_snapshot;
 };
 
 // The summary (already given to the sink), with workload_exit set when a

@@ -81,6 +81,7 @@ absl::Status RecordSession(const RecordOptions& o, int* workload_exit) {
   };
   LiveSink sink;
   sink.record = [&stream](const Record& r) { return (*stream)->Write(r); };
+  sink.after_snapshot = [&stream] { (*stream)->Flush(); };
   absl::StatusOr<CaptureSummary> summary = RunLiveLoop(**live, loop, sink);
   absl::Status finished = summary.ok() ? (*stream)->Finish() : absl::OkStatus();
   if (o.loader.verbose && summary.ok()) PrintWriterStats((*stream)->stats());

@@ -92,7 +92,9 @@ absl::Status Report(const ParsedArgs& args) {
     if (!record->has_value()) break;
     add(**record);
   }
-  if (reader->truncated()) fprintf(stderr, "submitwatch: warning: %s\n", reader->warning().c_str());
+  if (!reader->warning().empty()) {
+    fprintf(stderr, "submitwatch: warning: %s\n", reader->warning().c_str());
+  }
 
   std::string text;
   if (format == names::kFormatJson) {
