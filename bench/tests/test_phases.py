@@ -3,7 +3,7 @@ lines from made-up results (no devices, no root)."""
 
 import unittest
 
-from harness import footprint, io_overhead, loss, phases, storm, user_space
+from harness import footprint, io_overhead, loss, phases, storm, sync, user_space
 from harness.capture import Capture
 from harness.interleave import Interleaved, rotated
 from harness.procs import Sample, key_values
@@ -15,7 +15,8 @@ def cells(rows):
 
 class SelectTest(unittest.TestCase):
     def test_default_is_every_phase_in_run_order(self):
-        self.assertEqual([p.name for p in phases.select("")], ["io", "storm", "cost", "loss", "user"])
+        self.assertEqual([p.name for p in phases.select("")],
+                         ["io", "storm", "cost", "loss", "user", "sync"])
         self.assertEqual(phases.select("all"), phases.PHASES)
 
     def test_a_subset_runs_in_run_order(self):
@@ -100,6 +101,39 @@ class LossTest(unittest.TestCase):
     def test_exactness_needs_losses(self):
         result = loss.LossResult({"1M": [], "4M": []}, loss.Exactness(10, 10, 0, 0), Capture())
         self.assertEqual(loss.rows(result)[4].verdict, "MISS")
+
+
+class SyncTest(unittest.TestCase):
+    LINE = ("submitwatch: capture writer: 29509 bytes in 9 writes; 8 fdatasync, mean 3.461 ms, "
+            "max 4.165 ms; writer thread CPU 1.7 ms in 8.0 s")
+
+    def test_parses_record_verbose_writer_line(self):
+        self.assertEqual(sync.parse_writer_line(["libbpf: noise", self.LINE, "later"]),
+                         sync.WriterLine(29509, 9, 8, 3.461, 4.165, 1.7, 8.0))
+        self.assertIsNone(sync.parse_writer_line(["submitwatch: attached 9 programs"]))
+
+    def test_rows(self):
+        synced = sync.WriterLine(50 << 20, 40, 5, 12.0, 20.0, 60.0, 6.0)
+        never = sync.WriterLine(50 << 20, 40, 0, 0.0, 0.0, 30.0, 6.0)
+        result = sync.SyncResult({
+            sync.DEFAULT: [sync.SyncRound(synced, 21.0, 0, 8.3)],
+            sync.NEVER: [sync.SyncRound(never, 20.0, 0, 8.3)]})
+        self.assertEqual(cells(sync.rows(result)), [
+            ("capture fdatasync at the default 1 s interval: mean ms", "12.0 [12.0-12.0]", "", ""),
+            ("capture fdatasync at the default 1 s interval: max ms", "20.0 [20.0-20.0]", "", ""),
+            ("capture writer thread CPU, sync 1s (% of one core)", "1.00 [1.00-1.00]", "", ""),
+            ("capture writer thread CPU, never synced (% of one core)", "0.50 [0.50-0.50]", "",
+             ""),
+            ("record CPU during the flood, sync 1s (% of one core)", "21 [21-21]", "", ""),
+            ("record CPU during the flood, never synced (% of one core)", "20 [20-20]", "", ""),
+            ("capture written during the flood (MiB/s)", "8.3 [8.3-8.3]", "", ""),
+            ("lost events per run, sync 1s; never synced", "[0]; [0]", "0", "PASS")])
+
+    def test_a_lost_event_misses_the_goal(self):
+        w = sync.WriterLine(1, 1, 1, 1.0, 1.0, 1.0, 1.0)
+        result = sync.SyncResult({sync.DEFAULT: [sync.SyncRound(w, 1.0, 3, 1.0)],
+                                  sync.NEVER: [sync.SyncRound(w, 1.0, 0, 1.0)]})
+        self.assertEqual(sync.rows(result)[-1].verdict, "MISS")
 
 
 class FootprintTest(unittest.TestCase):

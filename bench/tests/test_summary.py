@@ -5,7 +5,7 @@ import contextlib
 import io
 import unittest
 
-from harness import cost, footprint, io_overhead, loss, phases, runner, storm, user_space
+from harness import cost, footprint, io_overhead, loss, phases, runner, storm, sync, user_space
 from harness.capture import Capture
 from harness.interleave import Interleaved
 from harness.procs import Sample
@@ -31,6 +31,11 @@ RESULTS = {
     "loss": loss.LossResult({"1M": [loss.LossRound(111000.0, 5, 0, 30.0)], "4M": []},
                             loss.Exactness(10, 4, 6, 0), Capture()),
     "user": user_space.UserResult({}, user_space.ReportResult(10, [8.0], [28.0])),
+    "sync": sync.SyncResult({
+        sync.DEFAULT: [sync.SyncRound(sync.WriterLine(1 << 20, 4, 4, 9.0, 14.0, 8.0, 5.0), 20.0, 0,
+                                      0.2)],
+        sync.NEVER: [sync.SyncRound(sync.WriterLine(1 << 20, 4, 0, 0.0, 0.0, 4.0, 5.0), 19.0, 0,
+                                    0.2)]}),
 }
 
 
@@ -58,10 +63,12 @@ class SummaryTest(unittest.TestCase):
             "report 1.00 GiB capture: seconds",
             "record steady-state RSS (MiB, end of each IO run)",
             "--all-allocs (default ring 1 MiB): achieved alloc events/s"])
-        self.assertEqual(len(measures), 27)
+        # ...and sync's eight after them.
+        self.assertEqual(len(measures), 35)
+        self.assertEqual(measures[27], "capture fdatasync at the default 1 s interval: mean ms")
         # bpftrace never ran here: its rows say so instead of a number.
         self.assertIn("bpftrace start to attached (ms) n/a".split(), [line.split() for line in lines])
-        self.assertEqual(lines[-2:], ["", "   goals: 11 PASS, 1 MISS"])
+        self.assertEqual(lines[-2:], ["", "   goals: 12 PASS, 1 MISS"])
 
     def test_one_phase_prints_its_goals_only(self):
         lines = printed([phases.BY_NAME["loss"]], {"loss": RESULTS["loss"]}, footprint.Footprint())

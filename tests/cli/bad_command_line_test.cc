@@ -75,7 +75,8 @@ TEST_F(BadCommandLine, MissingValues) {
        {std::string("record -o"), std::string("record --output"), std::string("record --duration"),
         std::string("record --ringbuf-size"), absl::StrCat("report ", capture_, " -o"),
         absl::StrCat("report ", capture_, " --format"), std::string("check --fail-on"),
-        std::string("check --replay"), std::string("top --interval")}) {
+        std::string("check --replay"), std::string("top --interval"),
+        std::string("record --sync-interval")}) {
     SCOPED_TRACE(args);
     CliResult r = RunCli(args);
     EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -83,6 +84,43 @@ TEST_F(BadCommandLine, MissingValues) {
     EXPECT_TRUE(absl::StrContains(r.output, "needs a value")) << r.output;
     EXPECT_TRUE(absl::StrContains(r.output, "--help")) << r.output;
   }
+}
+
+TEST_F(BadCommandLine, SyncInterval) {
+  // Refused before anything is made (no privileges needed to get there).
+  for (const char* bad : {"banana", "-1s", "1e3", "inf"}) {
+    SCOPED_TRACE(bad);
+    CliResult r = RunCli(absl::StrCat("record --sync-interval ", bad, " -o /proc/version/x"));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_TRUE(absl::StrContains(r.output, "--sync-interval")) << r.output;
+    EXPECT_FALSE(absl::StrContains(r.output, "/proc/version/x")) << r.output;
+  }
+  // 0 (never) and durations are taken: the error is then the output path's.
+  for (const char* good : {"0", "0s", "500ms", "2s"}) {
+    SCOPED_TRACE(good);
+    CliResult r = RunCli(absl::StrCat("record --sync-interval ", good, " -o /proc/version/x"));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_TRUE(absl::StrContains(r.output, "/proc/version/x")) << r.output;
+  }
+  CliResult replay = RunCli(absl::StrCat("check --replay ", capture_, " --sync-interval 1s"));
+  EXPECT_EQ(replay.exit_code, 2) << replay.output;
+  EXPECT_TRUE(absl::StrContains(replay.output, "--sync-interval does not apply")) << replay.output;
+  CliResult no_capture = RunCli("check --sync-interval 1s");
+  EXPECT_EQ(no_capture.exit_code, 2) << no_capture.output;
+  EXPECT_TRUE(absl::StrContains(no_capture.output, "give -o FILE")) << no_capture.output;
+}
+
+TEST_F(BadCommandLine, EarlierCutOffCaptureIsNotOverwritten) {
+  const std::string partial = capture_ + "-new.jsonl.partial";
+  std::ofstream(partial) << "evidence\n";
+  CliResult r = RunCli(absl::StrCat("record --duration 1s -o ", capture_, "-new.jsonl"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, partial + " exists")) << r.output;
+  std::ifstream in(partial);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "evidence");
+  unlink(partial.c_str());
 }
 
 }  // namespace
