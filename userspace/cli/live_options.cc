@@ -51,8 +51,8 @@ std::vector<OptionSpec> AttachOptionSpecs(bool also_replays) {
 
 OptionSpec SyncIntervalSpec() {
   return {"sync-interval", 0, "D",
-          "write the capture out and fdatasync it every D, so a killed recorder or a hung "
-          "host loses at most D (default 1s; 0: never)"};
+          "write the capture out and fdatasync it after each snapshot, at most every D, so a "
+          "killed recorder or a hung host keeps what came before (default 1s; 0: never)"};
 }
 
 absl::Status GetSyncInterval(const ParsedArgs& args, absl::Duration* out) {

@@ -35,10 +35,6 @@ static_assert(kLostSlotNames[SW_LOST_ALLOC] == "alloc" &&
               kLostSlotNames[SW_LOST_CGROUP] == "cgroup" &&
               kLostSlotNames[SW_LOST_BIO_TABLE] == "bio_table_full");
 
-std::string CommText(const char (&comm)[SW_COMM_LEN]) {
-  return std::string(comm, strnlen(comm, SW_COMM_LEN));
-}
-
 // Frames of the tracing machinery itself and of the per-cpu allocator sit on
 // top of every stack; they say nothing about who allocated.
 bool IsTracingFrame(std::string_view fn) {
