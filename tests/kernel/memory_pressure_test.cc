@@ -164,5 +164,39 @@ TEST(MemoryPressure, LockedRecorderTakesNoMajorFaultAndCountsExactlyWhileItsCgro
   unlink(record_stderr.c_str());
 }
 
+// The workload (`-- CMD`) is forked before the recorder locks and raises its
+// priority: it runs with neither, and with the memlock limit it was given.
+TEST(MemoryPressure, RecorderIsLockedAndPrioritizedItsWorkloadIsNot) {
+  if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
+  const std::string capture = TempPath("inherit.jsonl");
+  const std::string seen = TempPath("inherit.txt");
+  // The workload waits until the recorder is set up (it has dropped
+  // CAP_SYS_ADMIN), then notes what it has and what its parent has.
+  const std::string script = absl::StrCat(
+      "for i in $(seq 300); do grep -q '^CapEff:.*' /proc/$PPID/status && "
+      "[ $(( 0x$(awk '/^CapEff/ {print $2}' /proc/$PPID/status) & ", kCapSysAdmin,
+      " )) -eq 0 ] && break; sleep 0.1; done; "
+      "{ awk '/^VmLck/ {print $2}' /proc/$$/status; awk '{print $19}' /proc/$$/stat; "
+      "awk '/^Max locked memory/ {print $4}' /proc/$$/limits; "
+      "awk '/^VmLck/ {print $2}' /proc/$PPID/status; awk '{print $19}' /proc/$PPID/stat; } > ",
+      ShellQuote(seen));
+  CommandResult r = RunCommand(SubmitwatchCommand("record", {"-o", capture, "--", "sh", "-c",
+                                                            script}));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> lines = absl::StrSplit(ReadFile(seen), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 5u) << ReadFile(seen);
+  EXPECT_EQ(lines[0], "0") << "the workload's VmLck";
+  EXPECT_EQ(lines[1], "0") << "the workload's nice";
+  std::string own_limit = ReadFile("/proc/self/limits");
+  EXPECT_TRUE(absl::StrContains(own_limit, lines[2])) << "the workload's RLIMIT_MEMLOCK "
+                                                      << lines[2];
+  uint64_t recorder_locked = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(lines[3], &recorder_locked)) << lines[3];
+  EXPECT_GT(recorder_locked, 1024u) << "the recorder's VmLck (KiB)";
+  EXPECT_EQ(lines[4], "-10") << "the recorder's nice";
+  unlink(capture.c_str());
+  unlink(seen.c_str());
+}
+
 }  // namespace
 }  // namespace submitwatch::testing
