@@ -34,6 +34,7 @@
 #include "model/records.h"
 #include "model/verdict.h"
 #include "symbols/cgroup_paths.h"
+#include "wait_for.h"
 
 namespace submitwatch::testing {
 namespace {
@@ -45,15 +46,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-bool WaitFor(const std::function<bool()>& done, int seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
 }
 
 struct Leftovers {

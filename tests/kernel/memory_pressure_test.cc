@@ -27,6 +27,7 @@
 #include "model/records.h"
 #include "process_in_cgroups.h"
 #include "swap_device.h"
+#include "wait_for.h"
 
 namespace submitwatch::testing {
 namespace {
@@ -68,15 +69,6 @@ uint64_t StatusKib(pid_t pid, const std::string& field) {
     if (name == field + ":" && (in >> kib)) return kib;
   }
   return 0;
-}
-
-bool WaitFor(const std::function<bool()>& done, int seconds) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
 }
 
 TEST(MemoryPressure, LockedRecorderTakesNoMajorFaultAndCountsExactlyWhileItsCgroupSwaps) {

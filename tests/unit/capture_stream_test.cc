@@ -33,13 +33,6 @@ using testing_util::FullSummary;
 
 class CaptureStreamTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string dir = absl::StrCat(::testing::TempDir(), "/submitwatch_stream_test_XXXXXX");
-    ASSERT_NE(mkdtemp(dir.data()), nullptr);
-    dir_ = dir;
-    target_ = dir_ + "/capture.jsonl";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::unique_ptr<CaptureStream> Start(const std::string& path, absl::Duration sync_interval) {
     absl::StatusOr<OutputFile> out = OutputFile::CreateStreaming(path);
@@ -58,8 +51,18 @@ class CaptureStreamTest : public ::testing::Test {
     return text.str();
   }
 
-  std::string dir_;
-  std::string target_;
+  // Whether the file holds `text` within five seconds.
+  static bool Becomes(const std::string& path, const std::string& text) {
+    for (int i = 0; i < 250; ++i) {
+      if (Contents(path) == text) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  testing_util::ScratchDir scratch_;
+  const std::string dir_ = scratch_.path();
+  const std::string target_ = dir_ + "/capture.jsonl";
 };
 
 TEST_F(CaptureStreamTest, LinesInOrderAndRenamedAtTheEnd) {
@@ -89,12 +92,7 @@ TEST_F(CaptureStreamTest, WrittenOutAndSyncedEveryInterval) {
   ASSERT_TRUE(stream->Write(FullHeader()).ok());
   const std::string header = CaptureWriter::FormatRecord(FullHeader()) + "\n";
   // Far below the hand-over size: only the interval writes it out.
-  bool written = false;
-  for (int i = 0; i < 100 && !written; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    written = Contents(target_ + ".partial") == header;
-  }
-  EXPECT_TRUE(written) << Contents(target_ + ".partial");
+  EXPECT_TRUE(Becomes(target_ + ".partial", header)) << Contents(target_ + ".partial");
   ASSERT_TRUE(stream->Finish().ok());
   EXPECT_GE(stream->stats().syncs, 1u);
   EXPECT_LE(stream->stats().sync_ns_max, stream->stats().thread_wall_ns);
@@ -106,12 +104,7 @@ TEST_F(CaptureStreamTest, FlushWritesOutAtOnceAndSyncsOnlyWhenDue) {
   ASSERT_TRUE(stream->Write(FullHeader()).ok());
   stream->Flush();
   const std::string header = CaptureWriter::FormatRecord(FullHeader()) + "\n";
-  bool written = false;
-  for (int i = 0; i < 100 && !written; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    written = Contents(target_ + ".partial") == header;
-  }
-  EXPECT_TRUE(written) << Contents(target_ + ".partial");
+  EXPECT_TRUE(Becomes(target_ + ".partial", header)) << Contents(target_ + ".partial");
   ASSERT_TRUE(stream->Finish().ok());
   // An hour is not (all but) over.
   EXPECT_EQ(stream->stats().syncs, 0u);

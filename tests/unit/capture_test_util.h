@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -44,6 +46,26 @@ class TempFile {
     ::close(fd);
   }
 
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A fresh directory under testing::TempDir(), removed with all it holds when
+// this goes out of scope.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string dir = ::testing::TempDir() + "/submitwatch_test_XXXXXX";
+    if (::mkdtemp(dir.data()) != nullptr) path_ = dir;
+    EXPECT_FALSE(path_.empty()) << "mkdtemp " << dir;
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir() {
+    if (!path_.empty()) std::filesystem::remove_all(path_);
+  }
   const std::string& path() const { return path_; }
 
  private:

@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/unit/capture_test_util.h"
 
 namespace submitwatch {
 namespace {
@@ -25,13 +26,6 @@ namespace fs = std::filesystem;
 
 class OutputFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string dir = absl::StrCat(::testing::TempDir(), "/submitwatch_output_test_XXXXXX");
-    ASSERT_NE(mkdtemp(dir.data()), nullptr);
-    dir_ = dir;
-    target_ = dir_ + "/capture.jsonl";
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::set<std::string> Entries() const {
     std::set<std::string> names;
@@ -58,8 +52,9 @@ class OutputFileTest : public ::testing::Test {
     return st.st_mode;
   }
 
-  std::string dir_;
-  std::string target_;
+  testing_util::ScratchDir scratch_;
+  const std::string dir_ = scratch_.path();
+  const std::string target_ = dir_ + "/capture.jsonl";
 };
 
 TEST_F(OutputFileTest, StreamingCaptureIsPartialUntilCommitted) {

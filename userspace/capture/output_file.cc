@@ -90,7 +90,8 @@ std::string RandomSuffix() {
 
 }  // namespace
 
-absl::StatusOr<OutputFile> OutputFile::Create(const std::string& path) {
+absl::StatusOr<OutputFile> OutputFile::Target(const std::string& path, Kind kind,
+                                              const std::string& temp_suffix) {
   if (path == "-") return OutputFile(Kind::kStdout, path, "", -1, "", "", STDOUT_FILENO);
   if (path.empty()) return PathError(path, ENOENT);
   const SplitPath where = Split(path);
@@ -100,57 +101,46 @@ absl::StatusOr<OutputFile> OutputFile::Create(const std::string& path) {
   }
   absl::StatusOr<int> dir_fd = OpenDirectory(where.dir, path);
   if (!dir_fd.ok()) return dir_fd.status();
-  OutputFile out(Kind::kUnnamed, path, where.dir, *dir_fd, where.name,
-                 absl::StrCat(where.name, ".tmp.", getpid()), -1);
+  OutputFile out(kind, path, where.dir, *dir_fd, where.name, where.name + temp_suffix, -1);
   absl::StatusOr<int> in_place = OpenInPlace(*dir_fd, where.name, path);
   if (!in_place.ok()) return in_place.status();
   if (*in_place >= 0) {
     out.kind_ = Kind::kDevice;
     out.fd_ = *in_place;
-    return out;
   }
+  return out;
+}
+
+absl::StatusOr<OutputFile> OutputFile::Create(const std::string& path) {
+  absl::StatusOr<OutputFile> out = Target(path, Kind::kUnnamed, absl::StrCat(".tmp.", getpid()));
+  if (!out.ok() || out->fd_ >= 0) return out;
   // An unnamed file first: if we are killed, nothing is left.
-  out.fd_ = OpenUnnamed(*dir_fd);
-  if (out.fd_ >= 0) return out;
+  out->fd_ = OpenUnnamed(out->dir_fd_);
+  if (out->fd_ >= 0) return out;
   if (!NoTmpfile(errno)) return PathError(path, errno);
   // File systems without O_TMPFILE: a named temporary file.
-  out.kind_ = Kind::kNamedTemp;
-  out.fd_ = openat(*dir_fd, out.temp_name_.c_str(),
-                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (out.fd_ < 0) return PathError(path, errno);
+  out->kind_ = Kind::kNamedTemp;
+  out->fd_ = openat(out->dir_fd_, out->temp_name_.c_str(),
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (out->fd_ < 0) return PathError(path, errno);
   return out;
 }
 
 absl::StatusOr<OutputFile> OutputFile::CreateStreaming(const std::string& path) {
-  if (path == "-") return OutputFile(Kind::kStdout, path, "", -1, "", "", STDOUT_FILENO);
-  if (path.empty()) return PathError(path, ENOENT);
-  const SplitPath where = Split(path);
-  if (where.name.empty() || where.name == "." || where.name == "..") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot write to ", path, ": it is a directory; give a file name"));
-  }
-  absl::StatusOr<int> dir_fd = OpenDirectory(where.dir, path);
-  if (!dir_fd.ok()) return dir_fd.status();
-  OutputFile out(Kind::kStreaming, path, where.dir, *dir_fd, where.name,
-                 absl::StrCat(where.name, kPartialSuffix), -1);
-  absl::StatusOr<int> in_place = OpenInPlace(*dir_fd, where.name, path);
-  if (!in_place.ok()) return in_place.status();
-  if (*in_place >= 0) {
-    out.kind_ = Kind::kDevice;
-    out.fd_ = *in_place;
-    return out;
-  }
+  absl::StatusOr<OutputFile> out = Target(path, Kind::kStreaming, kPartialSuffix);
+  if (!out.ok() || out->fd_ >= 0) return out;
+  const std::string partial = Join(out->dir_, out->temp_name_);
   // O_EXCL: never follows a symlink there, never truncates a capture that
   // an earlier run left cut off.
-  out.fd_ = openat(*dir_fd, out.temp_name_.c_str(),
-                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (out.fd_ < 0 && errno == EEXIST) {
+  out->fd_ = openat(out->dir_fd_, out->temp_name_.c_str(),
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (out->fd_ < 0 && errno == EEXIST) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "cannot write to ", path, ": ", Join(where.dir, out.temp_name_),
+        "cannot write to ", path, ": ", partial,
         " exists (a capture cut off earlier, or a link); move it away or choose another "
         "-o/--output"));
   }
-  if (out.fd_ < 0) return PathError(Join(where.dir, out.temp_name_), errno);
+  if (out->fd_ < 0) return PathError(partial, errno);
   return out;
 }
 

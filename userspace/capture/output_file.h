@@ -67,6 +67,11 @@ class OutputFile {
         name_(std::move(name)),
         temp_name_(std::move(temp_name)),
         fd_(fd) {}
+  // Standard output, a device or FIFO opened to be written in place, or a
+  // regular file still to be made (fd -1) as `kind`, its directory open and
+  // its temporary name the target's plus `temp_suffix`.
+  static absl::StatusOr<OutputFile> Target(const std::string& path, Kind kind,
+                                           const std::string& temp_suffix);
   // Links an unnamed file under `name` in its directory.
   absl::Status LinkUnnamed(int fd, const std::string& name);
   absl::Status CommitTemporary(int fd);
