@@ -105,49 +105,26 @@ TEST(Detach, SigkillLeavesNothingAttached) {
   unlink((capture + ".partial").c_str());
 }
 
-// The soft RLIMIT_MEMLOCK of a process, from /proc/PID/limits (bytes; ~0
-// for unlimited, 0 when unreadable).
-uint64_t MemlockLimit(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/limits"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!absl::StartsWith(line, "Max locked memory")) continue;
-    std::vector<std::string> fields = absl::StrSplit(line.substr(17), ' ', absl::SkipEmpty());
-    if (fields.empty()) return 0;
-    uint64_t bytes = 0;
-    if (fields[0] == "unlimited") return ~0ull;
-    return absl::SimpleAtoi(fields[0], &bytes) ? bytes : 0;
-  }
-  return 0;
-}
-
 TEST(LeastPrivilege, RecordKeepsOnlyWhatItNeedsOnceAttached) {
   if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
   const std::string capture = TempPath("caps.jsonl");
   std::string output;
-  uint64_t effective = ~0ull, bounding = ~0ull, memlock = 0;
-  // Memory locked with MCL_FUTURE needs CAP_IPC_LOCK for every later mapping
-  // where RLIMIT_MEMLOCK could not be raised to 256 MiB (no
-  // CAP_SYS_RESOURCE): then, and only then, it is kept too.
-  constexpr uint64_t kCapIpcLock = 1ull << 14;
-  const auto allowed = [&] {
-    return kCapabilitiesKeptAfterAttach | (memlock < (256ull << 20) ? kCapIpcLock : 0);
-  };
+  uint64_t effective = ~0ull, bounding = ~0ull, allowed = 0;
   EXPECT_EQ(RecordUntilSignal(capture, SIGINT, &output,
                               [&](pid_t pid) {
                                 // The drop follows the "attached" line closely.
                                 for (int i = 0; i < 50; ++i) {
                                   effective = CapabilityMask(pid, "CapEff").value_or(~0ull);
-                                  memlock = MemlockLimit(pid);
-                                  if ((effective & ~allowed()) == 0) break;
+                                  allowed = CapabilitiesAllowedAfterAttach(pid);
+                                  if ((effective & ~allowed) == 0) break;
                                   usleep(100 * 1000);
                                 }
                                 bounding = CapabilityMask(pid, "CapBnd").value_or(~0ull);
                               }),
             0)
       << output;
-  EXPECT_EQ(effective & ~allowed(), 0u) << std::hex << effective;
-  EXPECT_EQ(bounding & ~allowed(), 0u) << std::hex << bounding;
+  EXPECT_EQ(effective & ~allowed, 0u) << std::hex << effective;
+  EXPECT_EQ(bounding & ~allowed, 0u) << std::hex << bounding;
   // Each of those it keeps is still there, CAP_BPF for map reads above all.
   EXPECT_EQ(effective & kCapabilitiesKeptAfterAttach, kCapabilitiesKeptAfterAttach)
       << std::hex << effective;

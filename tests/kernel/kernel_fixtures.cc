@@ -222,6 +222,24 @@ uint64_t RssKib(pid_t pid) {
   return 0;
 }
 
+uint64_t CapabilitiesAllowedAfterAttach(pid_t pid) {
+  constexpr uint64_t kCapIpcLock = 1ull << 14;
+  constexpr uint64_t kMemlockAskedFor = 256ull << 20;
+  std::ifstream in(absl::StrCat("/proc/", pid, "/limits"));
+  std::string line;
+  uint64_t soft = 0;
+  while (std::getline(in, line)) {
+    // "Max locked memory         8388608              8388608              bytes"
+    if (!absl::StartsWith(line, "Max locked memory")) continue;
+    std::istringstream fields(line.substr(17));
+    std::string value;
+    fields >> value;
+    if (value == "unlimited") soft = ~0ull;
+    else if (!absl::SimpleAtoi(value, &soft)) soft = 0;
+  }
+  return kCapabilitiesKeptAfterAttach | (soft < kMemlockAskedFor ? kCapIpcLock : 0);
+}
+
 std::optional<uint64_t> CapabilityMask(pid_t pid, const std::string& field) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
   std::string line;

@@ -107,6 +107,11 @@ std::optional<uint64_t> CapabilityMask(pid_t pid, const std::string& field);
 // CAP_DAC_READ_SEARCH, CAP_PERFMON, CAP_BPF (cli/privileges.h).
 inline constexpr uint64_t kCapabilitiesKeptAfterAttach =
     (1ull << 1) | (1ull << 2) | (1ull << 38) | (1ull << 39);
+// What a live command of `pid` may hold once attached: the above, and
+// CAP_IPC_LOCK where its RLIMIT_MEMLOCK is below the 256 MiB it asks for
+// (no CAP_SYS_RESOURCE to raise it), which its locked memory then needs
+// (cli/memory_pressure.h).
+uint64_t CapabilitiesAllowedAfterAttach(pid_t pid);
 
 std::string ShellQuote(const std::string& s);
 std::string TempPath(const std::string& stem);

@@ -16,7 +16,7 @@ namespace submitwatch {
 // The most the recorder may lock: RLIMIT_MEMLOCK once capabilities are
 // dropped (CAP_IPC_LOCK with them), so a heap that kept growing would fail
 // an allocation rather than pin the host's memory. What it locks is about
-// 20 MiB (README).
+// 12 MiB (README, "A recorder that does not stall").
 inline constexpr uint64_t kMemoryLockLimitBytes = 256ull << 20;
 // What the recorder's threads run at (nice): ahead of the host's ordinary
 // work (0), which it must keep up with, yet never ahead of the kernel

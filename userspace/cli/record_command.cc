@@ -87,8 +87,9 @@ absl::Status RecordSession(const RecordOptions& o, int* workload_exit) {
   if (o.loader.verbose && summary.ok()) PrintWriterStats((*stream)->stats());
   if (!summary.ok() || !finished.ok()) {
     const std::string kept = (*stream)->file().current_path();
+    const bool partial = kept != (*stream)->file().path();
     stream->reset();  // what was written stays under FILE.partial
-    if (o.output != "-" && access(kept.c_str(), F_OK) == 0) {
+    if (partial && access(kept.c_str(), F_OK) == 0) {
       fprintf(stderr, "submitwatch: what was captured is in %s\n", kept.c_str());
     }
     return summary.ok() ? finished : summary.status();
