@@ -44,9 +44,13 @@ struct CgroupRow {
   uint64_t last_ts_ns = 0;
 };
 
+// A distinct stack of a row: the kernel's, and with --user-stacks the
+// allocating task's user stack below it.
 struct StackCount {
   std::shared_ptr<const StackFrames> frames;  // innermost first
   uint64_t count = 0;
+  std::shared_ptr<const StackFrames> user_frames;  // innermost first; null: none
+  std::string user_fallback;  // AllocRecord::user_stack_fallback
 };
 
 // Allocations grouped by (site, allocator, verdict, cgroup, comm). Fields

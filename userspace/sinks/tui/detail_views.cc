@@ -85,6 +85,14 @@ TextView AllocationDetail(const Frame& frame, const AllocRow& row) {
     if (s.frames) {
       for (const std::string& f : *s.frames) view.lines.push_back({absl::StrCat("    ", f)});
     }
+    // The user part continues the kernel part downwards (both innermost
+    // first): from the syscall's caller to main.
+    if (s.user_frames) {
+      std::string heading = absl::StrCat("  ", Str(names::kLabelUserStack));
+      if (!s.user_fallback.empty()) absl::StrAppend(&heading, " (", s.user_fallback, ")");
+      view.lines.push_back({heading, s.user_fallback.empty() ? Style::kTitle : Style::kWarn});
+      for (const std::string& f : *s.user_frames) view.lines.push_back({absl::StrCat("    ", f)});
+    }
   }
   if (row.other_stacks != 0) {
     view.lines.push_back({""});
