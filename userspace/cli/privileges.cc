@@ -51,8 +51,8 @@ absl::Status DropCapabilitiesAfterAttach(bool keep_ptrace) {
   __user_cap_data_struct kept[2] = {};
   for (int cap : keep) {
     const uint32_t bit = 1u << (cap % 32);
-    kept[cap / 32].permitted = data[cap / 32].permitted & bit;
-    kept[cap / 32].effective = data[cap / 32].effective & bit;
+    kept[cap / 32].permitted |= data[cap / 32].permitted & bit;
+    kept[cap / 32].effective |= data[cap / 32].effective & bit;
   }
   for (int i = 0; i < 2; ++i) {
     data[i].permitted = kept[i].permitted;

@@ -225,6 +225,16 @@ int Collector::HandleEvent(const void* data, size_t size) {
 void Collector::HandleAlloc(const sw_alloc_event& e, const sw_alloc_user_event* user) {
   const KernelSymbols& symbols = *sources_.symbols;
   AllocRecord r;
+  // First: the process may exit any moment, and its mappings and files go
+  // with it; the rest (a new cgroup's path) can wait.
+  if (user != nullptr && sources_.user_symbols != nullptr) {
+    const uint32_t user_depth = std::min<uint32_t>(user->user_stack_depth, SW_USER_STACK_DEPTH);
+    UserStack stack = sources_.user_symbols->Symbolize(
+        {e.pid, user->start_boottime, user->mnt_ns},
+        absl::Span<const uint64_t>(user->user_stack, user_depth));
+    r.user_stack = std::move(stack.frames);
+    r.user_stack_fallback = std::move(stack.fallback);
+  }
   r.ts_ns = e.hdr.ts_ns;
   r.allocator = e.allocator == SW_ALLOCATOR_SLAB   ? Allocator::kSlab
                 : e.allocator == SW_ALLOCATOR_PAGE ? Allocator::kPage
@@ -270,14 +280,6 @@ void Collector::HandleAlloc(const sw_alloc_event& e, const sw_alloc_user_event* 
     if (r.site.empty()) r.site = r.site_offset;
   } else {
     r.site = "unknown";
-  }
-  if (user != nullptr && sources_.user_symbols != nullptr) {
-    const uint32_t user_depth = std::min<uint32_t>(user->user_stack_depth, SW_USER_STACK_DEPTH);
-    UserStack stack = sources_.user_symbols->Symbolize(
-        {e.pid, user->start_boottime, user->mnt_ns},
-        absl::Span<const uint64_t>(user->user_stack, user_depth));
-    r.user_stack = std::move(stack.frames);
-    r.user_stack_fallback = std::move(stack.fallback);
   }
   sink_(Record(std::move(r)));
 }

@@ -81,9 +81,10 @@ absl::StatusOr<std::unique_ptr<BccLibrary>> BccLibrary::Load(const std::string& 
   void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
+    // dlerror() names the path it tried.
     return absl::InvalidArgumentError(absl::StrCat(
-        "--user-stacks needs BCC's library to symbolize user stacks, and ", path,
-        " cannot be loaded (", why != nullptr ? why : "unknown error", "): ", kLibbccPackages,
+        "--user-stacks needs BCC's library to symbolize user stacks: ",
+        why != nullptr ? why : absl::StrCat(path, ": cannot be loaded"), ": ", kLibbccPackages,
         ", or run without --user-stacks"));
   }
   auto api = std::make_shared<Api>();
