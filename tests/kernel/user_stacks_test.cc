@@ -41,6 +41,13 @@ constexpr int kNobody = 65534;
 
 std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
+std::string ProcessMaps(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/maps"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 bool IsBareAddress(const std::string& frame) {
   uint64_t address;
   return absl::StartsWith(frame, "0x") && absl::SimpleHexAtoi(frame, &address);
@@ -164,8 +171,8 @@ TEST_F(UserStacksTest, NamesTheWritersFramesUnderBlkgAlloc) {
     usleep(100 * 1000);
   }
   EXPECT_EQ(effective, kCapabilitiesKeptAfterAttach | kCapSysPtrace) << std::hex << effective;
-  CommandResult maps = RunCommand({"/bin/cat", absl::StrCat("/proc/", record_->pid(), "/maps")});
-  EXPECT_TRUE(absl::StrContains(maps.output, "libbcc")) << maps.output;
+  const std::string maps = ProcessMaps(record_->pid());
+  EXPECT_TRUE(absl::StrContains(maps, "libbcc")) << maps;
 
   const pid_t writer = RunWriter(kWriter, {"--uid", absl::StrCat(kNobody)});
   CaptureHeader header;
@@ -301,10 +308,10 @@ TEST_F(UserStacksTest, TheDefaultPathLoadsNoLibbcc) {
   }
   EXPECT_EQ(effective & kCapSysPtrace, 0u) << std::hex << effective;
   const pid_t writer = RunWriter(kWriter);
-  CommandResult maps = RunCommand({"/bin/cat", absl::StrCat("/proc/", record_->pid(), "/maps")});
-  EXPECT_TRUE(absl::StrContains(maps.output, "libbpf")) << maps.output;
-  EXPECT_FALSE(absl::StrContains(maps.output, "libbcc")) << maps.output;
-  EXPECT_FALSE(absl::StrContains(maps.output, "libLLVM")) << maps.output;
+  const std::string maps = ProcessMaps(record_->pid());
+  EXPECT_TRUE(absl::StrContains(maps, "libbpf")) << maps;
+  EXPECT_FALSE(absl::StrContains(maps, "libbcc")) << maps;
+  EXPECT_FALSE(absl::StrContains(maps, "libLLVM")) << maps;
   ASSERT_EQ(record_->Stop(SIGINT), 0) << record_->Stderr();
   auto records = CaptureReader::ReadAll(capture_);
   ASSERT_TRUE(records.ok()) << records.status();

@@ -27,13 +27,17 @@ absl::StatusOr<std::unique_ptr<LiveSetup>> SetUpLive(LoaderOptions options) {
   // before anything is loaded or asked of the kernel.
   std::unique_ptr<BccLibrary> bcc;
   if (options.user_stacks) {
-    absl::StatusOr<std::unique_ptr<BccLibrary>> loaded = BccLibrary::Load(BccLibrary::LibbccPath());
+    absl::StatusOr<std::unique_ptr<BccLibrary>> loaded =
+        BccLibrary::Load(BccLibrary::LibbccPath());
     if (!loaded.ok()) return loaded.status();
     bcc = *std::move(loaded);
   }
   if (absl::Status s = CheckTracingPrivileges(); !s.ok()) return s;
   auto live = std::make_unique<LiveSetup>();
-  if (bcc) live->user_symbols = std::make_unique<UserSymbolizer>(std::move(bcc), UserSymbolizer::Options{});
+  if (bcc) {
+    live->user_symbols =
+        std::make_unique<UserSymbolizer>(std::move(bcc), UserSymbolizer::Options{});
+  }
   absl::StatusOr<KernelSymbols> symbols = KernelSymbols::Load();
   if (!symbols.ok()) return symbols.status();
   live->symbols = *std::move(symbols);
