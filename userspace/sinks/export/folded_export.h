@@ -10,7 +10,9 @@
 // capture stores both innermost first), so the graph reads from the
 // program's main down into the allocator:
 //
-//   atomic;main (writer);write_path (writer);__libc_pwrite64 (libc.so.6);entry_SYSCALL_64;...;blkg_alloc;pcpu_alloc_noprof 1
+//   atomic;main (writer);write_path (writer);__pwrite64 (libc.so.6);
+//     entry_SYSCALL_64_after_hwframe;...;blkg_alloc;pcpu_alloc_noprof 1
+//
 // Offsets ("+0x4f") are stripped so that calls from
 // different points of one function merge, as flame graphs expect; ';' in a
 // frame (never seen in kernel symbols) becomes ':'. A record without a stack
