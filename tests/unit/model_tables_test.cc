@@ -539,15 +539,15 @@ TEST(AllocRows, UserStacksMakeStacksDistinct) {
   ASSERT_EQ(rows[0].stacks.size(), 3u);
   EXPECT_EQ(rows[0].stacks[0].count, 3u);
   EXPECT_EQ(*rows[0].stacks[0].frames, a.stack);
-  ASSERT_NE(rows[0].stacks[0].user_frames, nullptr);
-  EXPECT_EQ(*rows[0].stacks[0].user_frames, a.user_stack);
-  EXPECT_EQ(rows[0].stacks[0].user_fallback, "");
+  ASSERT_NE(rows[0].stacks[0].user, nullptr);
+  EXPECT_EQ(*rows[0].stacks[0].user->frames, a.user_stack);
+  EXPECT_EQ(rows[0].stacks[0].user->fallback, "");
   EXPECT_EQ(rows[0].stacks[1].count, 2u);
-  ASSERT_NE(rows[0].stacks[1].user_frames, nullptr);
-  EXPECT_EQ(*rows[0].stacks[1].user_frames, b.user_stack);
-  EXPECT_EQ(rows[0].stacks[1].user_fallback, "no_symbols");
+  ASSERT_NE(rows[0].stacks[1].user, nullptr);
+  EXPECT_EQ(*rows[0].stacks[1].user->frames, b.user_stack);
+  EXPECT_EQ(rows[0].stacks[1].user->fallback, "no_symbols");
   EXPECT_EQ(rows[0].stacks[2].count, 1u);
-  EXPECT_EQ(rows[0].stacks[2].user_frames, nullptr);
+  EXPECT_EQ(rows[0].stacks[2].user, nullptr);
   EXPECT_EQ(*rows[0].stacks[2].frames, a.stack);
 }
 

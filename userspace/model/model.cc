@@ -87,8 +87,8 @@ uint64_t Model::StackFingerprint(const AllocRecord& alloc) {
 
 bool Model::SameStacks(const StackSlot& slot, const AllocRecord& alloc) const {
   if (!StackTable::SameFrames(*stacks_.Get(slot.id), alloc.stack)) return false;
-  if (slot.user_id == StackTable::kNotFound) return alloc.user_stack.empty();
-  return StackTable::SameFrames(*stacks_.Get(slot.user_id), alloc.user_stack);
+  if (slot.user == nullptr) return alloc.user_stack.empty();
+  return StackTable::SameFrames(*slot.user->frames, alloc.user_stack);
 }
 
 void Model::NoteStack(AllocGroup& group, const AllocRecord& alloc) {
@@ -121,8 +121,10 @@ void Model::NoteStack(AllocGroup& group, const AllocRecord& alloc) {
                                              ? fingerprint
                                              : StackTable::Fingerprint(alloc.stack));
   if (!alloc.user_stack.empty()) {
-    slot.user_id = stacks_.Intern(alloc.user_stack, StackTable::Fingerprint(alloc.user_stack));
-    slot.user_fallback = alloc.user_stack_fallback;
+    const uint32_t user_id =
+        stacks_.Intern(alloc.user_stack, StackTable::Fingerprint(alloc.user_stack));
+    slot.user = std::make_shared<const UserStackPart>(
+        UserStackPart{stacks_.Get(user_id), alloc.user_stack_fallback});
   }
   slot.fingerprint = fingerprint;
   slot.count = 1;

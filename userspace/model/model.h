@@ -75,10 +75,11 @@ class Model {
   // A distinct (kernel stack, user stack) of a group.
   struct StackSlot {
     uint32_t id = 0;
-    uint32_t user_id = StackTable::kNotFound;  // kNotFound: no user stack
     uint64_t fingerprint = 0;  // StackFingerprint() of the record
     uint64_t count = 0;
-    std::string user_fallback;  // of the first record with this stack
+    // Frames interned in stacks_; the fallback of the first record with
+    // this stack. Null: no user stack.
+    std::shared_ptr<const UserStackPart> user;
   };
   struct AllocGroup {
     uint64_t count = 0;

@@ -46,14 +46,7 @@ std::vector<AllocRow> Model::AllocRows() const {
     row.pids = group.pids;
     row.stacks.reserve(group.stacks.size());
     for (const StackSlot& slot : group.stacks) {
-      StackCount stack;
-      stack.frames = stacks_.Get(slot.id);
-      stack.count = slot.count;
-      if (slot.user_id != StackTable::kNotFound) {
-        stack.user_frames = stacks_.Get(slot.user_id);
-        stack.user_fallback = slot.user_fallback;
-      }
-      row.stacks.push_back(std::move(stack));
+      row.stacks.push_back({stacks_.Get(slot.id), slot.count, slot.user});
     }
     // Stable: equal counts keep first-seen order.
     std::stable_sort(row.stacks.begin(), row.stacks.end(),

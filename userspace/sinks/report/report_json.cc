@@ -120,9 +120,9 @@ void WriteAllocations(JsonWriter& w, const Model& model) {
       w.Field("count", stack.count);
       w.StringArray("stack", *stack.frames);
       // As in the capture: only stacks recorded with --user-stacks.
-      if (stack.user_frames != nullptr) {
-        w.StringArray("user_stack", *stack.user_frames);
-        w.Field("user_stack_fallback", stack.user_fallback);
+      if (stack.user != nullptr) {
+        w.StringArray("user_stack", *stack.user->frames);
+        w.Field("user_stack_fallback", stack.user->fallback);
       }
       w.EndObject();
     }

@@ -123,9 +123,9 @@ std::string RenderAllocations(const Model& model) {
 }
 
 // "  user stack:" or "  user stack (no_symbols):", above the user frames.
-std::string UserStackHeading(const StackCount& stack) {
-  if (stack.user_fallback.empty()) return absl::StrCat("  ", Str(names::kLabelUserStack), ":");
-  return absl::StrCat("  ", Str(names::kLabelUserStack), " (", stack.user_fallback, "):");
+std::string UserStackHeading(const UserStackPart& user) {
+  if (user.fallback.empty()) return absl::StrCat("  ", Str(names::kLabelUserStack), ":");
+  return absl::StrCat("  ", Str(names::kLabelUserStack), " (", user.fallback, "):");
 }
 
 // Every distinct stack of every row, kernel part then user part, both
@@ -136,7 +136,7 @@ std::string RenderStacks(const Model& model) {
   const std::vector<AllocRow> rows = model.AllocRows();
   bool any_user = model.header() != nullptr && model.header()->user_stacks;
   for (const AllocRow& row : rows) {
-    for (const StackCount& s : row.stacks) any_user = any_user || s.user_frames != nullptr;
+    for (const StackCount& s : row.stacks) any_user = any_user || s.user != nullptr;
   }
   if (!any_user) return "";
   std::string out = absl::StrCat("\n", Str(names::kTitleStacks), "\n");
@@ -153,9 +153,9 @@ std::string RenderStacks(const Model& model) {
       absl::StrAppend(&out, absl::StrFormat("  stack %d of %d: %d of %d records\n", i + 1,
                                             row.stacks.size(), s.count, with_stack));
       for (const std::string& f : *s.frames) absl::StrAppend(&out, "    ", PrintableText(f), "\n");
-      if (s.user_frames == nullptr) continue;
-      absl::StrAppend(&out, UserStackHeading(s), "\n");
-      for (const std::string& f : *s.user_frames) {
+      if (s.user == nullptr) continue;
+      absl::StrAppend(&out, UserStackHeading(*s.user), "\n");
+      for (const std::string& f : *s.user->frames) {
         absl::StrAppend(&out, "    ", PrintableText(f), "\n");
       }
     }

@@ -87,11 +87,12 @@ TextView AllocationDetail(const Frame& frame, const AllocRow& row) {
     }
     // The user part continues the kernel part downwards (both innermost
     // first): from the syscall's caller to main.
-    if (s.user_frames) {
+    if (s.user) {
+      const std::string& fallback = s.user->fallback;
       std::string heading = absl::StrCat("  ", Str(names::kLabelUserStack));
-      if (!s.user_fallback.empty()) absl::StrAppend(&heading, " (", s.user_fallback, ")");
-      view.lines.push_back({heading, s.user_fallback.empty() ? Style::kTitle : Style::kWarn});
-      for (const std::string& f : *s.user_frames) view.lines.push_back({absl::StrCat("    ", f)});
+      if (!fallback.empty()) absl::StrAppend(&heading, " (", fallback, ")");
+      view.lines.push_back({heading, fallback.empty() ? Style::kTitle : Style::kWarn});
+      for (const std::string& f : *s.user->frames) view.lines.push_back({absl::StrCat("    ", f)});
     }
   }
   if (row.other_stacks != 0) {
