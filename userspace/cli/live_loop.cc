@@ -55,7 +55,9 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
   emit(Record(live.header));
   if (!sink_status.ok()) return sink_status;
   absl::StatusOr<std::unique_ptr<Collector>> collector =
-      Collector::Create(*live.session, {&live.symbols, live.cgroups.get(), &live.disks}, emit);
+      Collector::Create(*live.session,
+                        {&live.symbols, live.cgroups.get(), &live.disks, live.user_symbols.get()},
+                        emit);
   if (!collector.ok()) return collector.status();
   if (o.on_attached) o.on_attached();
 
@@ -66,7 +68,9 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
     workload = *std::move(started);
   }
   if (o.drop_capabilities) {
-    if (absl::Status s = DropCapabilitiesAfterAttach(); !s.ok()) return s;
+    if (absl::Status s = DropCapabilitiesAfterAttach(live.user_symbols != nullptr); !s.ok()) {
+      return s;
+    }
   }
 
   const uint64_t start_ns = Collector::MonotonicNowNs();

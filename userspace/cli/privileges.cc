@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <iterator>
 
 #include <string>
 #include <vector>
@@ -30,11 +29,12 @@ bool HasCap(const __user_cap_data_struct (&data)[2], int cap) {
 
 }  // namespace
 
-absl::Status DropCapabilitiesAfterAttach() {
-  constexpr int kKeep[] = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, kCapPerfmon, kCapBpf};
+absl::Status DropCapabilitiesAfterAttach(bool keep_ptrace) {
+  std::vector<int> keep = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, kCapPerfmon, kCapBpf};
+  if (keep_ptrace) keep.push_back(CAP_SYS_PTRACE);
   // The bounding set first: dropping from it needs CAP_SETPCAP, which goes next.
   for (int cap = 0; cap <= 63; ++cap) {
-    if (std::find(std::begin(kKeep), std::end(kKeep), cap) != std::end(kKeep)) continue;
+    if (std::find(keep.begin(), keep.end(), cap) != keep.end()) continue;
     if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
         prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) {
       return absl::InternalError(absl::StrCat("cannot drop capability ", cap,
@@ -48,10 +48,10 @@ absl::Status DropCapabilitiesAfterAttach() {
     return absl::InternalError(absl::StrCat("capget: ", ErrnoText(errno)));
   }
   __user_cap_data_struct kept[2] = {};
-  for (int cap : kKeep) {
+  for (int cap : keep) {
     const uint32_t bit = 1u << (cap % 32);
-    kept[cap / 32].permitted = data[cap / 32].permitted & bit;
-    kept[cap / 32].effective = data[cap / 32].effective & bit;
+    kept[cap / 32].permitted |= data[cap / 32].permitted & bit;
+    kept[cap / 32].effective |= data[cap / 32].effective & bit;
   }
   for (int i = 0; i < 2; ++i) {
     data[i].permitted = kept[i].permitted;

@@ -14,8 +14,11 @@ absl::Status CheckTracingPrivileges();
 // reads on kernels that still check them), CAP_DAC_OVERRIDE and
 // CAP_DAC_READ_SEARCH (naming cgroups, renaming the capture into place), and
 // drop every other capability from the effective, permitted, inheritable,
-// ambient and bounding sets.
-absl::Status DropCapabilitiesAfterAttach();
+// ambient and bounding sets. With --user-stacks (keep_ptrace) also
+// CAP_SYS_PTRACE: /proc/PID/maps and the files a process maps are readable
+// only with ptrace access to it, which a process of another user, or with
+// capabilities the tool no longer has, otherwise refuses.
+absl::Status DropCapabilitiesAfterAttach(bool keep_ptrace = false);
 
 }  // namespace submitwatch
 
