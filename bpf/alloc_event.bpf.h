@@ -9,6 +9,7 @@
 
 #include "maps.bpf.h"
 #include "submit_depth.bpf.h"
+#include "user_stack.bpf.h"
 
 static __always_inline bool sw_in_submit_range(u64 addr)
 {
@@ -87,6 +88,10 @@ static __always_inline int sw_handle_alloc(void *ctx, u8 allocator, u64 call_sit
 
   if (!all_allocs && !context && !failed)
     return 0;
+  if (user_stacks) {
+    sw_output_alloc_with_user_stack(ctx, task, e);
+    return 0;
+  }
   sw_output(e, sizeof(*e), SW_LOST_ALLOC);
   return 0;
 }

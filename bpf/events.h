@@ -39,6 +39,9 @@ typedef uint64_t sw_u64;
 #define SW_COMM_LEN 16
 #define SW_DISK_NAME_LEN 32 /* DISK_NAME_LEN */
 #define SW_STACK_DEPTH 32
+/* --user-stacks: frames of the allocating task's user stack kept (innermost
+ * first, as bpf_get_stack() gives them; deeper callers are cut). */
+#define SW_USER_STACK_DEPTH 32
 /* Log2 buckets: bucket i counts values in [2^i, 2^(i+1)) ns; 2^39 ns ~ 9 min. */
 #define SW_HIST_BUCKETS 40
 /* Address ranges of submit-path functions, loaded by user space from
@@ -65,6 +68,7 @@ enum sw_event_kind {
   SW_EVENT_ALLOC = 1,      /* percpu:percpu_alloc_percpu[_fail] */
   SW_EVENT_BLKG_SEEN = 2,  /* first bio for a (blkg, submitting cgroup) pair */
   SW_EVENT_CGROUP = 3,     /* cgroup:cgroup_mkdir / cgroup:cgroup_rmdir */
+  SW_EVENT_ALLOC_USER = 4, /* an alloc event with its user stack (--user-stacks) */
 };
 
 enum sw_allocator {
@@ -113,6 +117,20 @@ struct sw_alloc_event {
   sw_u64 stack[SW_STACK_DEPTH];
 };
 SW_ASSERT_SIZE(sw_alloc_event, 112 + 8 * SW_STACK_DEPTH);
+
+/* --user-stacks: the alloc event (alloc.hdr.kind = SW_EVENT_ALLOC_USER)
+ * followed by the allocating task's user stack and what tells its process
+ * apart: a pid is reused, a mount namespace changes what a path names. Sent
+ * instead of the plain alloc event, so without the option the ring-buffer
+ * record stays the smaller one. */
+struct sw_alloc_user_event {
+  struct sw_alloc_event alloc;
+  sw_u64 start_boottime;   /* the process's (group leader's) start, ns since boot */
+  sw_u32 mnt_ns;           /* inode number of the task's mount namespace */
+  sw_u32 user_stack_depth; /* valid frames in user_stack[]; 0 for kernel threads */
+  sw_u64 user_stack[SW_USER_STACK_DEPTH]; /* return addresses, innermost first */
+};
+SW_ASSERT_SIZE(sw_alloc_user_event, 112 + 8 * SW_STACK_DEPTH + 16 + 8 * SW_USER_STACK_DEPTH);
 
 /* Per-CPU counters of bios, keyed by the blkg the bio is charged to and the
  * cgroup of the task that submitted it (0 for kernel threads: their own css is

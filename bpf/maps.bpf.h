@@ -17,6 +17,9 @@ const volatile bool assoc_mode = false;
 /* The throttle entry hooked: bios may be sitting in the throttle. Off, the
  * verifier drops the per-bio release check from block_bio_queue. */
 const volatile bool throttle_mode = false;
+/* --user-stacks: alloc events carry the task's user stack. Off, the verifier
+ * drops that code: no user stack walk, the smaller record. */
+const volatile bool user_stacks = false;
 
 /* Rare events only; sized by the loader (--ringbuf-size). */
 struct {

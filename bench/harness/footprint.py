@@ -1,11 +1,13 @@
 """What the interleaved IO runs saw of each tracer: start to attached, RSS,
-CPU, and whether record mapped libbcc."""
+CPU, and whether record mapped libbcc (never by default; with --user-stacks,
+which loads it, the same figures side by side)."""
 
 from dataclasses import dataclass, field
 
 from .goals import Goal, Row, stat_row
 
-TRACERS = ("submitwatch", "bpftrace")
+SUBMITWATCH, USER_STACKS, BPFTRACE = "submitwatch", "submitwatch --user-stacks", "bpftrace"
+TRACERS = (SUBMITWATCH, USER_STACKS, BPFTRACE)
 MIB = "{:.1f}"
 
 
@@ -15,13 +17,18 @@ class TracerFootprint:
     rss_mib: list = field(default_factory=list)
     hwm_mib: list = field(default_factory=list)
     cpu_pct: list = field(default_factory=list)
+    libbcc: list = field(default_factory=list)  # whether each run mapped it
 
 
 @dataclass
 class Footprint:
     by_tracer: dict = field(default_factory=lambda: {t: TracerFootprint() for t in TRACERS})
-    libbcc: bool = False
     runs: int = 0
+
+    @property
+    def libbcc(self):
+        """Whether any default record run mapped libbcc."""
+        return any(self.by_tracer[SUBMITWATCH].libbcc)
 
     def note(self, variant, tracer, sample, seconds):
         fp = self.by_tracer.get(variant)
@@ -32,13 +39,12 @@ class Footprint:
         fp.rss_mib.append(sample.rss_kib / 1024)
         fp.hwm_mib.append(sample.hwm_kib / 1024)
         fp.cpu_pct.append(100 * sample.cpu_s / seconds)
-        if variant == "submitwatch" and sample.libbcc:
-            self.libbcc = True
+        fp.libbcc.append(sample.libbcc)
 
 
 def rows(fp):
-    sw, bt = fp.by_tracer["submitwatch"], fp.by_tracer["bpftrace"]
-    return [
+    sw, us, bt = (fp.by_tracer[t] for t in TRACERS)
+    out = [
         stat_row("record steady-state RSS (MiB, end of each IO run)", sw.rss_mib, MIB,
                  Goal("<=", 16)),
         stat_row("record peak RSS VmHWM (MiB)", sw.hwm_mib, MIB),
@@ -50,3 +56,15 @@ def rows(fp):
         Row("libbcc mapped by record (default options)", "yes" if fp.libbcc else "no",
             Goal("==", False, "never"), fp.libbcc),
     ]
+    if us.attach_ms:
+        mapped = all(us.libbcc)
+        out += [
+            stat_row("record --user-stacks steady-state RSS (MiB)", us.rss_mib, MIB),
+            stat_row("record --user-stacks peak RSS VmHWM (MiB)", us.hwm_mib, MIB),
+            stat_row("record --user-stacks start to attached (ms)", us.attach_ms),
+            stat_row("record --user-stacks CPU during IO runs (% of one core)", us.cpu_pct,
+                     "{:.1f}"),
+            Row("libbcc mapped by record --user-stacks", "yes" if mapped else "no",
+                Goal("==", True, "every run"), mapped),
+        ]
+    return out

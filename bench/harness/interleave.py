@@ -12,12 +12,15 @@ from .procs import bpftrace_tracer, floor_tracer, submitwatch_tracer
 from .stats import paired_ratios
 
 UNTRACED, SUBMITWATCH, BPFTRACE, FLOOR = "untraced", "submitwatch", "bpftrace", "floor"
+# record --user-stacks: libbcc loaded, user stacks symbolized (issue 17).
+USER_STACKS = "submitwatch --user-stacks"
+RECORDS = (SUBMITWATCH, USER_STACKS)
 
 
 @dataclass
 class Interleaved:
     iops: dict      # variant -> IOPS of each round
-    captures: list  # the Capture of each submitwatch run, in order
+    captures: list  # the Capture of each default submitwatch run, in order
 
     @property
     def lost(self):
@@ -37,6 +40,8 @@ def rotated(variants, r):
 def _tracer(cleanup, variant, capture):
     if variant == SUBMITWATCH:
         return submitwatch_tracer(cleanup, capture)
+    if variant == USER_STACKS:
+        return submitwatch_tracer(cleanup, capture, ("--user-stacks",))
     if variant == BPFTRACE:
         return bpftrace_tracer(cleanup)
     if variant == FLOOR:
@@ -61,10 +66,11 @@ def interleaved(lab, title, variants, workload):
             if tracer:
                 lab.footprint.note(v, tracer, tracer.sample(), config.SECONDS)
                 rc = tracer.stop()
-                if rc not in (0, None) and v == SUBMITWATCH:
-                    raise RuntimeError(f"submitwatch record exited {rc}:\n  " + "\n  ".join(tracer.tail))
+                if rc not in (0, None) and v in RECORDS:
+                    raise RuntimeError(f"{v} record exited {rc}:\n  " + "\n  ".join(tracer.tail))
             if v == SUBMITWATCH:
                 captures.append(read_capture(capture))
+            if v in RECORDS:
                 os.unlink(capture)
             iops[v].append(value)
             line.append(f"{v} {value:,.0f}")

@@ -9,7 +9,7 @@ from unittest import mock
 
 from harness import config, interleave
 from harness.environment import Lab
-from harness.interleave import BPFTRACE, FLOOR, SUBMITWATCH, UNTRACED, interleaved
+from harness.interleave import BPFTRACE, FLOOR, SUBMITWATCH, UNTRACED, USER_STACKS, interleaved
 from harness.procs import Sample
 
 
@@ -31,7 +31,7 @@ class FakeTracer:
 
     def stop(self):
         self.world.running = UNTRACED
-        if self.variant == SUBMITWATCH:
+        if self.variant in (SUBMITWATCH, USER_STACKS):
             self.world.captures += 1
             with open(self.capture, "w") as f:
                 f.write('{"type": "lost", "total": %d, "counts": {}}\n' % self.world.captures)
@@ -88,6 +88,13 @@ class InterleavedTest(unittest.TestCase):
         result = self.run_rounds(World(), (UNTRACED, SUBMITWATCH))
         self.assertEqual(result.lost, [1, 2, 3])
         self.assertEqual(os.listdir(self.lab.workdir), [])
+
+    def test_a_user_stacks_run_leaves_its_capture_removed_and_out_of_the_loss_count(self):
+        result = self.run_rounds(World(), (UNTRACED, SUBMITWATCH, USER_STACKS))
+        self.assertEqual(len(result.lost), 3)  # the default record's runs only
+        self.assertEqual(len(result.iops[USER_STACKS]), 3)
+        self.assertEqual(os.listdir(self.lab.workdir), [])
+        self.assertEqual(self.lab.footprint.by_tracer[USER_STACKS].rss_mib, [12.0] * 3)
 
     def test_the_footprint_counts_record_and_bpftrace_only(self):
         self.run_rounds(World(), (UNTRACED, SUBMITWATCH, BPFTRACE, FLOOR))

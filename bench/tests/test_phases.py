@@ -73,6 +73,21 @@ class IOTest(unittest.TestCase):
                                             "floor/untraced 1.010 [1.010-1.010], submitwatch/floor"))
 
 
+class UserStacksIOTest(unittest.TestCase):
+    def test_the_loop_runs_show_record_with_user_stacks_beside_the_others(self):
+        zram1 = runs([100.0, 100.0], [99.0, 97.0], [90.0, 80.0], [101.0, 101.0])
+        three = runs([100.0, 100.0], [99.0, 97.0], [90.0, 80.0])
+        loop = runs([100.0, 100.0], [99.0, 97.0], [90.0, 80.0])
+        loop.iops["submitwatch --user-stacks"] = [98.0, 96.0]
+        io = io_overhead.IOResult(zram1, three, loop)
+        got = cells(io_overhead.rows(io))
+        self.assertEqual(got[-1], ("IOPS record --user-stacks/untraced, loop randwrite, throttled "
+                                   "cgroup", "0.970 [0.960-0.980]", "", ""))
+        self.assertEqual(len(got), 8)
+        self.assertEqual(io_overhead.ratio_lines(io)[-1],
+                         " " * 38 + "record --user-stacks 97 [96-98]: /untraced 0.970 [0.960-0.980]")
+
+
 class StormTest(unittest.TestCase):
     def test_lost_events_miss_the_goal(self):
         result = storm.StormResult(runs([10.0, 12.0], [9.0, 12.0], lost=[0, 2]), [26651.0, 24900.0])
@@ -153,6 +168,23 @@ class FootprintTest(unittest.TestCase):
         self.assertEqual(got[7], ("libbcc mapped by record (default options)", "no", "never", "PASS"))
         fp.note("submitwatch", self.Attached(), Sample(12902, 31130, 0.0, True), 8)
         self.assertEqual(footprint.rows(fp)[7].verdict, "MISS")
+        # No --user-stacks run: no rows for it.
+        self.assertEqual(len(footprint.rows(fp)), 8)
+
+    def test_user_stacks_runs_get_their_own_rows(self):
+        fp = footprint.Footprint()
+        fp.note("submitwatch", self.Attached(), Sample(12902, 31130, 0.008, False), 8)
+        fp.note("submitwatch --user-stacks", self.Attached(), Sample(40960, 61440, 0.016, True), 8)
+        got = cells(footprint.rows(fp))
+        # The default options' figures do not take the variant's in.
+        self.assertEqual(got[0][1], "12.6 [12.6-12.6]")
+        self.assertEqual(got[7], ("libbcc mapped by record (default options)", "no", "never", "PASS"))
+        self.assertEqual(got[8:], [
+            ("record --user-stacks steady-state RSS (MiB)", "40.0 [40.0-40.0]", "", ""),
+            ("record --user-stacks peak RSS VmHWM (MiB)", "60.0 [60.0-60.0]", "", ""),
+            ("record --user-stacks start to attached (ms)", "208 [208-208]", "", ""),
+            ("record --user-stacks CPU during IO runs (% of one core)", "0.2 [0.2-0.2]", "", ""),
+            ("libbcc mapped by record --user-stacks", "yes", "every run", "PASS")])
 
 
 class UserSpaceTest(unittest.TestCase):

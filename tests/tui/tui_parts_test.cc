@@ -1,5 +1,6 @@
 // The TUI's pure parts, without a terminal: column fitting, replay pacing,
 // rates between frames, and the selection following its row.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "sinks/tui/pane.h"
 #include "sinks/tui/replay_pacer.h"
 #include "sinks/tui/screen.h"
+#include "sinks/tui/text_view.h"
 #include "sinks/tui/view_state.h"
 
 namespace submitwatch::tui {
@@ -144,6 +146,43 @@ TEST(ViewState, FilterPromptAppliesOnEnterAndCancelsOnEscape) {
   EXPECT_EQ(state.filter(), "dd");
   EXPECT_EQ(state.mode(), ViewState::Mode::kTable);
   EXPECT_TRUE(state.HandleKey({Key::kChar, 'q'}).quit);
+}
+
+// --user-stacks: the stack view shows the user part below the kernel part,
+// headed with why frames are not named when some are not.
+TEST(AllocationDetail, ShowsTheUserStackBelowTheKernelStack) {
+  Model model;
+  AllocRecord a;
+  a.ts_ns = 1;
+  a.is_atomic = true;
+  a.context = kContextSubmit;
+  a.site = "blkg_alloc";
+  a.comm = "writer";
+  a.stack = {"pcpu_alloc_noprof+0x656", "entry_SYSCALL_64_after_hwframe+0x76"};
+  a.user_stack = {"__pwrite64+0x13 (libc.so.6)", "write_path+0x72 (writer)"};
+  model.Add(a);
+  AllocRecord stripped = a;
+  stripped.user_stack = {"__pwrite64+0x13 (libc.so.6)", "writer+0x12de"};
+  stripped.user_stack_fallback = "no_symbols";
+  model.Add(stripped);
+  Frame frame;
+  const std::vector<AllocRow> rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), 1u);
+  const TextView view = AllocationDetail(frame, rows[0]);
+  std::vector<std::string> lines;
+  for (const TextLine& line : view.lines) lines.push_back(line.text);
+  const auto at = [&](const std::string& text) {
+    return std::find(lines.begin(), lines.end(), text) - lines.begin();
+  };
+  const auto kernel_end = at("    entry_SYSCALL_64_after_hwframe+0x76");
+  ASSERT_LT(kernel_end, static_cast<long>(lines.size()));
+  EXPECT_EQ(lines[kernel_end + 1], "  user stack");
+  EXPECT_EQ(lines[kernel_end + 2], "    __pwrite64+0x13 (libc.so.6)");
+  EXPECT_EQ(lines[kernel_end + 3], "    write_path+0x72 (writer)");
+  const auto fallback = at("  user stack (no_symbols)");
+  ASSERT_LT(fallback, static_cast<long>(lines.size()));
+  EXPECT_EQ(view.lines[fallback].style, Style::kWarn);
+  EXPECT_EQ(lines[fallback + 2], "    writer+0x12de");
 }
 
 TEST(Screen, EverySizeGivesExactlyThatManyLinesNoneTooWide) {

@@ -24,6 +24,7 @@ using testing_util::FullSummary;
 using testing_util::FullWq;
 using testing_util::TempFile;
 using testing_util::FullThrottle;
+using testing_util::UserStackAlloc;
 using testing_util::WorkerAlloc;
 
 std::string Line(const Record& record) {
@@ -31,8 +32,8 @@ std::string Line(const Record& record) {
 }
 
 std::vector<Record> EveryRecordType() {
-  return {FullHeader(), FullAlloc(), WorkerAlloc(), FullBlkg(),
-          FullWq(),     FullLost(),  FullThrottle(), FullSummary()};
+  return {FullHeader(), FullAlloc(),    WorkerAlloc(),   UserStackAlloc(), FullBlkg(),
+          FullWq(),     FullLost(),     FullThrottle(), FullSummary()};
 }
 
 // Formats through CaptureWriter, as `record` does.
@@ -117,7 +118,7 @@ TEST(CaptureReaderTest, StreamsWithNextAndReportsNothingForACleanCapture) {
     if (!record->has_value()) break;
     kinds.push_back((*record)->index());
   }
-  EXPECT_EQ(kinds, (std::vector<size_t>{0, 1, 1, 2, 3, 4, 6, 5}));
+  EXPECT_EQ(kinds, (std::vector<size_t>{0, 1, 1, 1, 2, 3, 4, 6, 5}));
   // The end stays the end.
   absl::StatusOr<std::optional<Record>> again = reader->Next();
   ASSERT_TRUE(again.ok());

@@ -81,6 +81,7 @@ inline CaptureHeader FullHeader() {
   h.start_monotonic_ns = 5000000000;
   h.cgroup_hierarchy = "v2 at /sys/fs/cgroup";
   h.all_allocs = true;
+  h.user_stacks = true;
   h.hooks = {{"percpu_alloc", "tracepoint", "submit path from stack walk"},
              {"submit_bio", "fentry", ""}};
   h.blind_spots = {"allocations under 64 bytes", "kworker bios"};
@@ -108,6 +109,16 @@ inline AllocRecord FullAlloc() {
   r.comm = "qemu-kvm";
   r.stack = {"pcpu_alloc+0x1a", "blkg_alloc+0x4f", "blkg_create+0x2b0",
              "submit_bio_noacct+0x1c7"};
+  return r;
+}
+
+// FullAlloc as --user-stacks records it: a user stack below the kernel's,
+// partly symbolized.
+inline AllocRecord UserStackAlloc() {
+  AllocRecord r = FullAlloc();
+  r.user_stack = {"__libc_pwrite64+0x12 (libc.so.6)", "qemu-kvm+0x4a1f20",
+                  "main+0x8c (qemu-kvm)"};
+  r.user_stack_fallback = "no_symbols";
   return r;
 }
 
@@ -212,6 +223,7 @@ inline void ExpectSame(const CaptureHeader& a, const CaptureHeader& b) {
   EXPECT_EQ(a.start_monotonic_ns, b.start_monotonic_ns);
   EXPECT_EQ(a.cgroup_hierarchy, b.cgroup_hierarchy);
   EXPECT_EQ(a.all_allocs, b.all_allocs);
+  EXPECT_EQ(a.user_stacks, b.user_stacks);
   ASSERT_EQ(a.hooks.size(), b.hooks.size());
   for (size_t i = 0; i < a.hooks.size(); ++i) {
     EXPECT_EQ(a.hooks[i].hook, b.hooks[i].hook) << i;
@@ -240,6 +252,8 @@ inline void ExpectSame(const AllocRecord& a, const AllocRecord& b) {
   EXPECT_EQ(a.tid, b.tid);
   EXPECT_EQ(a.comm, b.comm);
   EXPECT_EQ(a.stack, b.stack);
+  EXPECT_EQ(a.user_stack, b.user_stack);
+  EXPECT_EQ(a.user_stack_fallback, b.user_stack_fallback);
 }
 
 inline void ExpectSame(const BlkgRecord& a, const BlkgRecord& b) {

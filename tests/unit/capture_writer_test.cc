@@ -16,6 +16,7 @@ using testing_util::FullHeader;
 using testing_util::FullLost;
 using testing_util::FullSummary;
 using testing_util::FullWq;
+using testing_util::UserStackAlloc;
 using testing_util::WorkerAlloc;
 
 // The format is documented as stable: these lines are the contract.
@@ -25,7 +26,7 @@ TEST(CaptureWriterTest, HeaderLine) {
       R"({"type":"header","format":"submitwatch-capture","version":1,)"
       R"("tool_version":"0.1.0","host":"kvm-07","kernel":"6.1.0-18-amd64",)"
       R"("start_unix_ns":1700000000123456789,"start_monotonic_ns":5000000000,)"
-      R"("cgroup_hierarchy":"v2 at /sys/fs/cgroup","all_allocs":true,)"
+      R"("cgroup_hierarchy":"v2 at /sys/fs/cgroup","all_allocs":true,"user_stacks":true,)"
       R"("hooks":[{"hook":"percpu_alloc","mode":"tracepoint","detail":"submit path from stack walk"},)"
       R"({"hook":"submit_bio","mode":"fentry","detail":""}],)"
       R"("blind_spots":["allocations under 64 bytes","kworker bios"]})");
@@ -42,6 +43,44 @@ TEST(CaptureWriterTest, AllocLineHasRawAndDerivedFields) {
       R"("cgroup_id":18446744073709551615,"cgroup":"/machine.slice/vm-1",)"
       R"("pid":4242,"tid":4243,"comm":"qemu-kvm",)"
       R"("stack":["pcpu_alloc+0x1a","blkg_alloc+0x4f","blkg_create+0x2b0","submit_bio_noacct+0x1c7"]})");
+}
+
+// Only a record that has a user stack (--user-stacks) carries the fields:
+// FullAlloc's line above has none.
+TEST(CaptureWriterTest, UserStackFieldsFollowTheKernelStack) {
+  const std::string line = CaptureWriter::FormatRecord(UserStackAlloc());
+  const std::string tail =
+      R"j("stack":["pcpu_alloc+0x1a","blkg_alloc+0x4f","blkg_create+0x2b0","submit_bio_noacct+0x1c7"],)j"
+      R"j("user_stack":["__libc_pwrite64+0x12 (libc.so.6)","qemu-kvm+0x4a1f20","main+0x8c (qemu-kvm)"],)j"
+      R"j("user_stack_fallback":"no_symbols"})j";
+  ASSERT_GE(line.size(), tail.size());
+  EXPECT_EQ(line.substr(line.size() - tail.size()), tail);
+  // A stack of a process that was gone: no frames, but the reason.
+  AllocRecord gone = FullAlloc();
+  gone.user_stack_fallback = "exited";
+  EXPECT_NE(CaptureWriter::FormatRecord(gone).find(R"("user_stack":[],"user_stack_fallback":"exited")"),
+            std::string::npos);
+}
+
+// Captures written before --user-stacks existed: no "user_stacks" in the
+// header, no user stack fields in alloc records; they read as before.
+TEST(CaptureWriterTest, CapturesWithoutUserStacksStillRead) {
+  absl::StatusOr<JsonValue> header = ParseJson(
+      R"({"type":"header","format":"submitwatch-capture","version":1,"tool_version":"0.1.0",)"
+      R"("host":"h","kernel":"k","start_unix_ns":1,"start_monotonic_ns":2,)"
+      R"("cgroup_hierarchy":"v1","all_allocs":false,"hooks":[],"blind_spots":[]})");
+  ASSERT_TRUE(header.ok());
+  absl::StatusOr<Record> h = DecodeRecord(*header);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_FALSE(std::get<CaptureHeader>(*h).user_stacks);
+  absl::StatusOr<JsonValue> alloc = ParseJson(CaptureWriter::FormatRecord(FullAlloc()));
+  ASSERT_TRUE(alloc.ok());
+  ASSERT_EQ(alloc->Find("user_stack"), nullptr);
+  absl::StatusOr<Record> a = DecodeRecord(*alloc);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(std::get<AllocRecord>(*a).user_stack.empty());
+  EXPECT_EQ(std::get<AllocRecord>(*a).user_stack_fallback, "");
+  EXPECT_EQ(std::get<AllocRecord>(*a).stack, FullAlloc().stack);
 }
 
 TEST(CaptureWriterTest, WorkerAllocLine) {

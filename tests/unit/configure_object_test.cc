@@ -79,6 +79,7 @@ TEST_F(ConfigureObjectTest, FentryPlanLoadsFentryProgramsOnTheirFunctions) {
   ExpectFunctionPrograms(/*fentry=*/true, /*kprobe=*/false);
   ExpectTracepointPrograms(/*slab=*/false);
   EXPECT_TRUE(skel_->rodata->all_allocs);
+  EXPECT_FALSE(skel_->rodata->user_stacks);  // off unless asked for
   EXPECT_EQ(skel_->rodata->nr_submit_ranges, 2u);
   EXPECT_EQ(bpf_map__max_entries(skel_->maps.events), 1u << 16);
   EXPECT_EQ(bpf_map__max_entries(skel_->maps.blkg_slots),
@@ -88,11 +89,13 @@ TEST_F(ConfigureObjectTest, FentryPlanLoadsFentryProgramsOnTheirFunctions) {
 TEST_F(ConfigureObjectTest, KprobePlanWithSlabLoadsKprobesAndSlab) {
   LoaderOptions options;
   options.slab = true;
+  options.user_stacks = true;
   const LoadPlan plan = Plan(AttachMode::kKprobe, options);
   ASSERT_TRUE(ConfigureObject(plan, options, skel_).ok());
   ExpectFunctionPrograms(/*fentry=*/false, /*kprobe=*/true);
   ExpectTracepointPrograms(/*slab=*/true);
   EXPECT_FALSE(skel_->rodata->all_allocs);
+  EXPECT_TRUE(skel_->rodata->user_stacks);
 }
 
 TEST_F(ConfigureObjectTest, TracepointPlanLoadsNoFunctionProgram) {

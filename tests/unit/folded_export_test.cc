@@ -61,6 +61,23 @@ TEST(FoldedStacks, OutermostFirstUnderAVerdictFrameWeighedByCountOrBytes) {
             "atomic;submit_bio;blkg_create;blkg_alloc;pcpu_alloc_noprof 352\n");
 }
 
+// --user-stacks: one line from the program's main down into the allocator.
+TEST(FoldedStacks, UserStackComesFirstOutermostFirst) {
+  FoldedStacks folded;
+  AllocRecord a = Alloc(kBlkgStack, 160, true);
+  a.user_stack = {"__libc_pwrite64+0x12 (libc.so.6)", "write_path+0x24 (writer)",
+                  "main+0xc (writer)"};
+  folded.Add(a);
+  AllocRecord stripped = a;
+  stripped.user_stack = {"libc.so.6+0xe51a2", "writer+0x11a4", "0x7ffd6a500010"};
+  folded.Add(stripped);
+  EXPECT_EQ(folded.Render(FoldedWeight::kCount),
+            "atomic;0x7ffd6a500010;writer;libc.so.6;submit_bio;blkg_create;blkg_alloc;"
+            "pcpu_alloc_noprof 1\n"
+            "atomic;main (writer);write_path (writer);__libc_pwrite64 (libc.so.6);submit_bio;"
+            "blkg_create;blkg_alloc;pcpu_alloc_noprof 1\n");
+}
+
 TEST(FoldedStacks, ZeroWeightLinesAreLeftOutAndEmptyIsEmpty) {
   FoldedStacks folded;
   EXPECT_EQ(folded.Render(FoldedWeight::kCount), "");

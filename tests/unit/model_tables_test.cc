@@ -522,6 +522,35 @@ TEST(AllocRows, DistinctStacksCountedOnceEach) {
   EXPECT_EQ(rows[0].other_stacks, 0u);
 }
 
+// --user-stacks: the same kernel stack under two programs' call paths is two
+// stacks of the row; the user part and its fallback come with each.
+TEST(AllocRows, UserStacksMakeStacksDistinct) {
+  Model model;
+  AllocRecord a = Alloc(1, kGfpKernelMask);
+  a.user_stack = {"__libc_pwrite64+0x12 (libc.so.6)", "flush_wal+0x40 (postgres)"};
+  AllocRecord b = a;
+  b.user_stack = {"__libc_pwrite64+0x12 (libc.so.6)", "postgres+0x5a1f0"};
+  b.user_stack_fallback = "no_symbols";
+  AllocRecord kernel_only = a;
+  kernel_only.user_stack.clear();
+  for (const AllocRecord* r : {&a, &b, &a, &kernel_only, &a, &b}) model.Add(*r);
+  const auto rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), 1u);
+  ASSERT_EQ(rows[0].stacks.size(), 3u);
+  EXPECT_EQ(rows[0].stacks[0].count, 3u);
+  EXPECT_EQ(*rows[0].stacks[0].frames, a.stack);
+  ASSERT_NE(rows[0].stacks[0].user, nullptr);
+  EXPECT_EQ(*rows[0].stacks[0].user->frames, a.user_stack);
+  EXPECT_EQ(rows[0].stacks[0].user->fallback, "");
+  EXPECT_EQ(rows[0].stacks[1].count, 2u);
+  ASSERT_NE(rows[0].stacks[1].user, nullptr);
+  EXPECT_EQ(*rows[0].stacks[1].user->frames, b.user_stack);
+  EXPECT_EQ(rows[0].stacks[1].user->fallback, "no_symbols");
+  EXPECT_EQ(rows[0].stacks[2].count, 1u);
+  EXPECT_EQ(rows[0].stacks[2].user, nullptr);
+  EXPECT_EQ(*rows[0].stacks[2].frames, a.stack);
+}
+
 TEST(AllocRows, RepeatedAndInterleavedStacks) {
   Model model;
   AllocRecord a = Alloc(1, kGfpKernelMask);

@@ -179,6 +179,94 @@ TEST(ReportText, MarksKernelThreadsAndFailures) {
       << text;
 }
 
+// A capture taken with --user-stacks: every stack of every row, the user
+// part below the kernel part, with why frames are not named.
+void AddUserStacks(Model& model) {
+  CaptureHeader header;
+  header.host = "node1";
+  header.user_stacks = true;
+  model.Add(header);
+  AllocRecord a;
+  a.ts_ns = 10;
+  a.allocator = Allocator::kPercpu;
+  a.is_atomic = true;
+  a.gfp_raw = kGfpNowaitMask;
+  a.context = kContextSubmit;
+  a.site = "blkg_alloc";
+  a.cgroup = "/db";
+  a.comm = "postgres";
+  a.stack = {"pcpu_alloc_noprof+0x656", "blkg_alloc+0x7b", "entry_SYSCALL_64_after_hwframe+0x76"};
+  a.user_stack = {"__libc_pwrite64+0x12 (libc.so.6)", "XLogWrite+0x3c1 (postgres)",
+                  "main+0x8c (postgres)"};
+  model.Add(a);
+  model.Add(a);
+  AllocRecord gone = a;
+  gone.user_stack = {"0x7f1c2a4e51a2", "0x55d0c0a011a4"};
+  gone.user_stack_fallback = "exited";
+  model.Add(gone);
+  AllocRecord kthread = a;
+  kthread.comm = "kworker/0:1";
+  kthread.user_stack.clear();
+  model.Add(kthread);
+}
+
+TEST(ReportText, StacksOfACaptureWithUserStacks) {
+  Model model;
+  AddUserStacks(model);
+  const std::string text = RenderReportText(model);
+  const std::string stacks =
+      "\n"
+      "Stacks\n"
+      "atomic blkg_alloc  CGROUP /db  COMM postgres\n"
+      "  stack 1 of 2: 2 of 3 records\n"
+      "    pcpu_alloc_noprof+0x656\n"
+      "    blkg_alloc+0x7b\n"
+      "    entry_SYSCALL_64_after_hwframe+0x76\n"
+      "  user stack:\n"
+      "    __libc_pwrite64+0x12 (libc.so.6)\n"
+      "    XLogWrite+0x3c1 (postgres)\n"
+      "    main+0x8c (postgres)\n"
+      "  stack 2 of 2: 1 of 3 records\n"
+      "    pcpu_alloc_noprof+0x656\n"
+      "    blkg_alloc+0x7b\n"
+      "    entry_SYSCALL_64_after_hwframe+0x76\n"
+      "  user stack (exited):\n"
+      "    0x7f1c2a4e51a2\n"
+      "    0x55d0c0a011a4\n"
+      "atomic blkg_alloc  CGROUP /db  COMM kworker/0:1\n"
+      "  stack 1 of 1: 1 of 1 records\n"
+      "    pcpu_alloc_noprof+0x656\n"
+      "    blkg_alloc+0x7b\n"
+      "    entry_SYSCALL_64_after_hwframe+0x76\n"
+      "\n"
+      "Workqueues\n";
+  EXPECT_NE(text.find(stacks), std::string::npos) << text;
+  // Without user stacks the text report has no such section.
+  Model plain;
+  Fill(plain);
+  EXPECT_EQ(RenderReportText(plain).find("\nStacks\n"), std::string::npos);
+}
+
+TEST(ReportJson, CarriesUserStacksWhereRecorded) {
+  Model model;
+  AddUserStacks(model);
+  const std::string json = RenderReportJson(model);
+  for (const char* expected : {
+           "\"user_stacks\":true",
+           "\"stacks\":[{\"count\":2,\"stack\":[\"pcpu_alloc_noprof+0x656\",\"blkg_alloc+0x7b\","
+           "\"entry_SYSCALL_64_after_hwframe+0x76\"],\"user_stack\":[\"__libc_pwrite64+0x12 "
+           "(libc.so.6)\",\"XLogWrite+0x3c1 (postgres)\",\"main+0x8c (postgres)\"],"
+           "\"user_stack_fallback\":\"\"},{\"count\":1,",
+           "\"user_stack\":[\"0x7f1c2a4e51a2\",\"0x55d0c0a011a4\"],\"user_stack_fallback\":\"exited\"}",
+           // The kernel thread's stack has no user part at all.
+           "\"comm\":\"kworker/0:1\"",
+       }) {
+    EXPECT_NE(json.find(expected), std::string::npos) << "missing " << expected << "\nin " << json;
+  }
+  const size_t kworker = json.find("\"comm\":\"kworker/0:1\"");
+  EXPECT_EQ(json.find("user_stack\"", kworker), std::string::npos) << json;
+}
+
 TEST(ReportJson, SchemaOneWithTheTables) {
   Model model;
   Fill(model);

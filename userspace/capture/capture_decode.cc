@@ -175,6 +175,8 @@ absl::StatusOr<Record> DecodeHeader(Fields& f) {
   h.start_monotonic_ns = f.Uint64("start_monotonic_ns");
   h.cgroup_hierarchy = f.String("cgroup_hierarchy");
   h.all_allocs = f.Bool("all_allocs");
+  // Optional: captures written before --user-stacks existed lack it.
+  if (f.Has("user_stacks")) h.user_stacks = f.Bool("user_stacks");
   if (const JsonValue::Array* hooks = f.Array("hooks")) {
     for (size_t i = 0; i < hooks->size(); ++i) {
       const JsonValue& item = (*hooks)[i];
@@ -231,6 +233,9 @@ absl::StatusOr<Record> DecodeAlloc(Fields& f) {
   r.tid = f.Uint32("tid");
   r.comm = f.String("comm");
   r.stack = f.StringArray("stack");
+  // Optional: only records taken with --user-stacks have them.
+  if (f.Has("user_stack")) r.user_stack = f.StringArray("user_stack");
+  if (f.Has("user_stack_fallback")) r.user_stack_fallback = f.String("user_stack_fallback");
   if (!f.status().ok()) return f.status();
   return r;
 }

@@ -23,6 +23,7 @@ void WriteFields(JsonWriter& w, const CaptureHeader& h) {
   w.Field("start_monotonic_ns", h.start_monotonic_ns);
   w.Field("cgroup_hierarchy", h.cgroup_hierarchy);
   w.Field("all_allocs", h.all_allocs);
+  w.Field("user_stacks", h.user_stacks);
   w.Key("hooks");
   w.BeginArray();
   for (const HookMode& hook : h.hooks) {
@@ -67,6 +68,11 @@ void WriteFields(JsonWriter& w, const AllocRecord& r, std::string& scratch) {
   w.Field("tid", r.tid);
   w.Field("comm", r.comm);
   w.StringArray("stack", r.stack);
+  // Only with --user-stacks: other captures stay as they were.
+  if (!r.user_stack.empty() || !r.user_stack_fallback.empty()) {
+    w.StringArray("user_stack", r.user_stack);
+    w.Field("user_stack_fallback", r.user_stack_fallback);
+  }
 }
 
 void WriteFields(JsonWriter& w, const BlkgRecord& r) {

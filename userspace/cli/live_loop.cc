@@ -57,7 +57,9 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
   emit(Record(live.header));
   if (!sink_status.ok()) return sink_status;
   absl::StatusOr<std::unique_ptr<Collector>> collector =
-      Collector::Create(*live.session, {&live.symbols, live.cgroups.get(), &live.disks}, emit);
+      Collector::Create(*live.session,
+                        {&live.symbols, live.cgroups.get(), &live.disks, live.user_symbols.get()},
+                        emit);
   if (!collector.ok()) return collector.status();
   if (o.on_attached) o.on_attached();
 
@@ -74,7 +76,11 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
     fprintf(stderr, "submitwatch: warning: %s\n", pressure.warning.c_str());
   }
   if (o.drop_capabilities) {
-    if (absl::Status s = DropCapabilitiesAfterAttach(pressure.keep_ipc_lock); !s.ok()) return s;
+    if (absl::Status s = DropCapabilitiesAfterAttach(
+            {.ptrace = live.user_symbols != nullptr, .ipc_lock = pressure.keep_ipc_lock});
+        !s.ok()) {
+      return s;
+    }
   }
 
   const uint64_t start_ns = Collector::MonotonicNowNs();

@@ -26,6 +26,7 @@ absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader) {
   if (!mode.ok()) return mode.status();
   loader.mode = *mode;
   loader.slab = args.Has("slab");
+  loader.user_stacks = args.Has("user-stacks");
   loader.btf_path = args.Get("btf");
   return absl::OkStatus();
 }
@@ -46,6 +47,9 @@ std::vector<OptionSpec> AttachOptionSpecs(bool also_replays) {
               "raw BTF)")},
       {"slab", 0, "",
        scoped("also trace slab and page allocations in the submit path (fentry/kprobe only)")},
+      {"user-stacks", 0, "",
+       scoped("also record the user stack of each submit-path allocation, symbolized with "
+              "BCC's library, loaded only then (libbcc: Debian's libbpfcc, Fedora's bcc)")},
   };
 }
 

@@ -19,8 +19,9 @@ namespace submitwatch {
 absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader);
 
 // The spec entries of the attach options record, check and top share
-// (--ringbuf-size, --mode, --btf, --slab), in --help order. For a command that
-// can also replay a capture (top), each help line says it applies live.
+// (--ringbuf-size, --mode, --btf, --slab, --user-stacks), in --help order.
+// For a command that can also replay a capture (top), each help line says it
+// applies live.
 std::vector<OptionSpec> AttachOptionSpecs(bool also_replays = false);
 
 // --verbose and --help, which close the option table of every command that

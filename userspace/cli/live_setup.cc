@@ -7,6 +7,7 @@
 #include "cli/privileges.h"
 #include "collector/collector.h"
 #include "loader/hook_table.h"
+#include "symbols/bcc_symbols.h"
 #include "version.h"
 
 namespace submitwatch {
@@ -22,8 +23,21 @@ std::string KernelRelease() {
 }
 
 absl::StatusOr<std::unique_ptr<LiveSetup>> SetUpLive(LoaderOptions options) {
+  // First: without libbcc the option cannot be honoured, and that is said
+  // before anything is loaded or asked of the kernel.
+  std::unique_ptr<BccLibrary> bcc;
+  if (options.user_stacks) {
+    absl::StatusOr<std::unique_ptr<BccLibrary>> loaded =
+        BccLibrary::Load(BccLibrary::LibbccPath());
+    if (!loaded.ok()) return loaded.status();
+    bcc = *std::move(loaded);
+  }
   if (absl::Status s = CheckTracingPrivileges(); !s.ok()) return s;
   auto live = std::make_unique<LiveSetup>();
+  if (bcc) {
+    live->user_symbols =
+        std::make_unique<UserSymbolizer>(std::move(bcc), UserSymbolizer::Options{});
+  }
   absl::StatusOr<KernelSymbols> symbols = KernelSymbols::Load();
   if (!symbols.ok()) return symbols.status();
   live->symbols = *std::move(symbols);
@@ -45,6 +59,7 @@ absl::StatusOr<std::unique_ptr<LiveSetup>> SetUpLive(LoaderOptions options) {
   h.start_monotonic_ns = Collector::MonotonicNowNs();
   h.cgroup_hierarchy = hierarchy->Describe();
   h.all_allocs = options.all_allocs;
+  h.user_stacks = options.user_stacks;
   h.hooks = live->session->hooks();
   h.blind_spots = live->session->BlindSpots();
   // Parsing kallsyms and the kernel's BTF peaked at tens of MiB, free now:

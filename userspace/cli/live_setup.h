@@ -13,6 +13,7 @@
 #include "symbols/cgroup_paths.h"
 #include "symbols/disk_names.h"
 #include "symbols/kernel_symbols.h"
+#include "symbols/user_symbols.h"
 
 namespace submitwatch {
 
@@ -22,6 +23,8 @@ struct LiveSetup {
   DiskNames disks;
   std::unique_ptr<BpfSession> session;
   CaptureHeader header;
+  // --user-stacks only.
+  std::unique_ptr<UserSymbolizer> user_symbols;
 };
 
 absl::StatusOr<std::unique_ptr<LiveSetup>> SetUpLive(LoaderOptions options);

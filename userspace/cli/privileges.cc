@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <iterator>
 
 #include <string>
 #include <vector>
@@ -36,9 +35,10 @@ bool HasEffectiveCapability(int cap) {
   return syscall(SYS_capget, &header, data) == 0 && HasCap(data, cap);
 }
 
-absl::Status DropCapabilitiesAfterAttach(bool keep_ipc_lock) {
+absl::Status DropCapabilitiesAfterAttach(KeptCapabilities extra) {
   std::vector<int> keep = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, kCapPerfmon, kCapBpf};
-  if (keep_ipc_lock) keep.push_back(CAP_IPC_LOCK);
+  if (extra.ptrace) keep.push_back(CAP_SYS_PTRACE);
+  if (extra.ipc_lock) keep.push_back(CAP_IPC_LOCK);
   // The bounding set first: dropping from it needs CAP_SETPCAP, which goes next.
   for (int cap = 0; cap <= 63; ++cap) {
     if (std::find(keep.begin(), keep.end(), cap) != keep.end()) continue;

@@ -14,10 +14,18 @@ absl::Status CheckTracingPrivileges();
 // reads on kernels that still check them), CAP_DAC_OVERRIDE and
 // CAP_DAC_READ_SEARCH (naming cgroups, renaming the capture into place), and
 // drop every other capability from the effective, permitted, inheritable,
-// ambient and bounding sets. `keep_ipc_lock`: also keep CAP_IPC_LOCK, which
-// memory locked with MCL_FUTURE needs for every later mapping when
-// RLIMIT_MEMLOCK could not be raised (PrepareForPressure says).
-absl::Status DropCapabilitiesAfterAttach(bool keep_ipc_lock = false);
+// ambient and bounding sets, except those `extra` asks for.
+struct KeptCapabilities {
+  // CAP_SYS_PTRACE, with --user-stacks: /proc/PID/maps and the files a
+  // process maps are readable only with ptrace access to it, which a process
+  // of another user, or with capabilities the tool no longer has, otherwise
+  // refuses.
+  bool ptrace = false;
+  // CAP_IPC_LOCK, which memory locked with MCL_FUTURE needs for every later
+  // mapping when RLIMIT_MEMLOCK could not be raised (PrepareForPressure).
+  bool ipc_lock = false;
+};
+absl::Status DropCapabilitiesAfterAttach(KeptCapabilities extra = {});
 
 // Whether `cap` is in this thread's effective set.
 bool HasEffectiveCapability(int cap);

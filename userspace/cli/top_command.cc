@@ -83,7 +83,8 @@ absl::StatusOr<TopOptions> ParseTopOptions(const std::vector<std::string>& args)
     if (!speed.ok()) return speed.status();
     o.speed = *speed;
   }
-  for (const char* live_only : {"all-allocs", "ringbuf-size", "mode", "slab", "btf"}) {
+  for (const char* live_only : {"all-allocs", "ringbuf-size", "mode", "slab", "btf",
+                                "user-stacks"}) {
     if (parsed->Has(live_only) && !o.replay.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--", live_only, " applies to live mode only, not to --replay"));
@@ -342,7 +343,8 @@ absl::Status TopLive(const TopOptions& o) {
   Model model;
   model.Add(setup.header);
   absl::StatusOr<std::unique_ptr<Collector>> collector = Collector::Create(
-      *setup.session, {&setup.symbols, setup.cgroups.get(), &setup.disks},
+      *setup.session,
+      {&setup.symbols, setup.cgroups.get(), &setup.disks, setup.user_symbols.get()},
       [&model](const Record& r) { model.Add(r); });
   if (!collector.ok()) return collector.status();
   // Enabled only while the session lives (BPF_ENABLE_STATS is fd-scoped).
@@ -354,7 +356,11 @@ absl::Status TopLive(const TopOptions& o) {
     fprintf(stderr, "submitwatch: warning: %s\n", pressure.warning.c_str());
   }
   if (o.drop_capabilities) {
-    if (absl::Status s = DropCapabilitiesAfterAttach(pressure.keep_ipc_lock); !s.ok()) return s;
+    if (absl::Status s = DropCapabilitiesAfterAttach(
+            {.ptrace = setup.user_symbols != nullptr, .ipc_lock = pressure.keep_ipc_lock});
+        !s.ok()) {
+      return s;
+    }
   }
   absl::StatusOr<std::unique_ptr<tui::Terminal>> terminal = tui::Terminal::Open();
   if (!terminal.ok()) return terminal.status();

@@ -201,7 +201,11 @@ int Collector::HandleEvent(const void* data, size_t size) {
   if (header.kind == SW_EVENT_ALLOC && size >= sizeof(sw_alloc_event)) {
     sw_alloc_event e;
     memcpy(&e, data, sizeof(e));
-    HandleAlloc(e);
+    HandleAlloc(e, nullptr);
+  } else if (header.kind == SW_EVENT_ALLOC_USER && size >= sizeof(sw_alloc_user_event)) {
+    sw_alloc_user_event e;
+    memcpy(&e, data, sizeof(e));
+    HandleAlloc(e.alloc, &e);
   } else if (header.kind == SW_EVENT_BLKG_SEEN && size >= sizeof(sw_blkg_seen_event)) {
     sw_blkg_seen_event e;
     memcpy(&e, data, sizeof(e));
@@ -217,10 +221,23 @@ int Collector::HandleEvent(const void* data, size_t size) {
 }
 
 // Per event: decoded into alloc_scratch_, whose strings keep their capacity
-// from one event to the next, so once warm this allocates nothing.
-void Collector::HandleAlloc(const sw_alloc_event& e) {
+// from one event to the next, so once warm this allocates nothing, but for
+// the user stack of --user-stacks, symbolized into strings of its own.
+void Collector::HandleAlloc(const sw_alloc_event& e, const sw_alloc_user_event* user) {
   const KernelSymbols& symbols = *sources_.symbols;
   AllocRecord& r = std::get<AllocRecord>(alloc_scratch_);
+  r.user_stack.clear();
+  r.user_stack_fallback.clear();
+  // First: the process may exit any moment, and its mappings and files go
+  // with it; the rest (a new cgroup's path) can wait.
+  if (user != nullptr && sources_.user_symbols != nullptr) {
+    const uint32_t user_depth = std::min<uint32_t>(user->user_stack_depth, SW_USER_STACK_DEPTH);
+    UserStack stack = sources_.user_symbols->Symbolize(
+        {e.pid, user->start_boottime, user->mnt_ns},
+        absl::Span<const uint64_t>(user->user_stack, user_depth));
+    r.user_stack = std::move(stack.frames);
+    r.user_stack_fallback = std::move(stack.fallback);
+  }
   r.ts_ns = e.hdr.ts_ns;
   r.allocator = e.allocator == SW_ALLOCATOR_SLAB   ? Allocator::kSlab
                 : e.allocator == SW_ALLOCATOR_PAGE ? Allocator::kPage

@@ -25,6 +25,7 @@
 #include "symbols/cgroup_paths.h"
 #include "symbols/disk_names.h"
 #include "symbols/kernel_symbols.h"
+#include "symbols/user_symbols.h"
 
 struct ring_buffer;
 
@@ -37,6 +38,9 @@ class Collector {
     const KernelSymbols* symbols;
     CgroupPaths* cgroups;
     DiskNames* disks;
+    // --user-stacks: symbolizes the user stacks alloc events carry; null
+    // without the option.
+    UserSymbolizer* user_symbols = nullptr;
   };
 
   static absl::StatusOr<std::unique_ptr<Collector>> Create(const BpfSession& session,
@@ -96,7 +100,8 @@ class Collector {
   Collector(const BpfSession& session, Sources sources, Sink sink);
   static int OnEvent(void* ctx, void* data, size_t size);
   int HandleEvent(const void* data, size_t size);
-  void HandleAlloc(const sw_alloc_event& e);
+  // `user`: the event's user stack part, with --user-stacks.
+  void HandleAlloc(const sw_alloc_event& e, const sw_alloc_user_event* user);
   void HandleBlkgSeen(const sw_blkg_seen_event& e);
   void HandleCgroup(const sw_cgroup_event& e);
   absl::Status SnapshotBlkgs(uint64_t now_ns);

@@ -23,6 +23,7 @@ absl::Status Check(int err, const char* what) {
 absl::Status ConfigureObject(const LoadPlan& plan, const LoaderOptions& options,
                              submitwatch_bpf* skel) {
   skel->rodata->all_allocs = options.all_allocs;
+  skel->rodata->user_stacks = options.user_stacks;
   skel->rodata->nr_submit_ranges = static_cast<uint32_t>(
       std::min<size_t>(options.submit_ranges.size(), SW_MAX_SUBMIT_RANGES));
   skel->rodata->submit_depth_mode = plan.ModeOf(Hook::kSubmitPath) != AttachMode::kTracepoint;

@@ -18,6 +18,8 @@ struct LoaderOptions {
   std::optional<AttachMode> mode;
   bool slab = false;  // trace slab and page allocations in the submit path
   bool all_allocs = false;
+  // Alloc events carry the allocating task's user stack (--user-stacks).
+  bool user_stacks = false;
   uint32_t ringbuf_bytes = 1u << 20;  // power of two, >= page size
   std::vector<AddressRange> submit_ranges;
   const KernelSymbols* symbols = nullptr;  // kprobe targets must be in kallsyms

@@ -60,7 +60,7 @@ void Model::Add(const AllocRecord& alloc) {
       std::find(group.pids.begin(), group.pids.end(), alloc.pid) == group.pids.end()) {
     group.pids.push_back(alloc.pid);
   }
-  if (!alloc.stack.empty()) NoteStack(group, alloc.stack);
+  if (!alloc.stack.empty() || !alloc.user_stack.empty()) NoteStack(group, alloc);
 
   if ((alloc.context & kContextWorker) && alloc.allocator == Allocator::kPercpu &&
       !alloc.work_func.empty() && !percpu_work_funcs_.contains(alloc.work_func)) {
@@ -79,20 +79,31 @@ void Model::Add(const AllocRecord& alloc) {
   }
 }
 
-void Model::NoteStack(AllocGroup& group, const std::vector<std::string>& stack) {
-  if (group.repeating &&
-      StackTable::SameFrames(*stacks_.Get(group.stacks[group.last_slot].id), stack)) {
+uint64_t Model::StackFingerprint(const AllocRecord& alloc) {
+  const uint64_t kernel = StackTable::Fingerprint(alloc.stack);
+  if (alloc.user_stack.empty()) return kernel;
+  return kernel ^ (StackTable::Fingerprint(alloc.user_stack) * 0x9e3779b97f4a7c15ull + 1);
+}
+
+bool Model::SameStacks(const StackSlot& slot, const AllocRecord& alloc) const {
+  if (!StackTable::SameFrames(*stacks_.Get(slot.id), alloc.stack)) return false;
+  if (slot.user == nullptr) return alloc.user_stack.empty();
+  return StackTable::SameFrames(*slot.user->frames, alloc.user_stack);
+}
+
+void Model::NoteStack(AllocGroup& group, const AllocRecord& alloc) {
+  if (group.repeating && SameStacks(group.stacks[group.last_slot], alloc)) {
     ++group.stacks[group.last_slot].count;
     return;
   }
   // A group has few stacks: scanning its fingerprints is cheaper than a
   // lookup in the shared table, which is only needed for a new stack.
-  const uint64_t fingerprint = StackTable::Fingerprint(stack);
+  const uint64_t fingerprint = StackFingerprint(alloc);
   for (size_t i = 0; i < group.stacks.size(); ++i) {
     StackSlot& slot = group.stacks[i];
     if (slot.fingerprint != fingerprint) continue;
     if (group.repeating && i == group.last_slot) continue;  // compared above
-    if (!StackTable::SameFrames(*stacks_.Get(slot.id), stack)) continue;
+    if (!SameStacks(slot, alloc)) continue;
     ++slot.count;
     group.repeating = i == group.last_slot;
     group.last_slot = i;
@@ -105,7 +116,19 @@ void Model::NoteStack(AllocGroup& group, const std::vector<std::string>& stack) 
   }
   group.repeating = false;
   group.last_slot = group.stacks.size();
-  group.stacks.push_back({stacks_.Intern(stack, fingerprint), fingerprint, 1});
+  StackSlot slot;
+  slot.id = stacks_.Intern(alloc.stack, alloc.user_stack.empty()
+                                             ? fingerprint
+                                             : StackTable::Fingerprint(alloc.stack));
+  if (!alloc.user_stack.empty()) {
+    const uint32_t user_id =
+        stacks_.Intern(alloc.user_stack, StackTable::Fingerprint(alloc.user_stack));
+    slot.user = std::make_shared<const UserStackPart>(
+        UserStackPart{stacks_.Get(user_id), alloc.user_stack_fallback});
+  }
+  slot.fingerprint = fingerprint;
+  slot.count = 1;
+  group.stacks.push_back(std::move(slot));
 }
 
 void Model::Add(const BlkgRecord& blkg) {

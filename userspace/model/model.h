@@ -72,10 +72,14 @@ class Model {
     // table hashes no names.
     bool allocates_percpu = false;
   };
+  // A distinct (kernel stack, user stack) of a group.
   struct StackSlot {
     uint32_t id = 0;
-    uint64_t fingerprint = 0;  // StackTable::Fingerprint of the stack
+    uint64_t fingerprint = 0;  // StackFingerprint() of the record
     uint64_t count = 0;
+    // Frames interned in stacks_; the fallback of the first record with
+    // this stack. Null: no user stack.
+    std::shared_ptr<const UserStackPart> user;
   };
   struct AllocGroup {
     uint64_t count = 0;
@@ -107,7 +111,9 @@ class Model {
   };
 
   void NoteTs(uint64_t ts_ns);
-  void NoteStack(AllocGroup& group, const std::vector<std::string>& stack);
+  void NoteStack(AllocGroup& group, const AllocRecord& alloc);
+  bool SameStacks(const StackSlot& slot, const AllocRecord& alloc) const;
+  static uint64_t StackFingerprint(const AllocRecord& alloc);
 
   std::optional<CaptureHeader> header_;
   std::optional<CaptureSummary> summary_;

@@ -46,7 +46,7 @@ std::vector<AllocRow> Model::AllocRows() const {
     row.pids = group.pids;
     row.stacks.reserve(group.stacks.size());
     for (const StackSlot& slot : group.stacks) {
-      row.stacks.push_back({stacks_.Get(slot.id), slot.count});
+      row.stacks.push_back({stacks_.Get(slot.id), slot.count, slot.user});
     }
     // Stable: equal counts keep first-seen order.
     std::stable_sort(row.stacks.begin(), row.stacks.end(),

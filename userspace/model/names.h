@@ -52,10 +52,29 @@ inline constexpr std::string_view kUnsafeMark = "!";
 inline constexpr std::string_view kEffectiveGfpPrefix = " (effective ";
 inline constexpr std::string_view kEffectiveGfpSuffix = ")";
 
+// Why frames of a user stack (--user-stacks) are not all
+// "function+0xoff (module)": the capture's user_stack_fallback, shown with
+// the stack. Worst first: a stack gets the first that applies.
+// The process was gone (or its pid another's) before its mappings were
+// read: bare addresses.
+inline constexpr std::string_view kUserStackExited = "exited";
+// /proc/PID/maps could not be read: bare addresses.
+inline constexpr std::string_view kUserStackUnreadable = "unreadable";
+// Another mount namespace (a container): its files are not parsed,
+// module+offset.
+inline constexpr std::string_view kUserStackOtherMountNs = "other_mount_ns";
+// A module without a symbol for the address (stripped): module+offset.
+inline constexpr std::string_view kUserStackNoSymbols = "no_symbols";
+// An address in no file mapping (JIT code, a broken frame chain): bare.
+inline constexpr std::string_view kUserStackNoMapping = "no_mapping";
+
 // Table titles.
 inline constexpr std::string_view kTitleCgroups = "Cgroups";
 inline constexpr std::string_view kTitleAllocations = "Submit-path allocations";
 inline constexpr std::string_view kTitleWorkqueues = "Workqueues";
+// The text report's stacks of each allocation row (captures taken with
+// --user-stacks): the kernel part, then the user part below it.
+inline constexpr std::string_view kTitleStacks = "Stacks";
 
 // Column headers.
 inline constexpr std::string_view kColCgroup = "CGROUP";
@@ -93,6 +112,8 @@ inline constexpr std::string_view kLabelEvicted = "evicted";
 inline constexpr std::string_view kLabelPeakEntries = "peak entries";
 inline constexpr std::string_view kLabelBlindSpots = "blind spots";
 inline constexpr std::string_view kLabelVersion = "version";
+// Heads the user part of a stack, in the report and the stack view.
+inline constexpr std::string_view kLabelUserStack = "user stack";
 // A table with no rows.
 inline constexpr std::string_view kEmptyTable = "(none)";
 // After a count: "12 (3 failed)".

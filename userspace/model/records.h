@@ -51,6 +51,14 @@ struct AllocRecord {
   uint32_t tid = 0;
   std::string comm;
   std::vector<std::string> stack;  // innermost first, "func+0xoff"
+  // --user-stacks: the allocating task's user stack, innermost first (it
+  // continues the kernel stack downwards: the syscall's caller first, main
+  // near the end): "func+0xoff (module)" where symbolized, else
+  // "module+0xoff" or a bare "0x..." address. Empty without the option and
+  // for kernel threads.
+  std::vector<std::string> user_stack;
+  // Why not every frame is symbolized (names::kUserStack*); empty when all are.
+  std::string user_stack_fallback;
 };
 
 // Cumulative bio counters for one (submitting cgroup, disk, charged blkg) row,
@@ -160,6 +168,7 @@ struct CaptureHeader {
   uint64_t start_monotonic_ns = 0;  // CLOCK_MONOTONIC at start (ts_ns base)
   std::string cgroup_hierarchy;   // "v1 blkio at /sys/fs/cgroup/blkio" ...
   bool all_allocs = false;
+  bool user_stacks = false;  // alloc records carry user stacks (--user-stacks)
   std::vector<HookMode> hooks;
   std::vector<std::string> blind_spots;  // what the chosen modes cannot see
 };

@@ -44,9 +44,19 @@ struct CgroupRow {
   uint64_t last_ts_ns = 0;
 };
 
+// The user part of a stack (--user-stacks), behind one pointer: rows are
+// copied for every frame of `top`, and most have none.
+struct UserStackPart {
+  std::shared_ptr<const StackFrames> frames;  // innermost first
+  std::string fallback;                       // AllocRecord::user_stack_fallback
+};
+
+// A distinct stack of a row: the kernel's, and with --user-stacks the
+// allocating task's user stack below it.
 struct StackCount {
   std::shared_ptr<const StackFrames> frames;  // innermost first
   uint64_t count = 0;
+  std::shared_ptr<const UserStackPart> user;  // null: none recorded
 };
 
 // Allocations grouped by (site, allocator, verdict, cgroup, comm). Fields

@@ -50,6 +50,10 @@ void FoldedStacks::Add(const AllocRecord& alloc) {
   const Verdict verdict = ClassifyAlloc(alloc);
   if (verdict == Verdict::kOutside) return;
   std::string key(VerdictName(verdict));
+  // The program's part first, outermost (main) first, down into the kernel.
+  for (auto frame = alloc.user_stack.rbegin(); frame != alloc.user_stack.rend(); ++frame) {
+    absl::StrAppend(&key, ";", FoldedFrame(*frame));
+  }
   if (alloc.stack.empty()) {
     absl::StrAppend(&key, ";", FoldedFrame(alloc.site.empty() ? alloc.site_offset : alloc.site));
   } else {

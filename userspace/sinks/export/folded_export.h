@@ -5,8 +5,15 @@
 //   UNSAFE;submit_bio;submit_bio_noacct;blkg_create;blkg_alloc;pcpu_alloc_noprof 2
 //
 // The first frame is the verdict, so a flame graph splits safe from unsafe at
-// its root; then the kernel stack outermost first (the capture stores it
-// innermost first). Offsets ("+0x4f") are stripped so that calls from
+// its root; then, with --user-stacks, the user stack outermost first (main
+// before the syscall's caller), then the kernel stack outermost first (the
+// capture stores both innermost first), so the graph reads from the
+// program's main down into the allocator:
+//
+//   atomic;main (writer);write_path (writer);__pwrite64 (libc.so.6);
+//     entry_SYSCALL_64_after_hwframe;...;blkg_alloc;pcpu_alloc_noprof 1
+//
+// Offsets ("+0x4f") are stripped so that calls from
 // different points of one function merge, as flame graphs expect; ';' in a
 // frame (never seen in kernel symbols) becomes ':'. A record without a stack
 // contributes its call-site function as the only frame. Lines are sorted;

@@ -437,6 +437,10 @@ std::string PerfettoTrace::Finish() {
       w.Field("tid", a.tid);
       w.Field("comm", a.comm);
       w.StringArray("stack", a.stack);
+      if (!a.user_stack.empty() || !a.user_stack_fallback.empty()) {
+        w.StringArray("user_stack", a.user_stack);
+        w.Field("user_stack_fallback", a.user_stack_fallback);
+      }
     };
     events.push_back(std::move(e));
   }

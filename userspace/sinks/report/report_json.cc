@@ -23,6 +23,7 @@ void WriteHeader(JsonWriter& w, const CaptureHeader* header) {
   w.Field("start_monotonic_ns", header->start_monotonic_ns);
   w.Field("cgroup_hierarchy", header->cgroup_hierarchy);
   w.Field("all_allocs", header->all_allocs);
+  w.Field("user_stacks", header->user_stacks);
   w.Key("hooks");
   w.BeginArray();
   for (const HookMode& hook : header->hooks) {
@@ -118,6 +119,11 @@ void WriteAllocations(JsonWriter& w, const Model& model) {
       w.BeginObject();
       w.Field("count", stack.count);
       w.StringArray("stack", *stack.frames);
+      // As in the capture: only stacks recorded with --user-stacks.
+      if (stack.user != nullptr) {
+        w.StringArray("user_stack", *stack.user->frames);
+        w.Field("user_stack_fallback", stack.user->fallback);
+      }
       w.EndObject();
     }
     w.EndArray();

@@ -122,6 +122,50 @@ std::string RenderAllocations(const Model& model) {
   return Section(names::kTitleAllocations, table);
 }
 
+// "  user stack:" or "  user stack (no_symbols):", above the user frames.
+std::string UserStackHeading(const UserStackPart& user) {
+  if (user.fallback.empty()) return absl::StrCat("  ", Str(names::kLabelUserStack), ":");
+  return absl::StrCat("  ", Str(names::kLabelUserStack), " (", user.fallback, "):");
+}
+
+// Every distinct stack of every row, kernel part then user part, both
+// innermost first, so the user part continues the kernel part downwards.
+// Only for captures taken with --user-stacks: the text report of others is
+// unchanged (their stacks are in the JSON report and the folded export).
+std::string RenderStacks(const Model& model) {
+  const std::vector<AllocRow> rows = model.AllocRows();
+  bool any_user = model.header() != nullptr && model.header()->user_stacks;
+  for (const AllocRow& row : rows) {
+    for (const StackCount& s : row.stacks) any_user = any_user || s.user != nullptr;
+  }
+  if (!any_user) return "";
+  std::string out = absl::StrCat("\n", Str(names::kTitleStacks), "\n");
+  for (const AllocRow& row : rows) {
+    if (row.stacks.empty()) continue;
+    uint64_t with_stack = row.other_stacks;
+    for (const StackCount& s : row.stacks) with_stack += s.count;
+    const bool unsafe = row.verdict == Verdict::kUnsafe;
+    absl::StrAppend(&out, unsafe ? Str(names::kUnsafeMark) : "", Str(VerdictName(row.verdict)),
+                    " ", row.site, "  ", Str(names::kColCgroup), " ", PrintableText(row.cgroup),
+                    "  ", Str(names::kColComm), " ", PrintableText(row.comm), "\n");
+    for (size_t i = 0; i < row.stacks.size(); ++i) {
+      const StackCount& s = row.stacks[i];
+      absl::StrAppend(&out, absl::StrFormat("  stack %d of %d: %d of %d records\n", i + 1,
+                                            row.stacks.size(), s.count, with_stack));
+      for (const std::string& f : *s.frames) absl::StrAppend(&out, "    ", PrintableText(f), "\n");
+      if (s.user == nullptr) continue;
+      absl::StrAppend(&out, UserStackHeading(*s.user), "\n");
+      for (const std::string& f : *s.user->frames) {
+        absl::StrAppend(&out, "    ", PrintableText(f), "\n");
+      }
+    }
+    if (row.other_stacks != 0) {
+      absl::StrAppend(&out, "  ", row.other_stacks, " records had other stacks, not kept\n");
+    }
+  }
+  return out;
+}
+
 std::string RenderWorkqueues(const Model& model) {
   TextTable table({{names::kColFunction}, {names::kColQueued, Align::kRight},
                    {names::kColExecuted, Align::kRight}, {names::kColLatP50, Align::kRight},
@@ -144,7 +188,7 @@ std::string RenderWorkqueues(const Model& model) {
 
 std::string RenderReportText(const Model& model) {
   return absl::StrCat(RenderHeader(model), RenderCgroups(model), RenderAllocations(model),
-                      RenderWorkqueues(model));
+                      RenderStacks(model), RenderWorkqueues(model));
 }
 
 }  // namespace submitwatch

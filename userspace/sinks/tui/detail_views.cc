@@ -85,6 +85,15 @@ TextView AllocationDetail(const Frame& frame, const AllocRow& row) {
     if (s.frames) {
       for (const std::string& f : *s.frames) view.lines.push_back({absl::StrCat("    ", f)});
     }
+    // The user part continues the kernel part downwards (both innermost
+    // first): from the syscall's caller to main.
+    if (s.user) {
+      const std::string& fallback = s.user->fallback;
+      std::string heading = absl::StrCat("  ", Str(names::kLabelUserStack));
+      if (!fallback.empty()) absl::StrAppend(&heading, " (", fallback, ")");
+      view.lines.push_back({heading, fallback.empty() ? Style::kTitle : Style::kWarn});
+      for (const std::string& f : *s.user->frames) view.lines.push_back({absl::StrCat("    ", f)});
+    }
   }
   if (row.other_stacks != 0) {
     view.lines.push_back({""});
