@@ -71,7 +71,7 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
   }
   // After the workload's fork (it inherits neither), before the drop (it
   // takes capabilities the drop removes).
-  const PressureSetup pressure = PrepareForPressure();
+  const PressureSetup pressure = PrepareForPressure(live.user_symbols == nullptr);
   if (!pressure.warning.empty()) {
     fprintf(stderr, "submitwatch: warning: %s\n", pressure.warning.c_str());
   }

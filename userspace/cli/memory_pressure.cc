@@ -32,8 +32,15 @@ void BoundMemoryForLocking() {
   }
 }
 
-PressureSetup PrepareForPressure() {
+PressureSetup PrepareForPressure(bool lock_memory) {
   PressureSetup setup;
+  if (!lock_memory) {
+    if (setpriority(PRIO_PROCESS, 0, kRecorderNice) == 0) setup.prioritized = true;
+    setup.warning =
+        "with --user-stacks the recorder does not lock its memory (libbcc and LLVM would pin "
+        "about 230 MiB): under memory pressure it may stall";
+    return setup;
+  }
   rlimit limit{kMemoryLockLimitBytes, kMemoryLockLimitBytes};
   if (setrlimit(RLIMIT_MEMLOCK, &limit) != 0 && getrlimit(RLIMIT_MEMLOCK, &limit) == 0 &&
       limit.rlim_cur < limit.rlim_max) {

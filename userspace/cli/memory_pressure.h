@@ -49,7 +49,9 @@ struct PressureSetup {
 // workload started (a child must not inherit the priority or the limit;
 // locks are not inherited across fork anyway) and before capabilities are
 // dropped. What is refused is a warning: the recorder goes on without it.
-PressureSetup PrepareForPressure();
+// `lock_memory` false (--user-stacks: libbcc and LLVM are mapped, and would
+// pin about 230 MiB) only raises the priority, and the warning says so.
+PressureSetup PrepareForPressure(bool lock_memory);
 
 }  // namespace submitwatch
 

@@ -351,7 +351,7 @@ absl::Status TopLive(const TopOptions& o) {
   BpfCostMeter meter(*setup.session, setup.session->EnableRunTimeStats());
   // Before the drop, which takes what it needs; said before the screen
   // is taken over, so it is there after quitting.
-  const PressureSetup pressure = PrepareForPressure();
+  const PressureSetup pressure = PrepareForPressure(setup.user_symbols == nullptr);
   if (!pressure.warning.empty()) {
     fprintf(stderr, "submitwatch: warning: %s\n", pressure.warning.c_str());
   }
