@@ -281,6 +281,16 @@ TEST_F(DemoTest, CrashedIoWorkerStopsTheDemoAndLeavesNothingBehind) {
   EXPECT_EQ(Snapshot(), before_);
 }
 
+// A capture nobody asked to keep has no name until the demo ends well:
+// killed, it leaves nothing in TMPDIR either.
+TEST_F(DemoTest, KilledDemoWithoutOutputLeavesNoCapture) {
+  Spawn({"demo", "--duration", "120s"});
+  WaitUntilRecording();
+  ASSERT_EQ(kill(pid_, SIGKILL), 0);
+  EXPECT_EQ(WaitExit(30), 128 + SIGKILL);
+  EXPECT_TRUE(WaitFor([&] { return Snapshot() == before_; }, 60)) << Snapshot();
+}
+
 TEST_F(DemoTest, KilledDemoIsCleanedUpByItsGuardian) {
   Spawn({"demo", "--duration", "120s", "-o", capture_});
   WaitUntilRecording();

@@ -35,12 +35,13 @@ class CaptureStream {
   // The buffer is handed to the writer once it holds this much, or at the
   // next sync, whichever comes first.
   static constexpr size_t kHandOverBytes = 32 << 10;
-  // What accumulates while the writer is stalled before Write() waits.
-  static constexpr size_t kMaxBufferedBytes = 192 << 10;
-  // Each of the two buffers holds this from the start (the most plus a
-  // line), so the buffers never grow: no allocation, and no locked memory
-  // added while recording.
-  static constexpr size_t kBufferBytes = kMaxBufferedBytes + (32 << 10);
+  // Each of the two buffers holds this from the start, so that usually they
+  // never grow: no allocation, and no locked memory added while recording.
+  static constexpr size_t kBufferBytes = 256 << 10;
+  // What accumulates while the writer is busy (a sync takes ~10 ms, more on
+  // a busy disk; a flood of --all-allocs writes 14 MiB/s) before Write()
+  // waits: a buffer grows past kBufferBytes only then, and only to this.
+  static constexpr size_t kMaxBufferedBytes = 4 << 20;
 
   struct Options {
     // Write out and fdatasync this often; zero: write when the buffer

@@ -1,5 +1,6 @@
 #include "cli/memory_pressure.h"
 
+#include <dirent.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -8,6 +9,7 @@
 
 #include <cerrno>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/privileges.h"
 #include "common/errno_text.h"
@@ -17,6 +19,24 @@ namespace {
 
 constexpr int kMmapThresholdBytes = 128 << 10;
 constexpr size_t kThreadStackBytes = 256 << 10;
+
+// nice is per thread: every thread there is now (the capture writer was
+// started before), and those started later inherit it from this one.
+// Returns the errno of the first refusal, 0 when all were raised.
+int RaisePriority() {
+  int refused = 0;
+  DIR* tasks = opendir("/proc/self/task");
+  if (tasks == nullptr) return setpriority(PRIO_PROCESS, 0, kRecorderNice) == 0 ? 0 : errno;
+  while (const dirent* entry = readdir(tasks)) {
+    int tid = 0;
+    if (!absl::SimpleAtoi(entry->d_name, &tid)) continue;
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(tid), kRecorderNice) != 0 && refused == 0) {
+      refused = errno;
+    }
+  }
+  closedir(tasks);
+  return refused;
+}
 
 }  // namespace
 
@@ -35,7 +55,7 @@ void BoundMemoryForLocking() {
 PressureSetup PrepareForPressure(bool lock_memory) {
   PressureSetup setup;
   if (!lock_memory) {
-    if (setpriority(PRIO_PROCESS, 0, kRecorderNice) == 0) setup.prioritized = true;
+    setup.prioritized = RaisePriority() == 0;
     setup.warning =
         "with --user-stacks the recorder does not lock its memory (libbcc and LLVM would pin "
         "about 230 MiB): under memory pressure it may stall";
@@ -67,11 +87,11 @@ PressureSetup PrepareForPressure(bool lock_memory) {
                               "root or raise `ulimit -l` to ",
                     kMemoryLockLimitBytes >> 20, " MiB");
   }
-  if (setpriority(PRIO_PROCESS, 0, kRecorderNice) == 0) {
+  if (const int err = RaisePriority(); err == 0) {
     setup.prioritized = true;
   } else {
     absl::StrAppend(&refused, refused.empty() ? "" : "; ", "cannot raise its priority (nice ",
-                    kRecorderNice, ": ", ErrnoText(errno), ")");
+                    kRecorderNice, ": ", ErrnoText(err), ")");
   }
   if (!refused.empty()) setup.warning = absl::StrCat("the recorder ", refused);
   return setup;

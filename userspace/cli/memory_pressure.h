@@ -44,8 +44,8 @@ struct PressureSetup {
 
 // mlockall(MCL_CURRENT | MCL_FUTURE) with RLIMIT_MEMLOCK set to
 // kMemoryLockLimitBytes (raising it needs CAP_SYS_RESOURCE; where that is
-// missing, with CAP_IPC_LOCK kept instead), then nice kRecorderNice for this
-// thread and the threads it starts later. Call once attached, after the
+// missing, with CAP_IPC_LOCK kept instead), then nice kRecorderNice for every
+// thread of the process and those it starts later. Call once attached, after the
 // workload started (a child must not inherit the priority or the limit;
 // locks are not inherited across fork anyway) and before capabilities are
 // dropped. What is refused is a warning: the recorder goes on without it.
