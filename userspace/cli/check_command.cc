@@ -42,7 +42,7 @@ absl::StatusOr<CheckOptions> ParseCheckOptions(const std::vector<std::string>& a
   if (!fail_on.ok()) return fail_on.status();
   o.fail_on = *fail_on;
   if (parsed->Has("replay")) {
-    for (const char* live_only : {"duration", "interval", "output", "ringbuf-size", "verbose",
+    for (const char* live_only : {"duration", "interval", "output", "ringbuf-size", "bio-keys", "verbose",
                                   "mode", "slab", "btf"}) {
       if (parsed->Has(live_only)) {
         return absl::InvalidArgumentError(

@@ -34,6 +34,14 @@ absl::Status ConfigureObject(const LoadPlan& plan, const LoaderOptions& options,
       !s.ok()) {
     return s;
   }
+  // A key past the table's size is counted as lost (bio_table_full), so the
+  // first-seen dedupe needs room for as many.
+  for (bpf_map* map : {skel->maps.blkg_counters, skel->maps.blkg_seen}) {
+    if (absl::Status s = Check(bpf_map__set_max_entries(map, options.bio_keys), "bio keys");
+        !s.ok()) {
+      return s;
+    }
+  }
   // One element of bio slots per CPU, indexed by the CPU's number.
   if (const int cpus = libbpf_num_possible_cpus(); cpus > 0) {
     if (absl::Status s = Check(
