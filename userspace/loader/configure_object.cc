@@ -25,6 +25,11 @@ absl::Status ConfigureObject(const LoadPlan& plan, const LoaderOptions& options,
   skel->rodata->all_allocs = options.all_allocs;
   skel->rodata->nr_submit_ranges = static_cast<uint32_t>(
       std::min<size_t>(options.submit_ranges.size(), SW_MAX_SUBMIT_RANGES));
+  // The ranges are sorted by address (KernelSymbols::FunctionRanges).
+  if (const uint32_t n = skel->rodata->nr_submit_ranges; n > 0) {
+    skel->rodata->submit_text_start = options.submit_ranges[0].start;
+    skel->rodata->submit_text_end = options.submit_ranges[n - 1].end;
+  }
   skel->rodata->submit_depth_mode = plan.ModeOf(Hook::kSubmitPath) != AttachMode::kTracepoint;
   skel->rodata->assoc_mode = plan.ModeOf(Hook::kBlkgAssoc) != AttachMode::kTracepoint;
   skel->rodata->throttle_mode = plan.ModeOf(Hook::kBlkThrotl) != AttachMode::kTracepoint;
