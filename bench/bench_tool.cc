@@ -32,6 +32,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -510,6 +511,14 @@ uint32_t RoomFor(uint64_t keys) {
   return static_cast<uint32_t>(std::max<uint64_t>(16384, keys + keys / 4));
 }
 
+// This thread's CPU time: on a busy machine, what the wall time would be
+// on an idle one.
+double ThreadCpuMs() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 double MsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -567,7 +576,7 @@ int ScaleSnapshot(const std::vector<std::string>& args) {
   const uint64_t first_rows = rows;
   // Then every pair's count changes between snapshots: each one is read,
   // folded, emitted and taken in by the model.
-  std::vector<double> snapshot_ms;
+  std::vector<double> snapshot_ms, snapshot_cpu_ms;
   fill.announce = 0;
   for (uint64_t r = 0; r < rounds; ++r) {
     fill.bios += 10;
@@ -576,18 +585,21 @@ int ScaleSnapshot(const std::vector<std::string>& args) {
     }
     rows = 0;
     t0 = std::chrono::steady_clock::now();
+    const double cpu0 = ThreadCpuMs();
     if (absl::Status s = (*collector)->Snapshot(Collector::MonotonicNowNs()); !s.ok()) {
       return Fail(std::string(s.message()));
     }
     snapshot_ms.push_back(MsSince(t0));
+    snapshot_cpu_ms.push_back(ThreadCpuMs() - cpu0);
     if (rows < keys) {
       return Fail(absl::StrCat("snapshot ", r + 1, " emitted ", rows, " rows of ", keys));
     }
   }
-  printf("keys=%llu fill_ms=%.1f first_ms=%.3f first_rows=%llu snapshot_ms=%s pairs=%zu\n",
+  printf("keys=%llu fill_ms=%.1f first_ms=%.3f first_rows=%llu snapshot_ms=%s "
+         "snapshot_cpu_ms=%s pairs=%zu\n",
          static_cast<unsigned long long>(keys), fill_ms, first_ms,
          static_cast<unsigned long long>(first_rows), JoinMs(snapshot_ms).c_str(),
-         model.CgroupRows().size());
+         JoinMs(snapshot_cpu_ms).c_str(), model.CgroupRows().size());
   return 0;
 }
 
