@@ -61,7 +61,7 @@ class CostResult:
 
 def named_costs(names, before, after):
     """{program name: Cost} between two readings {prog id: ProgCounters}."""
-    return {names.get(i, str(i)): c for i, c in cost_between(before, after).items()}
+    return {str(names.get(i, i)): c for i, c in cost_between(before, after).items()}
 
 
 def parse_fdinfo(text):
@@ -136,7 +136,7 @@ def measure(lab):
                         if gap is not None:
                             bio_by_workload.setdefault(part, []).append(gap)
                 costs = named_costs(names, before, after)
-                for name in (names.get(i, str(i)) for i in theirs):
+                for name in (str(names.get(i, i)) for i in theirs):
                     programs.setdefault((who, name), ProgramCost(who, name)).add(
                         costs[name], costs.get(floor_program(name)))
             log(f"   round {r + 1}/{config.RUNS} done")

@@ -32,6 +32,7 @@ void BlkgPairs::Add(const BlkgRecord& blkg) {
   } else if (blkg.ts_ns < entry.ts_ns) {
     return;  // Snapshots are cumulative: an older one carries nothing new.
   }
+  pairs_[entry.pair].changed = ++stamp_;
 
   const std::string* path = Keep(entry.path, PathOf(blkg));
   // A pair moves in order_ when its namer's path changes: a renamed cgroup,
@@ -78,6 +79,7 @@ void BlkgPairs::Add(const BlkgRecord& blkg) {
 
 void BlkgPairs::Clear() {
   for (KeyedEntry& e : entries_) e.entry.baseline = Entry::Counts{e.entry.bios, e.entry.bytes};
+  ++stamp_;
 }
 
 uint32_t BlkgPairs::Find(const PairKey& key) const {

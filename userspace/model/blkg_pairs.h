@@ -64,6 +64,8 @@ class BlkgPairs {
     // How many times it was placed: a place in order() made by an earlier
     // placement is stale.
     uint32_t placements = 0;
+    // stamp() when one of its entries last changed.
+    uint64_t changed = 0;
   };
 
   BlkgPairs() = default;
@@ -95,6 +97,9 @@ class BlkgPairs {
   const std::vector<Placed>& order() const;
   // The index of the pair with `key` in pairs(), or kNone.
   uint32_t Find(const PairKey& key) const;
+  // Grows with every change to an entry (and with Clear()): a table built
+  // at stamp S holds the pairs whose Pair::changed is at most S as they are.
+  uint64_t stamp() const { return stamp_; }
 
  private:
   // The path a row of the pair shows: kernel-thread pairs are the blkg's.
@@ -130,6 +135,7 @@ class BlkgPairs {
   std::vector<KeyedEntry> entries_;
   absl::flat_hash_map<BlkgKey, uint32_t> entry_index_;  // into entries_
   uint32_t cursor_ = 0;  // where the next record's entry likely is
+  uint64_t stamp_ = 0;
   absl::flat_hash_map<PairKey, uint32_t> pair_index_;  // into pairs_
   std::vector<Pair> pairs_;
   // Sorted, but for the places queued in pending_ and those gone stale.

@@ -313,3 +313,62 @@ std::vector<CgroupRow> Model::CgroupRows() const {
 }
 
 }  // namespace submitwatch
+
+namespace submitwatch {
+
+std::shared_ptr<const SharedCgroupRows> Model::CgroupRowsSince(
+    const std::shared_ptr<const SharedCgroupRows>& previous) const {
+  const uint64_t pairs_stamp = blkgs_.stamp();
+  if (previous != nullptr && previous->pairs_stamp == pairs_stamp &&
+      previous->joins_stamp == joins_stamp_) {
+    return previous;
+  }
+  auto out = std::make_shared<SharedCgroupRows>();
+  out->pairs_stamp = pairs_stamp;
+  out->joins_stamp = joins_stamp_;
+  // Failed allocations and throttle counts join rows across pairs (and make
+  // rows of their own): then every row is built, as CgroupRows() does.
+  const auto all_built = [&] {
+    std::vector<CgroupRow> rows = CgroupRows();
+    out->rows.reserve(rows.size());
+    for (CgroupRow& row : rows) out->rows.push_back(std::make_shared<const CgroupRow>(std::move(row)));
+    return out;
+  };
+  if (!failures_.empty() || !throttles_.empty()) return all_built();
+
+  const bool reuse = previous != nullptr && previous->joins_stamp == joins_stamp_;
+  const std::vector<BlkgPairs::Pair>& pairs = blkgs_.pairs();
+  const std::vector<BlkgPairs::Placed>& order = blkgs_.order();
+  out->by_pair.resize(pairs.size());
+  std::vector<uint32_t> shown;  // pairs with a row, in the pairs' order
+  shown.reserve(order.size());
+  std::array<uint32_t, kRanks + 1> starts{};  // counts at first, at rank + 1
+  for (size_t i = 0; i < order.size(); ++i) {
+    const BlkgPairs::Placed& placed = order[i];
+    const uint32_t p = placed.pair;
+    std::shared_ptr<const CgroupRow> row;
+    if (reuse && pairs[p].changed <= previous->pairs_stamp && p < previous->by_pair.size()) {
+      row = previous->by_pair[p];  // null: not shown then, so not now
+    } else {
+      Prefetch(order, i);
+      const Sums s = SumPair(placed.first);
+      if (s.path != nullptr && s.path != placed.path) return all_built();  // renamed: re-sorted
+      if (s.path != nullptr) {
+        row = std::make_shared<const CgroupRow>(PairRow{s, pairs[p].key, s.state, 0});
+      }
+    }
+    if (row == nullptr) continue;
+    ++starts[StateRank(row->state) + 1];
+    out->by_pair[p] = std::move(row);
+    shown.push_back(p);
+  }
+  // Problems first; within a state, the pairs' order.
+  for (int rank = 1; rank <= kRanks; ++rank) starts[rank] += starts[rank - 1];
+  out->rows.resize(shown.size());
+  for (uint32_t p : shown) {
+    out->rows[starts[StateRank(out->by_pair[p]->state)]++] = out->by_pair[p];
+  }
+  return out;
+}
+
+}  // namespace submitwatch

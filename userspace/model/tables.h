@@ -44,6 +44,18 @@ struct CgroupRow {
   uint64_t last_ts_ns = 0;
 };
 
+// The cgroup table for a sink that asks for it at every refresh (a TUI
+// frame): CgroupRows()'s rows, each shared with the tables before it for as
+// long as its pair does not change. Model::CgroupRowsSince() builds it.
+struct SharedCgroupRows {
+  std::vector<std::shared_ptr<const CgroupRow>> rows;  // in CgroupRows() order
+  // The model's: when it was built, and the row of each pair (null: not
+  // shown), so the next one can reuse them.
+  uint64_t pairs_stamp = 0;
+  uint64_t joins_stamp = 0;
+  std::vector<std::shared_ptr<const CgroupRow>> by_pair;
+};
+
 struct StackCount {
   std::shared_ptr<const StackFrames> frames;  // innermost first
   uint64_t count = 0;

@@ -5,6 +5,8 @@
 #define SUBMITWATCH_SINKS_TUI_PANE_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,8 +29,17 @@ struct TableRow {
 
 struct PaneTable {
   std::vector<ColumnSpec> columns;
-  std::vector<TableRow> rows;  // filtered and sorted
+  std::vector<TableRow> rows;  // filtered and sorted (unless built on demand)
   size_t unfiltered_rows = 0;
+  // A pane with many rows (the cgroups) leaves `rows` empty: it gives the
+  // filtered and sorted rows' ids (RowId) and builds a row's cells only
+  // when asked, so a table of 100,000 rows formats the few on screen.
+  std::vector<uint64_t> row_ids;
+  std::function<TableRow(size_t)> build_row;
+
+  size_t size() const { return build_row ? row_ids.size() : rows.size(); }
+  uint64_t Id(size_t i) const { return build_row ? row_ids[i] : RowId(rows[i].key); }
+  TableRow Row(size_t i) const { return build_row ? build_row(i) : rows[i]; }
 };
 
 std::string_view PaneTitle(PaneId pane);
