@@ -16,8 +16,6 @@
  * every frame was most of sw_percpu_alloc's cost in tracepoint mode. */
 static __always_inline bool sw_in_submit_range(u64 addr)
 {
-  if (addr < submit_text_start || addr >= submit_text_end)
-    return false;
   /* The last range that starts at or below addr is in [lo, hi). */
   u32 lo = 0, hi = nr_submit_ranges;
   for (u32 step = 0; step < SW_SUBMIT_RANGE_STEPS && hi - lo > 1; step++) {
@@ -38,10 +36,16 @@ static __always_inline bool sw_in_submit_range(u64 addr)
  * evidence: any return address inside a submit-path function. */
 static __always_inline bool sw_stack_in_submit_path(struct sw_alloc_event *e)
 {
+  /* Read once: the bounds are rodata, loaded anew at every use. */
+  const u64 start = submit_text_start;
+  const u64 span = submit_text_end - start;
+  const u32 depth = e->stack_depth;
   for (u32 i = 0; i < SW_STACK_DEPTH; i++) {
-    if (i >= e->stack_depth)
+    if (i >= depth)
       break;
-    if (sw_in_submit_range(e->stack[i]))
+    u64 addr = e->stack[i];
+    /* One compare: addresses below start wrap around to above span. */
+    if (addr - start < span && sw_in_submit_range(addr))
       return true;
   }
   return false;
@@ -65,10 +69,12 @@ static __always_inline int sw_handle_alloc(void *ctx, u8 allocator, u64 call_sit
   struct sw_alloc_event *e = bpf_map_lookup_elem(&alloc_scratch, &zero);
   if (!e)
     return 0;
+  /* Typed loads: current is a pointer the verifier trusts, so a field is
+   * one guarded load, not a bpf_probe_read_kernel() call. */
   struct task_struct *task = bpf_get_current_task_btf();
   u64 pid_tgid = bpf_get_current_pid_tgid();
   u32 tid = (u32)pid_tgid;
-  u32 task_flags = BPF_CORE_READ(task, flags);
+  u32 task_flags = task->flags;
 
   u32 context = 0;
   if (task_flags & (SW_PF_MEMALLOC | SW_PF_KSWAPD))
@@ -80,7 +86,7 @@ static __always_inline int sw_handle_alloc(void *ctx, u8 allocator, u64 call_sit
     work_func = cur->work_func;
   }
   bool stack_taken = false;
-  if (BPF_CORE_READ(task, bio_list)) {
+  if (task->bio_list) {
     context |= SW_CTX_SUBMIT | SW_CTX_BIO_LIST;
   } else if (submit_depth_mode) {
     if (sw_in_submit_depth())

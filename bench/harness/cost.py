@@ -61,7 +61,7 @@ class CostResult:
 
 def named_costs(names, before, after):
     """{program name: Cost} between two readings {prog id: ProgCounters}."""
-    return {str(names.get(i, i)): c for i, c in cost_between(before, after).items()}
+    return {names.get(i, str(i)): c for i, c in cost_between(before, after).items()}
 
 
 def parse_fdinfo(text):
@@ -102,10 +102,10 @@ def _tracer(cleanup, who, capture):
 
 
 def measure(lab):
-    owners = ["submitwatch"] + ([BEFORE] if config.BASELINE_BUILD else []) + ["bpftrace"]
+    variants = ["submitwatch"] + ([BEFORE] if config.BASELINE_BUILD else []) + ["bpftrace"]
     log("\n-- BPF cost per event, from run-time stats (on for this phase only: fd-scoped, "
-        f"held by the floor process). Each round runs the workload {len(owners)} times: with "
-        f"{', then '.join(owners)} attached, each next to the empty-program floor" +
+        f"held by the floor process). Each round runs the workload {len(variants)} times: with "
+        f"{', then '.join(variants)} attached, each next to the empty-program floor" +
         (" (before: the baseline build's submitwatch)" if config.BASELINE_BUILD else ""))
     cleanup = lab.cleanup
     floor = floor_tracer(cleanup, ["--stats"]).start()
@@ -114,7 +114,7 @@ def measure(lab):
     bio_by_workload = {}
     try:
         for r in range(config.RUNS):
-            for who in owners:
+            for who in variants:
                 tracer = _tracer(cleanup, who, capture).start()
                 owners = [floor.proc.pid, tracer.proc.pid]
                 before = _prog_counters(owners)
@@ -136,7 +136,7 @@ def measure(lab):
                         if gap is not None:
                             bio_by_workload.setdefault(part, []).append(gap)
                 costs = named_costs(names, before, after)
-                for name in (str(names.get(i, i)) for i in theirs):
+                for name in (names.get(i, str(i)) for i in theirs):
                     programs.setdefault((who, name), ProgramCost(who, name)).add(
                         costs[name], costs.get(floor_program(name)))
             log(f"   round {r + 1}/{config.RUNS} done")

@@ -331,7 +331,11 @@ std::shared_ptr<const SharedCgroupRows> Model::CgroupRowsSince(
   const auto all_built = [&] {
     std::vector<CgroupRow> rows = CgroupRows();
     out->rows.reserve(rows.size());
-    for (CgroupRow& row : rows) out->rows.push_back(std::make_shared<const CgroupRow>(std::move(row)));
+    out->others.reserve(rows.size());
+    for (CgroupRow& row : rows) {
+      out->others.push_back(std::make_shared<const CgroupRow>(std::move(row)));
+      out->rows.push_back(out->others.back().get());
+    }
     return out;
   };
   if (!failures_.empty() || !throttles_.empty()) return all_built();
@@ -340,34 +344,32 @@ std::shared_ptr<const SharedCgroupRows> Model::CgroupRowsSince(
   const std::vector<BlkgPairs::Pair>& pairs = blkgs_.pairs();
   const std::vector<BlkgPairs::Placed>& order = blkgs_.order();
   out->by_pair.resize(pairs.size());
+  out->rank_by_pair.resize(pairs.size());
   std::vector<uint32_t> shown;  // pairs with a row, in the pairs' order
   shown.reserve(order.size());
   std::array<uint32_t, kRanks + 1> starts{};  // counts at first, at rank + 1
   for (size_t i = 0; i < order.size(); ++i) {
     const BlkgPairs::Placed& placed = order[i];
     const uint32_t p = placed.pair;
-    std::shared_ptr<const CgroupRow> row;
     if (reuse && pairs[p].changed <= previous->pairs_stamp && p < previous->by_pair.size()) {
-      row = previous->by_pair[p];  // null: not shown then, so not now
+      if (previous->by_pair[p] == nullptr) continue;  // not shown then, so not now
+      out->by_pair[p] = previous->by_pair[p];
+      out->rank_by_pair[p] = previous->rank_by_pair[p];
     } else {
       Prefetch(order, i);
       const Sums s = SumPair(placed.first);
-      if (s.path != nullptr && s.path != placed.path) return all_built();  // renamed: re-sorted
-      if (s.path != nullptr) {
-        row = std::make_shared<const CgroupRow>(PairRow{s, pairs[p].key, s.state, 0});
-      }
+      if (s.path == nullptr) continue;
+      if (s.path != placed.path) return all_built();  // renamed: re-sorted
+      out->by_pair[p] = std::make_shared<const CgroupRow>(PairRow{s, pairs[p].key, s.state, 0});
+      out->rank_by_pair[p] = static_cast<uint8_t>(StateRank(s.state));
     }
-    if (row == nullptr) continue;
-    ++starts[StateRank(row->state) + 1];
-    out->by_pair[p] = std::move(row);
+    ++starts[out->rank_by_pair[p] + 1];
     shown.push_back(p);
   }
   // Problems first; within a state, the pairs' order.
   for (int rank = 1; rank <= kRanks; ++rank) starts[rank] += starts[rank - 1];
   out->rows.resize(shown.size());
-  for (uint32_t p : shown) {
-    out->rows[starts[StateRank(out->by_pair[p]->state)]++] = out->by_pair[p];
-  }
+  for (uint32_t p : shown) out->rows[starts[out->rank_by_pair[p]]++] = out->by_pair[p].get();
   return out;
 }
 

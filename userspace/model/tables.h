@@ -48,12 +48,15 @@ struct CgroupRow {
 // frame): CgroupRows()'s rows, each shared with the tables before it for as
 // long as its pair does not change. Model::CgroupRowsSince() builds it.
 struct SharedCgroupRows {
-  std::vector<std::shared_ptr<const CgroupRow>> rows;  // in CgroupRows() order
+  std::vector<const CgroupRow*> rows;  // in CgroupRows() order; owned below
   // The model's: when it was built, and the row of each pair (null: not
-  // shown), so the next one can reuse them.
+  // shown) with its place among the states, so the next one can reuse them;
+  // rows of no pair (a failure's own) are owned by `others`.
   uint64_t pairs_stamp = 0;
   uint64_t joins_stamp = 0;
   std::vector<std::shared_ptr<const CgroupRow>> by_pair;
+  std::vector<uint8_t> rank_by_pair;
+  std::vector<std::shared_ptr<const CgroupRow>> others;
 };
 
 struct StackCount {

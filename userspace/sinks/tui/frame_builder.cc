@@ -76,8 +76,19 @@ std::shared_ptr<const Frame> FrameBuilder::Build(const Model& model, uint64_t no
   samples.reserve(rows.size());
   frame->cgroups.reserve(rows.size());
   indexed_ = false;
+  const std::vector<const CgroupRow*>* sampled =
+      sampled_rows_ != nullptr ? &sampled_rows_->rows : nullptr;
   for (size_t i = 0; i < rows.size(); ++i) {
     const CgroupRow& row = *rows[i];
+    if (sampled != nullptr && i < sampled->size() && (*sampled)[i] == &row) {
+      // The same row in the same place: its counts did not move, and it
+      // need not be read at all.
+      Sample sample = samples_[i];
+      if (advanced) sample.bios_per_s = sample.bytes_per_s = 0.0;
+      frame->cgroups.push_back({row, sample.bios_per_s, sample.bytes_per_s});
+      samples.push_back(sample);
+      continue;
+    }
     Sample sample{row.bios, row.bytes, std::nullopt, std::nullopt};
     if (const Sample* prev = PreviousSample(row, i)) {
       if (advanced && row.bios >= prev->bios && row.bytes >= prev->bytes) {

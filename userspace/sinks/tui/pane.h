@@ -60,6 +60,15 @@ PaneTable WorkqueueTable(const Frame& frame, int sort, std::string_view filter);
 
 // Shared by the panes.
 bool MatchesFilter(std::string_view filter, std::string_view text);
+// The same for many texts: the filter is folded to lower case once.
+class FilterMatcher {
+ public:
+  explicit FilterMatcher(std::string_view filter);
+  bool Matches(std::string_view text) const;
+
+ private:
+  std::string needle_;  // lower case
+};
 // Time since the session started, "-" when unknown.
 std::string SinceStart(const Frame& frame, uint64_t ts_ns);
 // "12.5", "1.2k", "3.4M" per second; "-" when unknown.

@@ -109,8 +109,10 @@ PaneTable CgroupTable(const Frame& frame, int sort, std::string_view filter) {
   };
   table.unfiltered_rows = frame.cgroups.size();
   auto rows = std::make_shared<std::vector<const CgroupView*>>();
+  rows->reserve(frame.cgroups.size());
+  const FilterMatcher matcher(filter);
   for (const CgroupView& view : frame.cgroups) {
-    if (MatchesFilter(filter, view.row.cgroup)) rows->push_back(&view);
+    if (matcher.Matches(view.row.cgroup)) rows->push_back(&view);
   }
   std::stable_sort(rows->begin(), rows->end(), [sort](const CgroupView* a, const CgroupView* b) {
     return Before(sort, *a, *b);
