@@ -52,11 +52,11 @@ void BlkgRows::Seen(const sw_blkg_key& key, const BlkgRecord& identity, uint64_t
   if (!inserted) {
     // The same entry announced twice (a retried first bio): nothing new, as
     // long as it still names the same row.
-    if (it->second.row_key == row_key) return;
-    --rows_[it->second.entry.row].entries;
+    Row& old = rows_[it->second.entry.row];
+    if (BlkgRowKey::Of(old.identity) == row_key) return;
+    --old.entries;
   }
   const uint32_t row = RowFor(identity);
-  it->second.row_key = row_key;
   it->second.entry = {diskseq,
                       identity.kthread ? identity.blkg_cgroup_id : identity.cgroup_id,
                       identity.blkg_cgroup_id,
@@ -121,7 +121,7 @@ void BlkgRows::Compact() {
   if (free_rows_.size() * 2 > rows_.size()) {
     while (!rows_.empty() && !rows_.back().used) rows_.pop_back();
     std::erase_if(free_rows_, [&](uint32_t i) { return i >= rows_.size(); });
-    if (rows_.size() * 4 < rows_.capacity()) rows_.shrink_to_fit();
+    rows_.shrink_to_fit();
   }
 }
 

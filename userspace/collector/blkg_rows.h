@@ -7,6 +7,7 @@
 #define SUBMITWATCH_COLLECTOR_BLKG_ROWS_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <vector>
 
@@ -20,7 +21,7 @@ namespace submitwatch {
 // Per snapshot, every kernel entry is looked up once (Find, then Live on
 // what it found) and every row visited once: a snapshot of 100,000 keys
 // costs a hash probe per key and a pass over the rows, nothing more. Rows
-// live in a vector, reached from their entries by index; a forgotten row's
+// live in a deque, reached from their entries by index; a forgotten row's
 // place is reused by the next new one.
 class BlkgRows {
  public:
@@ -80,7 +81,6 @@ class BlkgRows {
   };
   struct KeyState {
     Entry entry;
-    BlkgRowKey row_key;
   };
 
   uint32_t RowFor(const BlkgRecord& identity);  // creates it when new
@@ -88,7 +88,9 @@ class BlkgRows {
 
   absl::flat_hash_map<sw_blkg_key, KeyState, KeyHash, KeyEq> entries_;
   absl::flat_hash_map<BlkgRowKey, uint32_t> row_index_;  // into rows_
-  std::vector<Row> rows_;
+  // A deque: it grows without the spare half a vector keeps, at 100,000
+  // rows tens of MiB.
+  std::deque<Row> rows_;
   std::vector<uint32_t> free_rows_;  // places in rows_ of forgotten rows
   BlkgRecord scratch_;  // what EndSnapshot emits, reused
 };

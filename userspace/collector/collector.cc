@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -119,6 +120,9 @@ void AddThrottle(ThrottleRecord& into, const ThrottleRecord& r) {
 // Its later writeback is not its own: the kernel moves a dead cgroup's
 // inodes to a live ancestor. Memory is the churn rate times this.
 constexpr uint64_t kDeadCgroupGraceNs = 10'000'000'000ull;
+
+// Keys from which a snapshot's temporary vectors are worth giving back.
+constexpr size_t kTrimAfterKeys = 10000;
 
 }  // namespace
 
@@ -318,6 +322,11 @@ absl::Status Collector::Snapshot(uint64_t now_ns) {
   if (dead_cgroups_.size() * 4 < dead_cgroups_.capacity()) dead_cgroups_.rehash(0);
   sources_.cgroups->Compact();
   blkgs_.Compact();
+  // A snapshot of many keys folds them in vectors of megabytes, freed at
+  // its end; malloc keeps such blocks once it has seen them freed (its mmap
+  // threshold rises), so hand the pages back rather than hold them all
+  // interval long. Cheap next to the snapshot: it only walks free chunks.
+  if (blkgs_.entries() >= kTrimAfterKeys) malloc_trim(0);
   return absl::OkStatus();
 }
 
