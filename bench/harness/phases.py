@@ -5,7 +5,7 @@ compares IOPS, ratio_lines(result), plus one line here."""
 import textwrap
 from typing import Callable, NamedTuple, Optional
 
-from . import cost, io_overhead, loss, storm, user_space
+from . import cost, io_overhead, loss, scale, storm, user_space
 from .environment import CGROUP, LOOP, TRACEFS, ZRAM
 
 
@@ -31,11 +31,14 @@ PHASES = (
           "counter's exactness under a flood", frozenset(), loss.measure, loss.rows),
     Phase("user", "bench_model (Google Benchmark) and `report` of a synthetic capture",
           frozenset(), user_space.measure, user_space.rows),
+    Phase("scale", "costs at N = 1k, 10k, 100k (cgroup, disk) pairs: snapshot of real kernel "
+          "maps, the model, a top frame, record's RSS, report of a churn capture",
+          frozenset({LOOP}), scale.measure, scale.rows),
 )
 BY_NAME = {p.name: p for p in PHASES}
 # The goals table's order; "footprint" is what the io and storm runs saw of
 # each tracer.
-TABLE_ORDER = ("io", "storm", "cost", "user", "footprint", "loss")
+TABLE_ORDER = ("io", "storm", "cost", "user", "footprint", "loss", "scale")
 
 
 def select(text):

@@ -15,7 +15,7 @@ def cells(rows):
 
 class SelectTest(unittest.TestCase):
     def test_default_is_every_phase_in_run_order(self):
-        self.assertEqual([p.name for p in phases.select("")], ["io", "storm", "cost", "loss", "user"])
+        self.assertEqual([p.name for p in phases.select("")], ["io", "storm", "cost", "loss", "user", "scale"])
         self.assertEqual(phases.select("all"), phases.PHASES)
 
     def test_a_subset_runs_in_run_order(self):

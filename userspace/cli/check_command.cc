@@ -42,8 +42,8 @@ absl::StatusOr<CheckOptions> ParseCheckOptions(const std::vector<std::string>& a
   if (!fail_on.ok()) return fail_on.status();
   o.fail_on = *fail_on;
   if (parsed->Has("replay")) {
-    for (const char* live_only : {"duration", "interval", "output", "ringbuf-size", "verbose",
-                                  "mode", "slab", "btf", "user-stacks"}) {
+    for (const char* live_only : {"duration", "interval", "output", "ringbuf-size", "bio-keys",
+                                  "verbose", "mode", "slab", "btf", "user-stacks"}) {
       if (parsed->Has(live_only)) {
         return absl::InvalidArgumentError(
             absl::StrCat("--replay evaluates a capture: --", live_only, " does not apply"));

@@ -19,6 +19,7 @@
 #include "bpf/events.h"
 #include "collector/blkg_rows.h"
 #include "collector/blkg_slots.h"
+#include "collector/map_reader.h"
 #include "loader/bpf_session.h"
 #include "model/records.h"
 #include "symbols/cgroup_paths.h"
@@ -96,7 +97,7 @@ class Collector {
   const char* EvictionReason(uint64_t cgroup_id, uint64_t blkg_cgroup_id, uint32_t major,
                              uint32_t minor, uint64_t diskseq);
 
-  Collector(const BpfSession& session, Sources sources, Sink sink);
+  Collector(const BpfSession& session, Sources sources, Sink sink, int nr_cpus);
   static int OnEvent(void* ctx, void* data, size_t size);
   int HandleEvent(const void* data, size_t size);
   // `user`: the event's user stack part, with --user-stacks.
@@ -113,6 +114,7 @@ class Collector {
   Sink sink_;
   ring_buffer* ring_ = nullptr;
   int nr_cpus_ = 0;
+  PerCpuMapReader map_reader_;
   uint64_t events_ = 0;
   uint64_t malformed_ = 0;
   uint64_t lost_total_ = 0;
@@ -131,6 +133,7 @@ class Collector {
   absl::flat_hash_map<uint64_t, std::string> work_func_names_;
   absl::flat_hash_map<ThrottleRowKey, ThrottleRow> throttle_rows_;
   LostRecord last_lost_;
+  Record blkg_record_{BlkgRecord{}};  // each emitted blkg row, in turn
 };
 
 }  // namespace submitwatch

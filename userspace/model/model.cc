@@ -68,6 +68,7 @@ void Model::Add(const AllocRecord& alloc) {
     if (auto wq = wqs_.find(alloc.work_func); wq != wqs_.end()) wq->second.allocates_percpu = true;
   }
   if (alloc.failed && (alloc.context & kContextSubmit)) {
+    ++joins_stamp_;
     auto [f, inserted] = failures_.try_emplace(alloc.cgroup_id);
     Failure& failure = f->second;
     if (inserted || alloc.ts_ns < failure.first_ns) failure.first_ns = alloc.ts_ns;
@@ -174,6 +175,7 @@ void Model::Add(const ThrottleRecord& throttle) {
   model_internal::PairKey key{throttle.cgroup_id, false, throttle.dev_major, throttle.dev_minor};
   auto [it, inserted] = throttles_.try_emplace(key, throttle);
   if (!inserted && throttle.ts_ns >= it->second.ts_ns) it->second = throttle;
+  ++joins_stamp_;
 }
 
 void Model::Add(const LostRecord& lost) {
@@ -207,6 +209,7 @@ void Model::Clear() {
   percpu_work_funcs_.clear();
   failures_.clear();
   blkgs_.Clear();
+  ++joins_stamp_;
   for (auto& [function, entry] : wqs_) {
     entry.baseline = entry.latest;
     entry.allocates_percpu = false;

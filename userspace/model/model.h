@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,6 +46,13 @@ class Model {
   // Problem states first (failed, fallback, pending, ready), then by path
   // and device.
   std::vector<CgroupRow> CgroupRows() const;
+  // The same table for a caller that asks again and again: `previous` itself
+  // when nothing changed since it was built, else a new one that shares the
+  // rows of every pair unchanged since (null `previous`: all built). Builds
+  // O(changed) rows, walking the pairs once; with failed allocations or
+  // throttle counts changed since `previous`, or a Clear(), it builds all.
+  std::shared_ptr<const SharedCgroupRows> CgroupRowsSince(
+      const std::shared_ptr<const SharedCgroupRows>& previous) const;
   // UNSAFE first, then by count, most frequent first.
   std::vector<AllocRow> AllocRows() const;
   // Most executed first.
@@ -146,6 +154,9 @@ class Model {
   absl::flat_hash_map<model_internal::PairKey, ThrottleRecord> throttles_;
   std::optional<LostRecord> lost_;
   std::optional<LostRecord> lost_baseline_;
+  // Grows when what the cgroup table joins in besides the pairs changes:
+  // failed allocations, throttle counts, a Clear().
+  uint64_t joins_stamp_ = 0;
 };
 
 }  // namespace submitwatch

@@ -44,6 +44,21 @@ struct CgroupRow {
   uint64_t last_ts_ns = 0;
 };
 
+// The cgroup table for a sink that asks for it at every refresh (a TUI
+// frame): CgroupRows()'s rows, each shared with the tables before it for as
+// long as its pair does not change. Model::CgroupRowsSince() builds it.
+struct SharedCgroupRows {
+  std::vector<const CgroupRow*> rows;  // in CgroupRows() order; owned below
+  // The model's: when it was built, and the row of each pair (null: not
+  // shown) with its place among the states, so the next one can reuse them;
+  // rows of no pair (a failure's own) are owned by `others`.
+  uint64_t pairs_stamp = 0;
+  uint64_t joins_stamp = 0;
+  std::vector<std::shared_ptr<const CgroupRow>> by_pair;
+  std::vector<uint8_t> rank_by_pair;
+  std::vector<std::shared_ptr<const CgroupRow>> others;
+};
+
 // The user part of a stack (--user-stacks), behind one pointer: rows are
 // copied for every frame of `top`, and most have none.
 struct UserStackPart {
