@@ -62,6 +62,7 @@ int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
     u64 latency = now - *queued_ns;
     bpf_map_delete_elem(&wq_pending, &key);
     sw_hist_add(s->latency_log2, latency);
+    s->latency_sum_ns += latency;
     if (latency > s->latency_max_ns)
       s->latency_max_ns = latency;
   }
@@ -86,6 +87,7 @@ int BPF_PROG(sw_wq_execute_end, struct work_struct *work, work_func_t function)
   if (!s)
     return 0;
   sw_hist_add(s->runtime_log2, runtime);
+  s->runtime_sum_ns += runtime;
   if (runtime > s->runtime_max_ns)
     s->runtime_max_ns = runtime;
   return 0;
