@@ -70,6 +70,41 @@ void BlkgPairs::Clear() {
   for (auto& [key, entry] : entries_) entry.baseline = Entry::Counts{entry.bios, entry.bytes};
 }
 
+void BlkgPairs::Forget(const absl::flat_hash_set<uint64_t>& row_cgroups) {
+  std::vector<uint32_t> renumbered(pairs_.size(), kNone);
+  std::vector<Pair> kept;
+  kept.reserve(pairs_.size());
+  for (uint32_t i = 0; i < pairs_.size(); ++i) {
+    if (row_cgroups.contains(pairs_[i].key.row_cgroup_id)) {
+      pair_index_.erase(pairs_[i].key);
+      continue;
+    }
+    renumbered[i] = static_cast<uint32_t>(kept.size());
+    kept.push_back(pairs_[i]);
+  }
+  if (kept.size() == pairs_.size()) return;
+  pairs_ = std::move(kept);
+  for (auto& [key, index] : pair_index_) index = renumbered[index];
+  absl::erase_if(entries_, [&](const auto& slot) { return renumbered[slot.second.pair] == kNone; });
+  absl::flat_hash_set<const std::string*> used;
+  for (auto& [key, entry] : entries_) {
+    entry.pair = renumbered[entry.pair];
+    used.insert(entry.path);
+    used.insert(entry.disk);
+    used.insert(entry.blkg_cgroup);
+  }
+  absl::erase_if(names_, [&](const std::string& name) { return !used.contains(&name); });
+  std::erase_if(order_, [&](const Placed& placed) { return renumbered[placed.pair] == kNone; });
+  for (Placed& placed : order_) placed.pair = renumbered[placed.pair];
+  // After a burst of removals most slots are empty: give the memory back.
+  // Shrinking moves the entries, so the pairs' links are rebuilt.
+  if (entries_.size() * 4 < entries_.capacity()) {
+    entries_.rehash(0);
+    Relink();
+  }
+  if (pair_index_.size() * 4 < pair_index_.capacity()) pair_index_.rehash(0);
+}
+
 uint32_t BlkgPairs::Find(const PairKey& key) const {
   const auto it = pair_index_.find(key);
   return it == pair_index_.end() ? kNone : it->second;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_set.h"
 #include "model/model_keys.h"
 #include "model/readiness.h"
@@ -73,6 +74,10 @@ class BlkgPairs {
   void Add(const BlkgRecord& blkg);
   // Takes the current counts as every row's baseline.
   void Clear();
+  // Removes the pairs whose row cgroup is in `row_cgroups`, with their
+  // entries and the names no one else uses. Rare (a removed cgroup, once):
+  // it renumbers the pairs left.
+  void Forget(const absl::flat_hash_set<uint64_t>& row_cgroups);
 
   // A pair's place in order(), with what a walk in that order reads first:
   // reaching into pairs() for it took a cache miss per pair.
@@ -106,7 +111,7 @@ class BlkgPairs {
   absl::node_hash_set<std::string> names_;  // addresses stay put
   // The entries stay in the map's slots, as snapshots look them up by key;
   // the pairs link them by address, which changes only when the map grows
-  // (nothing is ever erased).
+  // or shrinks (Relink). Erasing an entry moves no other.
   absl::flat_hash_map<BlkgKey, Entry> entries_;
   absl::flat_hash_map<PairKey, uint32_t> pair_index_;  // into pairs_
   std::vector<Pair> pairs_;
