@@ -8,7 +8,7 @@
 # usage: service_test.sh BUILD_DIR SUBMITWATCH_BINARY
 set -uo pipefail
 build_dir=${1:?usage: service_test.sh BUILD_DIR SUBMITWATCH_BINARY}
-binary=${2:?usage: service_test.sh BUILD_DIR SUBMITWATCH_BINARY}
+binary=$(realpath "${2:?usage: service_test.sh BUILD_DIR SUBMITWATCH_BINARY}")
 source "$(dirname "$0")/lib.sh"
 need cmake systemd-analyze
 
