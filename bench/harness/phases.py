@@ -5,7 +5,7 @@ compares IOPS, ratio_lines(result), plus one line here."""
 import textwrap
 from typing import Callable, NamedTuple, Optional
 
-from . import cost, io_overhead, loss, storm, user_space
+from . import cost, exporter, io_overhead, loss, storm, user_space
 from .environment import CGROUP, LOOP, TRACEFS, ZRAM
 
 
@@ -31,11 +31,14 @@ PHASES = (
           "counter's exactness under a flood", frozenset(), loss.measure, loss.rows),
     Phase("user", "bench_model (Google Benchmark) and `report` of a synthetic capture",
           frozenset(), user_space.measure, user_space.rows),
+    Phase("export", "serve at 10,000 series: publish and render time (bench_model), scrape "
+          "time and RSS over HTTP (bench_tool exporter), and serve on this host",
+          frozenset(), exporter.measure, exporter.rows),
 )
 BY_NAME = {p.name: p for p in PHASES}
 # The goals table's order; "footprint" is what the io and storm runs saw of
 # each tracer.
-TABLE_ORDER = ("io", "storm", "cost", "user", "footprint", "loss")
+TABLE_ORDER = ("io", "storm", "cost", "user", "footprint", "loss", "export")
 
 
 def select(text):

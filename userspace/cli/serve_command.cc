@@ -148,16 +148,12 @@ absl::Status Serve(const ServeOptions& o) {
       series.Retire(model.ForgetCgroups(forgotten));
       forgotten.clear();
     }
-    auto snapshot = std::make_shared<MetricsSnapshot>(tool);
-    snapshot->cgroups = series.Cgroups(model.CgroupRows());
-    snapshot->allocs = series.Allocs(model.AllocCounts());
-    snapshot->workqueues = model.WqRows();
-    snapshot->lost = model.Lost().counts;
-    snapshot->events = (*collector)->events();
-    snapshot->bpf_programs = ProgramCosts(*setup.session, stats_enabled);
-    snapshot->snapshot_unix_ns =
+    MetricsSnapshot now = tool;
+    now.events = (*collector)->events();
+    now.bpf_programs = ProgramCosts(*setup.session, stats_enabled);
+    now.snapshot_unix_ns =
         header.start_unix_ns + static_cast<int64_t>(now_ns - header.start_monotonic_ns);
-    exchange.Publish(std::move(snapshot));
+    exchange.Publish(std::make_shared<const MetricsSnapshot>(series.Snapshot(model, std::move(now))));
     return absl::OkStatus();
   };
   absl::Status status = RunLiveTurns(**collector, turns);

@@ -103,4 +103,12 @@ std::vector<AllocSeries> MetricSeries::Allocs(const std::vector<AllocCount>& cou
   return out;
 }
 
+MetricsSnapshot MetricSeries::Snapshot(const Model& model, MetricsSnapshot tool) {
+  tool.cgroups = Cgroups(model.CgroupRows());
+  tool.allocs = Allocs(model.AllocCounts());
+  tool.workqueues = model.WqRows();
+  tool.lost = model.Lost().counts;
+  return tool;
+}
+
 }  // namespace submitwatch

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,28 @@ struct AllocSeries {
   uint64_t bytes = 0;
 };
 
+// Kernel-side cost of one BPF program since it was loaded.
+struct BpfProgramCost {
+  std::string program;
+  uint64_t run_time_ns = 0;
+  uint64_t runs = 0;
+};
+
+// Everything one scrape shows, as published after a snapshot.
+struct MetricsSnapshot {
+  std::string version;
+  std::string kernel;
+  std::vector<HookMode> hooks;
+  std::vector<CgroupSeries> cgroups;
+  std::vector<AllocSeries> allocs;
+  std::vector<WqRow> workqueues;
+  std::map<std::string, uint64_t> lost;  // by reason
+  // None when the kernel's BPF run-time statistics could not be enabled.
+  std::optional<std::vector<BpfProgramCost>> bpf_programs;
+  uint64_t events = 0;         // ring-buffer events received
+  int64_t snapshot_unix_ns = 0;  // when the counter maps were read
+};
+
 class MetricSeries {
  public:
   explicit MetricSeries(int cgroup_depth = kUnlimitedCgroupDepth) : depth_(cgroup_depth) {}
@@ -73,6 +96,10 @@ class MetricSeries {
   // Sorted by site, allocator and verdict. Allocation series stay once seen:
   // they are few, and bounded by the kernel's call sites.
   std::vector<AllocSeries> Allocs(const std::vector<AllocCount>& counts) const;
+
+  // What a scrape shows after a snapshot: `tool` (identity, events, BPF
+  // cost, time) with the model's tables as series.
+  MetricsSnapshot Snapshot(const Model& model, MetricsSnapshot tool);
 
  private:
   using CgroupKey = std::tuple<std::string, std::string, bool>;  // cgroup, disk, kthread

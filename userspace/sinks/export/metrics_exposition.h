@@ -31,28 +31,6 @@ ExpositionFormat NegotiateExposition(std::string_view accept);
 // The Content-Type of a response in `format`.
 std::string_view ExpositionContentType(ExpositionFormat format);
 
-// Kernel-side cost of one BPF program since it was loaded.
-struct BpfProgramCost {
-  std::string program;
-  uint64_t run_time_ns = 0;
-  uint64_t runs = 0;
-};
-
-// Everything one scrape shows, as published after a snapshot.
-struct MetricsSnapshot {
-  std::string version;
-  std::string kernel;
-  std::vector<HookMode> hooks;
-  std::vector<CgroupSeries> cgroups;
-  std::vector<AllocSeries> allocs;
-  std::vector<WqRow> workqueues;
-  std::map<std::string, uint64_t> lost;  // by reason
-  // None when the kernel's BPF run-time statistics could not be enabled.
-  std::optional<std::vector<BpfProgramCost>> bpf_programs;
-  uint64_t events = 0;         // ring-buffer events received
-  int64_t snapshot_unix_ns = 0;  // when the counter maps were read
-};
-
 std::string RenderMetrics(const MetricsSnapshot& snapshot, ExpositionFormat format);
 
 // A label value as both formats spell it between double quotes: backslash,
