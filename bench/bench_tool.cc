@@ -34,7 +34,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +47,7 @@
 #include "floor.skel.h"
 #include "loader/bpf_session.h"
 #include "submitwatch.skel.h"
+#include "sinks/export/metrics_exchange.h"
 #include "sinks/export/metrics_exposition.h"
 #include "sinks/http/metrics_server.h"
 #include "synthetic_exporter.h"
@@ -314,10 +314,10 @@ int Exporter(const std::vector<std::string>& args) {
   const uint64_t pairs = NumberFlag(args, "pairs", 1100);
   const uint64_t functions = NumberFlag(args, "functions", 10);
   SyntheticExporter exporter(pairs, functions);
-  std::mutex mutex;
-  std::shared_ptr<const MetricsSnapshot> latest =
-      std::make_shared<const MetricsSnapshot>(exporter.Publish());
-  const std::string text = RenderMetrics(*latest, ExpositionFormat::kPrometheusText);
+  MetricsExchange exchange;
+  MetricsSnapshot first = exporter.Publish();
+  const std::string text = RenderMetrics(first, ExpositionFormat::kPrometheusText);
+  exchange.Publish(std::move(first));
   size_t series = 0;
   for (size_t at = 0; at < text.size();) {
     const size_t end = text.find('\n', at);
@@ -327,15 +327,9 @@ int Exporter(const std::vector<std::string>& args) {
   absl::StatusOr<ListenAddress> listen = ParseListenAddress("127.0.0.1:0");
   if (!listen.ok()) return Fail(std::string(listen.status().message()));
   absl::StatusOr<std::unique_ptr<MetricsServer>> server =
-      MetricsServer::Start(*listen, [&](std::string_view accept) {
-        std::shared_ptr<const MetricsSnapshot> snapshot;
-        {
-          std::lock_guard<std::mutex> lock(mutex);
-          snapshot = latest;
-        }
-        const ExpositionFormat format = NegotiateExposition(accept);
-        return MetricsServer::Response{std::string(ExpositionContentType(format)),
-                                       RenderMetrics(*snapshot, format)};
+      MetricsServer::Start(*listen, [&exchange](std::string_view accept) {
+        MetricsExchange::Scrape scrape = exchange.Render(accept);
+        return MetricsServer::Response{std::move(scrape.content_type), std::move(scrape.body)};
       });
   if (!server.ok()) return Fail(std::string(server.status().message()));
   signal(SIGINT, OnStop);
@@ -346,11 +340,7 @@ int Exporter(const std::vector<std::string>& args) {
   for (int turn = 0; !g_stop; ++turn) {
     const auto t0 = std::chrono::steady_clock::now();
     exporter.Advance();
-    auto next = std::make_shared<const MetricsSnapshot>(exporter.Publish());
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      latest = std::move(next);
-    }
+    exchange.Publish(exporter.Publish());
     if (turn == 0) {
       publish_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                              std::chrono::steady_clock::now() - t0)

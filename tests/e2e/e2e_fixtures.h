@@ -1,7 +1,6 @@
 // What the end-to-end tests of `submitwatch serve` need beyond the kernel
 // fixtures: child processes (serve, a real Prometheus) killed on
-// destruction, a temporary directory removed with everything in it, and a
-// plain HTTP/1.0 GET over loopback.
+// destruction, and a temporary directory removed with everything in it.
 #ifndef SUBMITWATCH_TESTS_E2E_E2E_FIXTURES_H_
 #define SUBMITWATCH_TESTS_E2E_E2E_FIXTURES_H_
 
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "http_get.h"
 
 namespace submitwatch::testing {
 
@@ -62,13 +62,6 @@ class TempDir {
 
   std::string path_;
 };
-
-struct HttpResponse {
-  int status = 0;  // 0: no answer
-  std::string headers;
-  std::string body;
-};
-HttpResponse HttpGet(uint16_t port, const std::string& target, const std::string& accept = "");
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 uint16_t FreeLoopbackPort();

@@ -1,5 +1,7 @@
 #include "sinks/export/metrics_exposition.h"
 
+#include "sinks/export/metrics_exchange.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -321,6 +323,21 @@ TEST(RenderMetricsTest, HostileCgroupNamesGiveValidLinesThatReadBackAsValidUtf8)
     ASSERT_EQ(cgroups_seen.size(), names.size());
     for (size_t i = 0; i < names.size(); ++i) EXPECT_EQ(cgroups_seen[i], names[i].second);
   }
+}
+
+TEST(MetricsExchangeTest, RendersTheLatestPublishedSnapshotInTheAskedFormat) {
+  MetricsExchange exchange;
+  MetricsExchange::Scrape empty = exchange.Render("");
+  EXPECT_EQ(empty.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_TRUE(HasLine(empty.body, "submitwatch_events_total 0"));
+  MetricsSnapshot s = OneOfEach();
+  exchange.Publish(s);
+  s.events = 43;
+  exchange.Publish(s);
+  MetricsExchange::Scrape om = exchange.Render(kPrometheusAccept);
+  EXPECT_EQ(om.content_type, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  EXPECT_EQ(om.body, RenderMetrics(s, ExpositionFormat::kOpenMetrics));
+  EXPECT_TRUE(HasLine(om.body, "submitwatch_events_total 43"));
 }
 
 }  // namespace

@@ -1,9 +1,6 @@
 #include "sinks/http/metrics_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -12,9 +9,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "http_get.h"
 
 namespace submitwatch {
 namespace {
+
+using testing::HttpExchange;
 
 TEST(ParseListenAddressTest, NumericAddressesAndPorts) {
   absl::StatusOr<ListenAddress> a = ParseListenAddress("127.0.0.1:9867");
@@ -58,25 +58,6 @@ TEST(ParseListenAddressTest, RefusesWhatIsNotWrittenOut) {
   }
 }
 
-// One HTTP/1.0 exchange with the server; the whole response.
-std::string Exchange(uint16_t port, const std::string& request) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return "";
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0) response.append(buf, n);
-  }
-  close(fd);
-  return response;
-}
-
 TEST(MetricsServerTest, AnswersMetricsWithTheHandlersBodyAndType) {
   absl::StatusOr<ListenAddress> listen = ParseListenAddress("127.0.0.1:0");
   ASSERT_TRUE(listen.ok());
@@ -93,28 +74,30 @@ TEST(MetricsServerTest, AnswersMetricsWithTheHandlersBodyAndType) {
   const uint16_t port = (*server)->bound().port;
   ASSERT_NE(port, 0);
 
-  std::string r = Exchange(port, "GET /metrics HTTP/1.0\r\nAccept: text/plain;version=0.0.4\r\n\r\n");
-  EXPECT_TRUE(absl::StartsWith(r, "HTTP/1.0 200") || absl::StartsWith(r, "HTTP/1.1 200")) << r.substr(0, 200);
-  EXPECT_TRUE(absl::StrContains(r, "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"));
-  EXPECT_TRUE(absl::EndsWith(r, "\r\n\r\n" + std::string(100000, 'x') + "\n"));
+  testing::HttpResponse r =
+      HttpExchange(port, "GET /metrics HTTP/1.0\r\nAccept: text/plain;version=0.0.4\r\n\r\n");
+  EXPECT_EQ(r.status, 200) << r.headers;
+  EXPECT_TRUE(absl::StrContains(r.headers, "Content-Type: text/plain; version=0.0.4; charset=utf-8"))
+      << r.headers;
+  EXPECT_EQ(r.body, std::string(100000, 'x') + "\n");
   EXPECT_EQ(last_accept, "text/plain;version=0.0.4");
 
-  r = Exchange(port, "GET /metrics HTTP/1.0\r\n\r\n");
-  EXPECT_TRUE(absl::StrContains(r, " 200 ")) << r.substr(0, 200);
+  r = HttpExchange(port, "GET /metrics HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(r.status, 200) << r.headers;
   EXPECT_EQ(last_accept, "");
 
-  r = Exchange(port, "HEAD /metrics HTTP/1.0\r\n\r\n");
-  EXPECT_TRUE(absl::StrContains(r, " 200 ")) << r;
-  EXPECT_FALSE(absl::StrContains(r, "xxx"));
+  r = HttpExchange(port, "HEAD /metrics HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(r.status, 200) << r.headers;
+  EXPECT_EQ(r.body, "");
 
-  r = Exchange(port, "GET /other HTTP/1.0\r\n\r\n");
-  EXPECT_TRUE(absl::StrContains(r, " 404 ")) << r;
-  r = Exchange(port, "GET / HTTP/1.0\r\n\r\n");
-  EXPECT_TRUE(absl::StrContains(r, " 200 ")) << r;
-  EXPECT_TRUE(absl::StrContains(r, "/metrics"));
-  r = Exchange(port, "POST /metrics HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc");
-  EXPECT_TRUE(absl::StrContains(r, " 405 ")) << r;
-  EXPECT_TRUE(absl::StrContains(r, "Allow: GET, HEAD\r\n")) << r;
+  r = HttpExchange(port, "GET /other HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(r.status, 404) << r.headers;
+  r = HttpExchange(port, "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(r.status, 200) << r.headers;
+  EXPECT_TRUE(absl::StrContains(r.body, "/metrics")) << r.body;
+  r = HttpExchange(port, "POST /metrics HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc");
+  EXPECT_EQ(r.status, 405) << r.headers;
+  EXPECT_TRUE(absl::StrContains(r.headers, "Allow: GET, HEAD")) << r.headers;
   EXPECT_EQ(calls.load(), 3);  // GET, GET, HEAD of /metrics
 }
 

@@ -10,7 +10,6 @@
 // consumption, and a scrape never sees a half-updated model.
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,7 +28,7 @@
 #include "collector/collector.h"
 #include "model/model.h"
 #include "sinks/export/metric_series.h"
-#include "sinks/export/metrics_exposition.h"
+#include "sinks/export/metrics_exchange.h"
 #include "sinks/http/metrics_server.h"
 
 namespace submitwatch {
@@ -70,23 +69,6 @@ absl::StatusOr<ServeOptions> ParseServeOptions(const std::vector<std::string>& a
   return o;
 }
 
-// The latest snapshot, handed from the collector's thread to the server's.
-class SnapshotExchange {
- public:
-  void Publish(std::shared_ptr<const MetricsSnapshot> snapshot) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    latest_ = std::move(snapshot);
-  }
-  std::shared_ptr<const MetricsSnapshot> Latest() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return latest_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const MetricsSnapshot> latest_;
-};
-
 std::optional<std::vector<BpfProgramCost>> ProgramCosts(const BpfSession& session,
                                                         const absl::Status& stats_enabled) {
   if (!stats_enabled.ok()) return std::nullopt;
@@ -122,15 +104,14 @@ absl::Status Serve(const ServeOptions& o) {
   tool.version = setup.header.tool_version;
   tool.kernel = setup.header.kernel;
   tool.hooks = setup.header.hooks;
-  SnapshotExchange exchange;
-  exchange.Publish(std::make_shared<const MetricsSnapshot>(tool));
+  MetricsExchange exchange;
+  exchange.Publish(tool);
 
   // Bound before the capabilities go: a port below 1024 needs one.
   absl::StatusOr<std::unique_ptr<MetricsServer>> server =
       MetricsServer::Start(o.listen, [&exchange](std::string_view accept) {
-        const ExpositionFormat format = NegotiateExposition(accept);
-        return MetricsServer::Response{std::string(ExpositionContentType(format)),
-                                       RenderMetrics(*exchange.Latest(), format)};
+        MetricsExchange::Scrape scrape = exchange.Render(accept);
+        return MetricsServer::Response{std::move(scrape.content_type), std::move(scrape.body)};
       });
   if (!server.ok()) return server.status();
   if (absl::Status s = DropCapabilitiesAfterAttach(); !s.ok()) return s;
@@ -153,7 +134,7 @@ absl::Status Serve(const ServeOptions& o) {
     now.bpf_programs = ProgramCosts(*setup.session, stats_enabled);
     now.snapshot_unix_ns =
         header.start_unix_ns + static_cast<int64_t>(now_ns - header.start_monotonic_ns);
-    exchange.Publish(std::make_shared<const MetricsSnapshot>(series.Snapshot(model, std::move(now))));
+    exchange.Publish(series.Snapshot(model, std::move(now)));
     return absl::OkStatus();
   };
   absl::Status status = RunLiveTurns(**collector, turns);
