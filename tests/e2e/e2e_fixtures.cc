@@ -88,11 +88,13 @@ ChildProcess::~ChildProcess() {
 }
 
 absl::StatusOr<ServeProcess> StartServe(const std::vector<std::string>& args,
-                                        const std::string& log_path) {
+                                        const std::string& log_path,
+                                        const std::vector<std::string>& wrapper) {
   std::vector<std::string> serve_args = {"--listen", "127.0.0.1:0"};
   serve_args.insert(serve_args.end(), args.begin(), args.end());
-  absl::StatusOr<std::unique_ptr<ChildProcess>> child =
-      ChildProcess::Start(SubmitwatchCommand("serve", serve_args), log_path);
+  std::vector<std::string> argv = wrapper;
+  for (std::string& a : SubmitwatchCommand("serve", serve_args)) argv.push_back(std::move(a));
+  absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(argv, log_path);
   if (!child.ok()) return child.status();
   ServeProcess serve{*std::move(child), 0};
   const std::string kServing = "serving http://127.0.0.1:";

@@ -42,14 +42,15 @@ class ChildProcess {
   std::string log_path_;
 };
 
-// `serve --listen 127.0.0.1:0 ARGS...`, started and waited for until it
-// says where it listens.
+// `serve --listen 127.0.0.1:0 ARGS...` (run by `wrapper`, e.g. setpriv,
+// when given), started and waited for until it says where it listens.
 struct ServeProcess {
   std::unique_ptr<ChildProcess> process;
   uint16_t port = 0;
 };
 absl::StatusOr<ServeProcess> StartServe(const std::vector<std::string>& args,
-                                        const std::string& log_path);
+                                        const std::string& log_path,
+                                        const std::vector<std::string>& wrapper = {});
 
 class TempDir {
  public:
