@@ -27,6 +27,11 @@
 //   scale-fill               the same keys put into the maps of a running
 //                            `submitwatch record` (its PID), which then holds
 //                            them for its RSS to be read.
+//   exporter                 serve /metrics as `submitwatch serve` does, over
+//                            a synthetic model of PAIRS (cgroup, disk) pairs
+//                            and FUNCTIONS work functions, republished every
+//                            second; print where, how many series and what a
+//                            publish costs; wait for SIGINT/SIGTERM.
 //
 // Everything prints one "key=value ..." line for the harness to parse.
 #include <bpf/bpf.h>
@@ -73,6 +78,10 @@
 #include "symbols/cgroup_paths.h"
 #include "symbols/disk_names.h"
 #include "symbols/kernel_symbols.h"
+#include "sinks/export/metrics_exchange.h"
+#include "sinks/export/metrics_exposition.h"
+#include "sinks/http/metrics_server.h"
+#include "synthetic_exporter.h"
 #include "synthetic_records.h"
 
 namespace submitwatch::bench {
@@ -652,6 +661,54 @@ int ScaleFill(const std::vector<std::string>& args) {
   return 0;
 }
 
+// --- the exporter --------------------------------------------------------------
+
+int Exporter(const std::vector<std::string>& args) {
+  const uint64_t pairs = NumberFlag(args, "pairs", 1100);
+  const uint64_t functions = NumberFlag(args, "functions", 10);
+  SyntheticExporter exporter(pairs, functions);
+  MetricsExchange exchange;
+  MetricsSnapshot first = exporter.Publish();
+  const std::string text = RenderMetrics(first, ExpositionFormat::kPrometheusText);
+  exchange.Publish(std::move(first));
+  size_t series = 0;
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = text.find('\n', at);
+    if (text[at] != '#') ++series;
+    at = end == std::string::npos ? text.size() : end + 1;
+  }
+  absl::StatusOr<ListenAddress> listen = ParseListenAddress("127.0.0.1:0");
+  if (!listen.ok()) return Fail(std::string(listen.status().message()));
+  absl::StatusOr<std::unique_ptr<MetricsServer>> server =
+      MetricsServer::Start(*listen, [&exchange](std::string_view accept) {
+        MetricsExchange::Scrape scrape = exchange.Render(accept);
+        return MetricsServer::Response{std::move(scrape.content_type), std::move(scrape.body)};
+      });
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+  signal(SIGINT, OnStop);
+  signal(SIGTERM, OnStop);
+  // As serve's collector thread: a new snapshot every second, the time it
+  // takes to publish (tables, series, the copy) printed once.
+  uint64_t publish_us = 0;
+  for (int turn = 0; !g_stop; ++turn) {
+    const auto t0 = std::chrono::steady_clock::now();
+    exporter.Advance();
+    exchange.Publish(exporter.Publish());
+    if (turn == 0) {
+      publish_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::steady_clock::now() - t0)
+                                             .count());
+      printf("port=%u series=%zu bytes=%zu publish_us=%llu\n", (*server)->bound().port, series,
+             text.size(), static_cast<unsigned long long>(publish_us));
+      fflush(stdout);
+    }
+    for (int i = 0; i < 10 && !g_stop; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace submitwatch::bench
 
@@ -665,12 +722,14 @@ int main(int argc, char** argv) {
   if (command == "synth-capture") return SynthCapture(args);
   if (command == "scale-snapshot") return ScaleSnapshot(args);
   if (command == "scale-fill") return ScaleFill(args);
+  if (command == "exporter") return Exporter(args);
   fprintf(stderr,
           "usage: bench_tool floor [--stats]\n"
           "       bench_tool percpu-flood [--rate N] [--batch K] [--threads T] [--seconds S]\n"
           "       bench_tool loss-exact [--ringbuf BYTES] [--allocs N] [--batch K]\n"
           "       bench_tool synth-capture --output FILE [--bytes N | --churn CGROUPS]\n"
           "       bench_tool scale-snapshot --disk DEV [--keys N] [--rounds R]\n"
-          "       bench_tool scale-fill --pid PID --disk DEV [--keys N]\n");
+          "       bench_tool scale-fill --pid PID --disk DEV [--keys N]\n"
+          "       bench_tool exporter [--pairs N] [--functions F]\n");
   return 2;
 }

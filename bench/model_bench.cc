@@ -18,6 +18,8 @@
 #include "sinks/tui/frame_builder.h"
 #include "sinks/tui/screen.h"
 #include "sinks/tui/view_state.h"
+#include "sinks/export/metrics_exposition.h"
+#include "synthetic_exporter.h"
 #include "synthetic_records.h"
 
 namespace submitwatch::bench {
@@ -327,6 +329,55 @@ BENCHMARK(BM_ScaleTopFrame)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark:
 
 void BM_ScaleTopFrameIdle(benchmark::State& state) { TopFrames(state, 0); }
 BENCHMARK(BM_ScaleTopFrameIdle)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+// serve's cost at 10,000 series: publishing a snapshot on the collector's
+// thread (tables, series, copy), and rendering one scrape on the server's.
+// Items are exposition samples (series).
+constexpr size_t kExporterPairs = 1100;
+constexpr size_t kExporterFunctions = 10;
+
+size_t SampleLines(const std::string& text) {
+  size_t samples = 0;
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = text.find('\n', at);
+    if (text[at] != '#') ++samples;
+    at = end == std::string::npos ? text.size() : end + 1;
+  }
+  return samples;
+}
+
+void BM_ExporterPublish(benchmark::State& state) {
+  SyntheticExporter exporter(kExporterPairs, kExporterFunctions);
+  const size_t series =
+      SampleLines(RenderMetrics(exporter.Publish(), ExpositionFormat::kPrometheusText));
+  size_t published = 0;
+  for (auto _ : state) {
+    MetricsSnapshot snapshot = exporter.Publish();
+    benchmark::DoNotOptimize(snapshot.cgroups.data());
+    published += series;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(published));
+  state.counters["series"] = static_cast<double>(series);
+}
+BENCHMARK(BM_ExporterPublish)->Unit(benchmark::kMillisecond);
+
+void BM_ExporterRender(benchmark::State& state) {
+  SyntheticExporter exporter(kExporterPairs, kExporterFunctions);
+  const MetricsSnapshot snapshot = exporter.Publish();
+  const auto format = static_cast<ExpositionFormat>(state.range(0));
+  const size_t series = SampleLines(RenderMetrics(snapshot, format));
+  size_t rendered = 0;
+  for (auto _ : state) {
+    std::string text = RenderMetrics(snapshot, format);
+    benchmark::DoNotOptimize(text.data());
+    rendered += series;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(rendered));
+  state.counters["series"] = static_cast<double>(series);
+}
+BENCHMARK(BM_ExporterRender)
+    ->Arg(static_cast<int>(ExpositionFormat::kPrometheusText))
+    ->Arg(static_cast<int>(ExpositionFormat::kOpenMetrics))
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace submitwatch::bench

@@ -228,8 +228,12 @@ struct sw_wq_stats {
   sw_u64 runtime_max_ns;
   sw_u64 latency_log2[SW_HIST_BUCKETS]; /* queue -> execute_start */
   sw_u64 runtime_log2[SW_HIST_BUCKETS]; /* execute_start -> execute_end */
+  /* Totals of what the histograms count, so an exporter's histograms have
+   * an exact sum. */
+  sw_u64 latency_sum_ns;
+  sw_u64 runtime_sum_ns;
 };
-SW_ASSERT_SIZE(sw_wq_stats, 40 + 16 * SW_HIST_BUCKETS);
+SW_ASSERT_SIZE(sw_wq_stats, 56 + 16 * SW_HIST_BUCKETS);
 
 /* Per-CPU "what work item is this CPU's worker running"; tid guards against
  * another task reading a stale entry after the worker was preempted. */

@@ -5,7 +5,7 @@ compares IOPS, ratio_lines(result), plus one line here."""
 import textwrap
 from typing import Callable, NamedTuple, Optional
 
-from . import cost, io_overhead, loss, scale, storm, user_space
+from . import cost, exporter, io_overhead, loss, scale, storm, user_space
 from .environment import CGROUP, LOOP, TRACEFS, ZRAM
 
 
@@ -34,11 +34,14 @@ PHASES = (
     Phase("scale", "costs at N = 1k, 10k, 100k (cgroup, disk) pairs: snapshot of real kernel "
           "maps, the model, a top frame, record's RSS, report of a churn capture",
           frozenset({LOOP}), scale.measure, scale.rows),
+    Phase("export", "serve at 10,000 series: publish and render time (bench_model), scrape "
+          "time and RSS over HTTP (bench_tool exporter), and serve on this host",
+          frozenset(), exporter.measure, exporter.rows),
 )
 BY_NAME = {p.name: p for p in PHASES}
 # The goals table's order; "footprint" is what the io and storm runs saw of
 # each tracer.
-TABLE_ORDER = ("io", "storm", "cost", "user", "footprint", "loss", "scale")
+TABLE_ORDER = ("io", "storm", "cost", "user", "footprint", "loss", "scale", "export")
 
 
 def select(text):

@@ -106,6 +106,7 @@ int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
   __sync_val_compare_and_swap(&slot->work, bits, 0);
   u64 latency = now - queued_ns;
   sw_hist_add(s->latency_log2, latency);
+  s->latency_sum_ns += latency;
   if (latency > s->latency_max_ns)
     s->latency_max_ns = latency;
   return 0;
@@ -128,6 +129,7 @@ int BPF_PROG(sw_wq_execute_end, struct work_struct *work, work_func_t function)
   if (!s)
     return 0;
   sw_hist_add(s->runtime_log2, runtime);
+  s->runtime_sum_ns += runtime;
   if (runtime > s->runtime_max_ns)
     s->runtime_max_ns = runtime;
   return 0;

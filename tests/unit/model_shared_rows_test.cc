@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "model/model.h"
@@ -100,6 +101,32 @@ TEST(ModelSharedRows, MatchesCgroupRowsThroughRandomChanges) {
       model.Add(Pair(cgroup, cgroup % 4, ts + rng() % 1000, ts, rng() % 6 == 0));
     }
     if (round == 20) model.Clear();
+    table = model.CgroupRowsSince(table);
+    ExpectSameRows(Values(*table), model.CgroupRows());
+  }
+}
+
+// serve forgets removed cgroups between tables; the pairs left are
+// renumbered, and what follows must still be the table CgroupRows() builds,
+// in order, and go on taking records.
+TEST(ModelSharedRows, ForgettingCgroupsBetweenTablesKeepsTheRestRight) {
+  std::mt19937 rng(11);
+  Model model;
+  std::shared_ptr<const SharedCgroupRows> table;
+  uint64_t ts = 100;
+  for (int round = 0; round < 30; ++round) {
+    ts += 10;
+    for (int i = 0; i < 40; ++i) {
+      const int cgroup = static_cast<int>(rng() % 200);
+      model.Add(Pair(cgroup, cgroup % 3, ts + rng() % 1000, ts, rng() % 7 == 0));
+    }
+    table = model.CgroupRowsSince(table);
+    if (round % 3 == 2) {
+      absl::flat_hash_set<uint64_t> gone;
+      for (int i = 0; i < 15; ++i) gone.insert(100 + rng() % 200);
+      model.ForgetCgroups(gone);
+      for (const CgroupRow& row : model.CgroupRows()) EXPECT_FALSE(gone.contains(row.cgroup_id));
+    }
     table = model.CgroupRowsSince(table);
     ExpectSameRows(Values(*table), model.CgroupRows());
   }

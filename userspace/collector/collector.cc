@@ -325,6 +325,7 @@ absl::Status Collector::Snapshot(uint64_t now_ns) {
   // and paths go too.
   for (auto it = dead_cgroups_.begin(); it != dead_cgroups_.end();) {
     if (now_ns - std::min(now_ns, it->second) >= kDeadCgroupGraceNs) {
+      if (forgotten_) forgotten_(it->first);
       sources_.cgroups->Forget(it->first);
       dead_cgroups_.erase(it++);
     } else {
@@ -439,6 +440,8 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
           r.executed += s.executed;
           r.latency_max_ns = std::max(r.latency_max_ns, s.latency_max_ns);
           r.runtime_max_ns = std::max(r.runtime_max_ns, s.runtime_max_ns);
+          r.latency_sum_ns += s.latency_sum_ns;
+          r.runtime_sum_ns += s.runtime_sum_ns;
           for (int i = 0; i < SW_HIST_BUCKETS; ++i) {
             r.latency_log2[i] += s.latency_log2[i];
             r.runtime_log2[i] += s.runtime_log2[i];

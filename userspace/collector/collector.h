@@ -65,6 +65,13 @@ class Collector {
 
   static uint64_t MonotonicNowNs();
 
+  // Called in Snapshot() with each removed io cgroup the collector lets go
+  // of: past the grace period, its rows' last counts already emitted. A
+  // long-running consumer (serve) drops the cgroup's rows then.
+  void OnCgroupForgotten(std::function<void(uint64_t cgroup_id)> forgotten) {
+    forgotten_ = std::move(forgotten);
+  }
+
  private:
   // Throttle counts of one (blkg cgroup, disk): live entries plus those
   // evicted, like BlkgRows.
@@ -134,6 +141,7 @@ class Collector {
   absl::flat_hash_map<ThrottleRowKey, ThrottleRow> throttle_rows_;
   LostRecord last_lost_;
   Record blkg_record_{BlkgRecord{}};  // each emitted blkg row, in turn
+  std::function<void(uint64_t)> forgotten_;
 };
 
 }  // namespace submitwatch

@@ -82,6 +82,60 @@ void BlkgPairs::Clear() {
   ++stamp_;
 }
 
+void BlkgPairs::Forget(const absl::flat_hash_set<uint64_t>& row_cgroups) {
+  std::vector<uint32_t> renumbered(pairs_.size(), kNone);
+  std::vector<Pair> kept;
+  kept.reserve(pairs_.size());
+  for (uint32_t i = 0; i < pairs_.size(); ++i) {
+    if (row_cgroups.contains(pairs_[i].key.row_cgroup_id)) {
+      pair_index_.erase(pairs_[i].key);
+      continue;
+    }
+    renumbered[i] = static_cast<uint32_t>(kept.size());
+    kept.push_back(pairs_[i]);
+  }
+  if (kept.size() == pairs_.size()) return;
+  // Stale places name paths that may go below: drop them while the pairs
+  // still have their old numbers.
+  const auto stale = [this](const Placed& placed) { return Stale(placed); };
+  std::erase_if(order_, stale);
+  std::erase_if(pending_, stale);
+  has_stale_ = false;
+  pairs_ = std::move(kept);
+  for (auto& [key, index] : pair_index_) index = renumbered[index];
+
+  // Compacted into a vector of its own size, which also gives the memory of
+  // a burst of removals back; the entries move, so the links are rebuilt.
+  std::vector<KeyedEntry> entries;
+  for (KeyedEntry& e : entries_) {
+    if (renumbered[e.entry.pair] == kNone) continue;
+    e.entry.pair = renumbered[e.entry.pair];
+    entries.push_back(std::move(e));
+  }
+  entries_ = std::move(entries);
+  entry_index_ = {};
+  entry_index_.reserve(entries_.size());
+  for (uint32_t i = 0; i < entries_.size(); ++i) entry_index_.emplace(entries_[i].key, i);
+  cursor_ = 0;
+
+  const auto gone = [&](const Placed& placed) { return renumbered[placed.pair] == kNone; };
+  std::erase_if(order_, gone);
+  std::erase_if(pending_, gone);
+  for (Placed& placed : order_) placed.pair = renumbered[placed.pair];
+  for (Placed& placed : pending_) placed.pair = renumbered[placed.pair];
+  Relink();
+
+  absl::flat_hash_set<const std::string*> used;
+  for (const KeyedEntry& e : entries_) {
+    used.insert(e.entry.path);
+    used.insert(e.entry.disk);
+    used.insert(e.entry.blkg_cgroup);
+  }
+  absl::erase_if(names_, [&](const std::string& name) { return !used.contains(&name); });
+  if (pair_index_.size() * 4 < pair_index_.capacity()) pair_index_.rehash(0);
+  ++stamp_;
+}
+
 uint32_t BlkgPairs::Find(const PairKey& key) const {
   const auto it = pair_index_.find(key);
   return it == pair_index_.end() ? kNone : it->second;

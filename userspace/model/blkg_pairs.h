@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_set.h"
 #include "model/model_keys.h"
 #include "model/readiness.h"
@@ -80,6 +81,10 @@ class BlkgPairs {
   void Add(const BlkgRecord& blkg);
   // Takes the current counts as every row's baseline.
   void Clear();
+  // Removes the pairs whose row cgroup is in `row_cgroups`, with their
+  // entries and the names no one else uses. Rare (a removed cgroup, once):
+  // it renumbers the pairs left.
+  void Forget(const absl::flat_hash_set<uint64_t>& row_cgroups);
 
   // A pair's place in order(), with what a walk in that order reads first:
   // reaching into pairs() for it took a cache miss per pair.
@@ -126,8 +131,8 @@ class BlkgPairs {
   // the next record's entry is mostly the one after the last, found with
   // one key comparison and read where the previous one ended, where a hash
   // probe per record took a cache miss each. The pairs link the entries by
-  // address, which changes only when the vector grows (nothing is ever
-  // erased).
+  // address, which changes only when the vector grows or Forget() compacts
+  // it (Relink).
   struct KeyedEntry {
     BlkgKey key;
     Entry entry;

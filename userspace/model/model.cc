@@ -200,6 +200,30 @@ LostRecord Model::Lost() const {
   return out;
 }
 
+Model::Forgotten Model::ForgetCgroups(const absl::flat_hash_set<uint64_t>& cgroup_ids) {
+  Forgotten forgotten;
+  if (cgroup_ids.empty()) return forgotten;
+  for (CgroupRow& row : CgroupRows()) {
+    if (cgroup_ids.contains(row.cgroup_id)) forgotten.cgroups.push_back(std::move(row));
+  }
+  for (auto it = allocs_.begin(); it != allocs_.end();) {
+    const auto& [key, group] = *it;
+    if (!cgroup_ids.contains(group.cgroup_id)) {
+      ++it;
+      continue;
+    }
+    forgotten.allocs.push_back({key.site, key.allocator, key.verdict, group.cgroup_id,
+                                group.count, group.failed, group.bytes});
+    allocs_.erase(it++);
+  }
+  blkgs_.Forget(cgroup_ids);
+  // The pairs were renumbered: no table built before can be reused.
+  ++joins_stamp_;
+  absl::erase_if(throttles_, [&](const auto& t) { return cgroup_ids.contains(t.first.row_cgroup_id); });
+  absl::erase_if(failures_, [&](const auto& f) { return cgroup_ids.contains(f.first); });
+  return forgotten;
+}
+
 void Model::Clear() {
   counts_ = {};
   first_ts_ns_ = 0;

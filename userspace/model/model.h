@@ -55,6 +55,8 @@ class Model {
       const std::shared_ptr<const SharedCgroupRows>& previous) const;
   // UNSAFE first, then by count, most frequent first.
   std::vector<AllocRow> AllocRows() const;
+  // The allocation groups' counts, in no particular order.
+  std::vector<AllocCount> AllocCounts() const;
   // Most executed first.
   std::vector<WqRow> WqRows() const;
   // Events lost since the start (or the last Clear()), by reason.
@@ -66,6 +68,18 @@ class Model {
   // Smallest and largest ts_ns of the records taken in; 0 before any.
   uint64_t first_ts_ns() const { return first_ts_ns_; }
   uint64_t last_ts_ns() const { return last_ts_ns_; }
+
+  // What ForgetCgroups took out, as the tables last showed it.
+  struct Forgotten {
+    std::vector<CgroupRow> cgroups;
+    std::vector<AllocCount> allocs;
+  };
+  // Drops the rows of these cgroups (removed, and past the collector's grace
+  // period, so their last counts came in): their pairs, throttle counts,
+  // failed allocations and allocation groups. A long-running exporter calls
+  // it so that what it holds follows the cgroups that exist; record, report
+  // and top keep every row.
+  Forgotten ForgetCgroups(const absl::flat_hash_set<uint64_t>& cgroup_ids);
 
   // Starts counting afresh (the TUI's 'c'). Cumulative snapshots that arrive
   // afterwards are shown relative to their values at this point, and rows

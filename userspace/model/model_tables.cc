@@ -18,6 +18,16 @@ using model_internal::AllocKey;
 
 }  // namespace
 
+std::vector<AllocCount> Model::AllocCounts() const {
+  std::vector<AllocCount> counts;
+  counts.reserve(allocs_.size());
+  for (const auto& [key, group] : allocs_) {
+    counts.push_back({key.site, key.allocator, key.verdict, group.cgroup_id, group.count,
+                      group.failed, group.bytes});
+  }
+  return counts;
+}
+
 std::vector<AllocRow> Model::AllocRows() const {
   // Ordered before the rows are made, so each row is built in its place:
   // sorting the rows themselves moved every one of them a few dozen times,
@@ -119,6 +129,8 @@ std::vector<WqRow> Model::WqRows() const {
         row.activated = CounterDelta(r.activated, base->activated);
         row.latency_log2 = Log2Subtract(r.latency_log2, base->latency_log2);
         row.runtime_log2 = Log2Subtract(r.runtime_log2, base->runtime_log2);
+        row.latency_sum_ns = CounterDelta(r.latency_sum_ns, base->latency_sum_ns);
+        row.runtime_sum_ns = CounterDelta(r.runtime_sum_ns, base->runtime_sum_ns);
         // The kernel's max covers the time before Clear() too; the histogram
         // since then bounds the max of this period.
         const uint64_t latency_bound = Log2Max(row.latency_log2);
@@ -132,6 +144,8 @@ std::vector<WqRow> Model::WqRows() const {
         row.activated = r.activated;
         row.latency_log2 = r.latency_log2;
         row.runtime_log2 = r.runtime_log2;
+        row.latency_sum_ns = r.latency_sum_ns;
+        row.runtime_sum_ns = r.runtime_sum_ns;
         row.latency_max_ns = r.latency_max_ns != 0 ? r.latency_max_ns : Log2Max(r.latency_log2);
         row.runtime_max_ns = r.runtime_max_ns != 0 ? r.runtime_max_ns : Log2Max(r.runtime_log2);
       }

@@ -102,6 +102,19 @@ struct AllocRow {
   uint64_t other_stacks = 0;  // records whose stack did not fit in `stacks`
 };
 
+// The counts of one allocation group, without what the tables describe it
+// with (gfp text, stacks): what an exporter sums per (site, allocator,
+// verdict) on every snapshot.
+struct AllocCount {
+  std::string site;
+  Allocator allocator = Allocator::kPercpu;
+  Verdict verdict = Verdict::kOutside;
+  uint64_t cgroup_id = 0;  // latest
+  uint64_t count = 0;
+  uint64_t failed = 0;
+  uint64_t bytes = 0;
+};
+
 struct WqRow {
   std::string function;
   uint64_t queued = 0;
@@ -115,6 +128,8 @@ struct WqRow {
   uint64_t runtime_max_ns = 0;
   std::vector<uint64_t> latency_log2;
   std::vector<uint64_t> runtime_log2;
+  uint64_t latency_sum_ns = 0;  // of what the histograms count
+  uint64_t runtime_sum_ns = 0;
   // A worker running this function made a per-cpu allocation: the deferral
   // the kernel's fix pattern uses.
   bool allocates_percpu = false;
