@@ -15,6 +15,11 @@
 #include "capture/capture_reader.h"
 #include "capture/capture_writer.h"
 #include "model/model.h"
+#include "sinks/tui/frame_builder.h"
+#include "sinks/tui/screen.h"
+#include "sinks/tui/view_state.h"
+#include "sinks/export/metrics_exposition.h"
+#include "synthetic_exporter.h"
 #include "synthetic_records.h"
 
 namespace submitwatch::bench {
@@ -232,6 +237,152 @@ void BM_CaptureReadFile(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * size));
 }
 BENCHMARK(BM_CaptureReadFile)->Unit(benchmark::kMillisecond);
+
+// --- scale: costs by the number of (cgroup, disk) pairs, state.range(0) ------
+
+constexpr uint64_t kSecondNs = 1'000'000'000ull;
+
+// A model holding `pairs` pairs, each taken in once at `ts_ns`.
+void AddPairs(Model& model, size_t pairs, uint64_t bios, uint64_t ts_ns) {
+  for (size_t i = 0; i < pairs; ++i) model.Add(SyntheticRecords::PairRow(i, bios, ts_ns));
+}
+
+// A fresh model taking in `pairs` pairs it has not seen, then building its
+// table once: what the first snapshot of a big host, or a capture of many
+// short-lived cgroups, costs.
+void BM_ScaleNewPairs(benchmark::State& state) {
+  const size_t pairs = static_cast<size_t>(state.range(0));
+  std::vector<BlkgRecord> rows;
+  rows.reserve(pairs);
+  for (size_t i = 0; i < pairs; ++i) rows.push_back(SyntheticRecords::PairRow(i, 1, kSecondNs));
+  for (auto _ : state) {
+    Model model;
+    for (const BlkgRecord& r : rows) model.Add(r);
+    std::vector<CgroupRow> table = model.CgroupRows();
+    benchmark::DoNotOptimize(table.data());
+    state.PauseTiming();
+    table = {};
+    { Model gone = std::move(model); }  // freeing it is not the benchmark's
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * pairs));
+}
+BENCHMARK(BM_ScaleNewPairs)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+// One snapshot in which every pair's count changed, into a model that holds
+// them all: the model's part of a snapshot (the collector's read and fold of
+// the kernel maps is bench_tool scale-snapshot's).
+void BM_ScaleSnapshotRows(benchmark::State& state) {
+  const size_t pairs = static_cast<size_t>(state.range(0));
+  Model model;
+  AddPairs(model, pairs, 1, kSecondNs);
+  std::vector<BlkgRecord> rows;
+  rows.reserve(pairs);
+  for (size_t i = 0; i < pairs; ++i) rows.push_back(SyntheticRecords::PairRow(i, 1, kSecondNs));
+  uint64_t n = 1;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ++n;
+    for (BlkgRecord& r : rows) {
+      r.ts_ns = n * kSecondNs;
+      r.bios = n;
+      r.bytes = n * 4096;
+    }
+    state.ResumeTiming();
+    for (const BlkgRecord& r : rows) model.Add(r);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * pairs));
+}
+BENCHMARK(BM_ScaleSnapshotRows)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+// A `top` frame on a 200x50 terminal, sorted by bios/s and filtered to one
+// slice in ten: the frame built from the model, then its screen laid out.
+// Between frames, a snapshot in which `changed_per_mille` of the pairs moved.
+void TopFrames(benchmark::State& state, size_t changed_per_mille) {
+  const size_t pairs = static_cast<size_t>(state.range(0));
+  Model model;
+  AddPairs(model, pairs, 1, kSecondNs);
+  tui::FrameBuilder builder;
+  tui::FeedStatus status;
+  status.live = true;
+  tui::ViewState view;
+  view.HandleKey({tui::Key::kChar, 's'});  // by bios/s
+  view.HandleKey({tui::Key::kChar, '/'});
+  for (char c : std::string("slice3")) view.HandleKey({tui::Key::kChar, c});
+  view.HandleKey({tui::Key::kEnter});
+  uint64_t now = kSecondNs;
+  tui::ComposeScreen(*builder.Build(model, now, kSecondNs / 2, status), view, 200, 50);
+  const size_t step = changed_per_mille == 0 ? 0 : 1000 / changed_per_mille;
+  size_t offset = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    now += kSecondNs;
+    for (size_t i = offset; step != 0 && i < pairs; i += step) {
+      model.Add(SyntheticRecords::PairRow(i, now / kSecondNs * (i % 13 + 1), now));
+    }
+    offset = step == 0 ? 0 : (offset + 1) % step;
+    state.ResumeTiming();
+    std::shared_ptr<const tui::Frame> frame = builder.Build(model, now, kSecondNs / 2, status);
+    tui::Screen screen = tui::ComposeScreen(*frame, view, 200, 50);
+    benchmark::DoNotOptimize(screen.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * pairs));
+}
+
+void BM_ScaleTopFrame(benchmark::State& state) { TopFrames(state, 100); }
+BENCHMARK(BM_ScaleTopFrame)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+void BM_ScaleTopFrameIdle(benchmark::State& state) { TopFrames(state, 0); }
+BENCHMARK(BM_ScaleTopFrameIdle)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+// serve's cost at 10,000 series: publishing a snapshot on the collector's
+// thread (tables, series, copy), and rendering one scrape on the server's.
+// Items are exposition samples (series).
+constexpr size_t kExporterPairs = 1100;
+constexpr size_t kExporterFunctions = 10;
+
+size_t SampleLines(const std::string& text) {
+  size_t samples = 0;
+  for (size_t at = 0; at < text.size();) {
+    const size_t end = text.find('\n', at);
+    if (text[at] != '#') ++samples;
+    at = end == std::string::npos ? text.size() : end + 1;
+  }
+  return samples;
+}
+
+void BM_ExporterPublish(benchmark::State& state) {
+  SyntheticExporter exporter(kExporterPairs, kExporterFunctions);
+  const size_t series =
+      SampleLines(RenderMetrics(exporter.Publish(), ExpositionFormat::kPrometheusText));
+  size_t published = 0;
+  for (auto _ : state) {
+    MetricsSnapshot snapshot = exporter.Publish();
+    benchmark::DoNotOptimize(snapshot.cgroups.data());
+    published += series;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(published));
+  state.counters["series"] = static_cast<double>(series);
+}
+BENCHMARK(BM_ExporterPublish)->Unit(benchmark::kMillisecond);
+
+void BM_ExporterRender(benchmark::State& state) {
+  SyntheticExporter exporter(kExporterPairs, kExporterFunctions);
+  const MetricsSnapshot snapshot = exporter.Publish();
+  const auto format = static_cast<ExpositionFormat>(state.range(0));
+  const size_t series = SampleLines(RenderMetrics(snapshot, format));
+  size_t rendered = 0;
+  for (auto _ : state) {
+    std::string text = RenderMetrics(snapshot, format);
+    benchmark::DoNotOptimize(text.data());
+    rendered += series;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(rendered));
+  state.counters["series"] = static_cast<double>(series);
+}
+BENCHMARK(BM_ExporterRender)
+    ->Arg(static_cast<int>(ExpositionFormat::kPrometheusText))
+    ->Arg(static_cast<int>(ExpositionFormat::kOpenMetrics))
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace submitwatch::bench

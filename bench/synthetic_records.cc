@@ -234,6 +234,30 @@ std::vector<WqRecord> SyntheticRecords::WqSnapshot(size_t functions) {
   return out;
 }
 
+BlkgRecord SyntheticRecords::PairRow(size_t index, uint64_t bios, uint64_t ts_ns) {
+  static const char* const kDisks[] = {"vda", "vdb", "nvme0n1", "nvme1n1",
+                                       "sda", "sdb", "dm-0",    "dm-1"};
+  const size_t disk = index % 8;
+  const size_t cgroup = index / 8;
+  BlkgRecord r;
+  r.ts_ns = ts_ns;
+  r.first_seen_ns = 1'000'000'000ull + index;
+  r.cgroup_id = 1000 + cgroup;
+  r.cgroup = absl::StrFormat("/kubepods/slice%d/pod%06x-4b2a-9f3d/%08x", cgroup % 10, cgroup / 4,
+                             0xc0ffee00 + cgroup);
+  r.dev_major = 252 + static_cast<uint32_t>(disk / 4);
+  r.dev_minor = static_cast<uint32_t>(disk % 4) * 16;
+  r.disk = kDisks[disk];
+  const bool fallback = index % 5 == 4;
+  r.blkg_cgroup_id = fallback ? 1 : r.cgroup_id;
+  r.blkg_cgroup = fallback ? "/" : r.cgroup;
+  r.online = true;
+  r.has_stats = !fallback;
+  r.bios = bios;
+  r.bytes = bios * 4096;
+  return r;
+}
+
 LostRecord SyntheticRecords::Lost() const {
   LostRecord r;
   r.ts_ns = now_ns_;

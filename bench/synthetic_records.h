@@ -30,6 +30,11 @@ class SyntheticRecords {
   std::vector<BlkgRecord> BlkgSnapshot(size_t rows);
   // One snapshot of `functions` distinct work functions.
   std::vector<WqRecord> WqSnapshot(size_t functions);
+  // Row `index` of a host with many (cgroup, disk) pairs, one per index: a
+  // cgroup in one of ten slices ("/kubepods/slice3/pod..."), on one of
+  // eight disks; every fifth charged to the root's blkg. For the scale
+  // benchmarks, which need tens of thousands of distinct pairs.
+  static BlkgRecord PairRow(size_t index, uint64_t bios, uint64_t ts_ns);
   LostRecord Lost() const;
   CaptureSummary Summary(uint64_t events) const;
 

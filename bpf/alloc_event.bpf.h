@@ -11,34 +11,57 @@
 #include "submit_depth.bpf.h"
 #include "user_stack.bpf.h"
 
+/* Whether addr lies in a submit-path function: outside the span of all the
+ * ranges (most frames of most stacks) at the cost of two compares, else by
+ * a binary search of the sorted ranges. A linear scan of every range for
+ * every frame was most of sw_percpu_alloc's cost in tracepoint mode. */
 static __always_inline bool sw_in_submit_range(u64 addr)
 {
-  for (u32 i = 0; i < SW_MAX_SUBMIT_RANGES; i++) {
-    if (i >= nr_submit_ranges)
-      break;
-    u32 key = i;
-    struct sw_submit_range *r = bpf_map_lookup_elem(&submit_ranges, &key);
+  /* The last range that starts at or below addr is in [lo, hi). */
+  u32 lo = 0, hi = nr_submit_ranges;
+  for (u32 step = 0; step < SW_SUBMIT_RANGE_STEPS && hi - lo > 1; step++) {
+    u32 mid = lo + (hi - lo) / 2;
+    struct sw_submit_range *r = bpf_map_lookup_elem(&submit_ranges, &mid);
     if (!r)
-      break;
-    if (addr >= r->start && addr < r->end)
-      return true;
+      return false;
+    if (r->start <= addr)
+      lo = mid;
+    else
+      hi = mid;
   }
-  return false;
+  struct sw_submit_range *r = bpf_map_lookup_elem(&submit_ranges, &lo);
+  return r && addr >= r->start && addr < r->end;
 }
 
 /* Tracepoint-only mode has no per-task submit depth, so the stack is the
  * evidence: any return address inside a submit-path function. */
 static __always_inline bool sw_stack_in_submit_path(struct sw_alloc_event *e)
 {
+  /* Read once: the bounds are rodata, loaded anew at every use. */
+  const u64 start = submit_text_start;
+  const u64 span = submit_text_end - start;
+  const u32 depth = e->stack_depth;
   for (u32 i = 0; i < SW_STACK_DEPTH; i++) {
-    if (i >= e->stack_depth)
+    if (i >= depth)
       break;
-    if (sw_in_submit_range(e->stack[i]))
+    u64 addr = e->stack[i];
+    /* One compare: addresses below start wrap around to above span. */
+    if (addr - start < span && sw_in_submit_range(addr))
       return true;
   }
   return false;
 }
 
+static __always_inline void sw_take_stack(void *ctx, struct sw_alloc_event *e)
+{
+  long bytes = bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0);
+  e->stack_depth = bytes > 0 ? bytes / sizeof(e->stack[0]) : 0;
+}
+
+/* Most allocations are in no interesting context, and the program's cost is
+ * theirs: the context is decided first, from the cheapest evidence on, and
+ * the event is built only for an allocation that will be sent. The kernel
+ * stack is walked only where it decides (tracepoint mode) or is sent. */
 static __always_inline int sw_handle_alloc(void *ctx, u8 allocator, u64 call_site,
                                            bool is_atomic, u64 size, u64 align,
                                            u64 bytes_alloc, u64 gfp_flags, bool failed)
@@ -47,9 +70,38 @@ static __always_inline int sw_handle_alloc(void *ctx, u8 allocator, u64 call_sit
   struct sw_alloc_event *e = bpf_map_lookup_elem(&alloc_scratch, &zero);
   if (!e)
     return 0;
+  /* Typed loads: current is a pointer the verifier trusts, so a field is
+   * one guarded load, not a bpf_probe_read_kernel() call. */
   struct task_struct *task = bpf_get_current_task_btf();
   u64 pid_tgid = bpf_get_current_pid_tgid();
   u32 tid = (u32)pid_tgid;
+  u32 task_flags = task->flags;
+
+  u32 context = 0;
+  if (task_flags & (SW_PF_MEMALLOC | SW_PF_KSWAPD))
+    context |= SW_CTX_RECLAIM;
+  u64 work_func = 0;
+  struct sw_current_work *cur = bpf_map_lookup_elem(&current_work, &zero);
+  if (cur && cur->tid == tid && cur->work_func) {
+    context |= SW_CTX_WORKER;
+    work_func = cur->work_func;
+  }
+  bool stack_taken = false;
+  if (task->bio_list) {
+    context |= SW_CTX_SUBMIT | SW_CTX_BIO_LIST;
+  } else if (submit_depth_mode) {
+    if (sw_in_submit_depth())
+      context |= SW_CTX_SUBMIT;
+  } else {
+    sw_take_stack(ctx, e);
+    stack_taken = true;
+    if (sw_stack_in_submit_path(e))
+      context |= SW_CTX_SUBMIT;
+  }
+  if (!all_allocs && !context && !failed)
+    return 0;
+  if (!stack_taken)
+    sw_take_stack(ctx, e);
 
   e->hdr.kind = SW_EVENT_ALLOC;
   e->hdr.cpu = bpf_get_smp_processor_id();
@@ -62,32 +114,13 @@ static __always_inline int sw_handle_alloc(void *ctx, u8 allocator, u64 call_sit
   e->allocator = allocator;
   e->failed = failed;
   e->is_atomic = is_atomic;
-  e->task_flags = BPF_CORE_READ(task, flags);
+  e->task_flags = task_flags;
   e->pid = pid_tgid >> 32;
   e->tid = tid;
   e->cgroup_id = sw_task_io_cgroup_id(task);
   bpf_get_current_comm(e->comm, sizeof(e->comm));
-
-  long bytes = bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0);
-  e->stack_depth = bytes > 0 ? bytes / sizeof(e->stack[0]) : 0;
-
-  u32 context = 0;
-  if (BPF_CORE_READ(task, bio_list))
-    context |= SW_CTX_SUBMIT | SW_CTX_BIO_LIST;
-  else if (submit_depth_mode ? sw_in_submit_depth() : sw_stack_in_submit_path(e))
-    context |= SW_CTX_SUBMIT;
-  if (e->task_flags & (SW_PF_MEMALLOC | SW_PF_KSWAPD))
-    context |= SW_CTX_RECLAIM;
-  e->work_func = 0;
-  struct sw_current_work *cur = bpf_map_lookup_elem(&current_work, &zero);
-  if (cur && cur->tid == tid && cur->work_func) {
-    context |= SW_CTX_WORKER;
-    e->work_func = cur->work_func;
-  }
+  e->work_func = work_func;
   e->context = context;
-
-  if (!all_allocs && !context && !failed)
-    return 0;
   if (user_stacks) {
     sw_output_alloc_with_user_stack(ctx, task, e);
     return 0;

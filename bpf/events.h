@@ -81,7 +81,7 @@ enum sw_allocator {
 enum sw_lost_slot {
   SW_LOST_ALLOC = 0,     /* ring buffer full: an alloc event was dropped */
   SW_LOST_BLKG_SEEN = 1, /* ring buffer full: a blkg first-seen event */
-  SW_LOST_WQ_PENDING = 2, /* queued-work table full: latency not measured */
+  SW_LOST_WQ_PENDING = 2, /* queued-work slot busy: latency not measured */
   SW_LOST_SUBMIT_DEPTH = 3, /* per-task depth table full: context unknown */
   SW_LOST_CGROUP = 4,    /* ring buffer full: a cgroup mkdir/rmdir event */
   SW_LOST_BIO_TABLE = 5, /* per-blkg counter table full: a bio not counted */
@@ -228,8 +228,12 @@ struct sw_wq_stats {
   sw_u64 runtime_max_ns;
   sw_u64 latency_log2[SW_HIST_BUCKETS]; /* queue -> execute_start */
   sw_u64 runtime_log2[SW_HIST_BUCKETS]; /* execute_start -> execute_end */
+  /* Totals of what the histograms count, so an exporter's histograms have
+   * an exact sum. */
+  sw_u64 latency_sum_ns;
+  sw_u64 runtime_sum_ns;
 };
-SW_ASSERT_SIZE(sw_wq_stats, 40 + 16 * SW_HIST_BUCKETS);
+SW_ASSERT_SIZE(sw_wq_stats, 56 + 16 * SW_HIST_BUCKETS);
 
 /* Per-CPU "what work item is this CPU's worker running"; tid guards against
  * another task reading a stale entry after the worker was preempted. */
@@ -238,8 +242,11 @@ struct sw_current_work {
   sw_u64 start_ns;
   sw_u32 tid;
   sw_u32 reserved;
+  /* The programs' scratch: a work item's address, stored and read back to
+   * become a number to hash (the verifier allows no arithmetic on it). */
+  sw_u64 work_bits;
 };
-SW_ASSERT_SIZE(sw_current_work, 24);
+SW_ASSERT_SIZE(sw_current_work, 32);
 
 struct sw_throttle_stats {
   sw_u64 throttled;       /* queued by the throttle */

@@ -9,6 +9,10 @@
 /* Set by the loader before load. */
 const volatile bool all_allocs = false;
 const volatile __u32 nr_submit_ranges = 0;
+/* The span of all the submit-path ranges: [start of the first, end of the
+ * last). */
+const volatile __u64 submit_text_start = 0;
+const volatile __u64 submit_text_end = 0;
 /* fentry/kprobe on the submit path attached: the per-task depth decides
  * "in the submit path" instead of a stack walk. */
 const volatile bool submit_depth_mode = false;
@@ -35,6 +39,7 @@ struct {
 } lost SEC(".maps");
 
 /* Sorted [start, end) ranges of submit-path functions from /proc/kallsyms. */
+#define SW_SUBMIT_RANGE_STEPS 6 /* binary search steps: log2(SW_MAX_SUBMIT_RANGES) + 1 */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, SW_MAX_SUBMIT_RANGES);
@@ -78,15 +83,34 @@ struct {
   __type(value, struct sw_wq_stats);
 } wq_stats SEC(".maps");
 
-/* Queue time of each pending work item; queue and execute may be on different
- * CPUs, so this one is shared (LRU with per-CPU free lists). */
+/* Queue time of pending work items, in the slot a hash of the work item's
+ * address picks: a direct-mapped table shared by all CPUs, as queue and
+ * execute may be on different ones. Finding a slot is an array index, where
+ * the LRU hash table this replaces cost a probe and an LRU update per work
+ * item (most of the ~1 us the four workqueue programs took). A work item
+ * whose slot another one is being written into is not timed (SW_LOST_WQ_PENDING);
+ * one queued over an older item's slot takes it, so the slot of a cancelled
+ * item, which never executes, is reused rather than leaked. gen guards the
+ * slot as in struct sw_blkg_cpu_slots: odd while a program writes it. */
+#define SW_WQ_PENDING_SLOTS 16384 /* a power of two */
+
+struct sw_wq_pending_slot {
+  u64 gen;
+  u64 work;  /* struct work_struct *, as a number; 0: free */
+  u64 queued_ns;
+};
+
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 16384);
-  __uint(map_flags, BPF_F_NO_COMMON_LRU);
-  __type(key, u64);
-  __type(value, u64);
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, SW_WQ_PENDING_SLOTS);
+  __type(key, u32);
+  __type(value, struct sw_wq_pending_slot);
 } wq_pending SEC(".maps");
+
+static __always_inline u32 sw_wq_pending_index(u64 work_bits)
+{
+  return (u32)((work_bits * 0x9E3779B97F4A7C15ull) >> 50) & (SW_WQ_PENDING_SLOTS - 1);
+}
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -2,7 +2,7 @@
 
 Measures side by side in one run, variants interleaved round by round, and
 prints medians with [min-max], one phase after another (phases.py lists
-them), then each goal of issue 7 with its measured value and PASS/MISS.
+them), then each goal of issues 7 and 18 with its measured value and PASS/MISS.
 
 Everything it makes (zram device, loop device, cgroup, files, processes) is
 written to a state file as it is made and undone on exit, also on failure;

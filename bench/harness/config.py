@@ -9,6 +9,9 @@ SUBMITWATCH = os.path.join(BUILD, "submitwatch")
 BENCH_TOOL = os.path.join(BUILD, "bench", "bench_tool")
 BENCH_MODEL = os.path.join(BUILD, "bench", "bench_model")
 EQUIVALENT_BT = os.path.join(BENCH, "equivalent.bt")
+# Another build of the tree (bench/run --baseline REV): the phases that
+# compare builds (cost, scale) measure it too, interleaved, as "before".
+BASELINE_BUILD = os.environ.get("BENCH_BASELINE_BUILD", "")
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))  # per fio run

@@ -18,6 +18,11 @@ from .procs import bpftrace_tracer, floor_tracer, run, run_tracked, submitwatch_
 from .stats import ProgCounters, above_floor, cost_between, median, spread
 
 BIO = "sw_block_bio_queue"
+PERCPU = "sw_percpu_alloc"
+BPFTRACE_PERCPU = "percpu_alloc_pe"
+BEFORE = "before"
+# Each workqueue program runs once per work item of the host.
+WQ_GOAL_NS = 100
 # bpftrace names its programs after the tracepoint, truncated.
 BPFTRACE_FLOOR = {"block_bio_queue": "floor_block_bio_queue",
                   "percpu_alloc_pe": "floor_percpu_alloc"}
@@ -89,10 +94,19 @@ def _prog_names(ids):
     return {p["id"]: p.get("name", str(p["id"])) for p in progs if p["id"] in ids}
 
 
+def _tracer(cleanup, who, capture):
+    if who == "bpftrace":
+        return bpftrace_tracer(cleanup)
+    binary = os.path.join(config.BASELINE_BUILD, "submitwatch") if who == BEFORE else None
+    return submitwatch_tracer(cleanup, capture, binary=binary)
+
+
 def measure(lab):
+    variants = ["submitwatch"] + ([BEFORE] if config.BASELINE_BUILD else []) + ["bpftrace"]
     log("\n-- BPF cost per event, from run-time stats (on for this phase only: fd-scoped, "
-        "held by the floor process). Each round runs the workload twice: with submitwatch "
-        "attached, then with bpftrace, each next to the empty-program floor")
+        f"held by the floor process). Each round runs the workload {len(variants)} times: with "
+        f"{', then '.join(variants)} attached, each next to the empty-program floor" +
+        (" (before: the baseline build's submitwatch)" if config.BASELINE_BUILD else ""))
     cleanup = lab.cleanup
     floor = floor_tracer(cleanup, ["--stats"]).start()
     capture = os.path.join(lab.workdir, "cost.jsonl")
@@ -100,9 +114,8 @@ def measure(lab):
     bio_by_workload = {}
     try:
         for r in range(config.RUNS):
-            for who in ("submitwatch", "bpftrace"):
-                tracer = (submitwatch_tracer(cleanup, capture) if who == "submitwatch"
-                          else bpftrace_tracer(cleanup)).start()
+            for who in variants:
+                tracer = _tracer(cleanup, who, capture).start()
                 owners = [floor.proc.pid, tracer.proc.pid]
                 before = _prog_counters(owners)
                 names = _prog_names(set(before))
@@ -146,18 +159,36 @@ def _log_table(result):
         log(f"   submitwatch {BIO}, {part} alone: {spread(above)} ns above the floor")
 
 
+def _median_above(result, owner, program):
+    p = next((p for p in result.programs if (p.owner, p.program) == (owner, program)), None)
+    return median(p.above) if p and p.above else None
+
+
 def rows(result):
     out = []
     bio = next((p for p in result.programs if (p.owner, p.program) == ("submitwatch", BIO)), None)
     if bio and bio.above:
+        before = _median_above(result, BEFORE, BIO)
         out.append(Row("block_bio_queue ns/bio above the empty-program floor",
-                       f"{spread(bio.above)} ({median(bio.ns):.0f} vs floor {median(bio.floor):.0f})",
+                       f"{spread(bio.above)} ({median(bio.ns):.0f} vs floor {median(bio.floor):.0f})"
+                       + (f" (before {before:.0f})" if before is not None else ""),
                        Goal("<=", 40), median(bio.above)))
     out += [stat_row(f"  of which {part} alone", above)
             for part, above in result.bio_by_workload.items()]
+    bpftrace_percpu = _median_above(result, "bpftrace", BPFTRACE_PERCPU)
     for p in result.programs:
-        if p.program == BIO or not p.ns:
+        # The baseline's figures stand next to this build's.
+        if (p.program == BIO and p.owner == "submitwatch") or p.owner == BEFORE or not p.ns:
             continue
-        out.append(stat_row(f"{p.program} ({p.owner}) ns/event above floor", p.above) if p.floor
-                   else stat_row(f"{p.program} ({p.owner}) ns/event", p.ns))
+        goal = None
+        if p.owner == "submitwatch" and p.program.startswith("sw_wq_"):
+            goal = Goal("<=", WQ_GOAL_NS)
+        elif p.owner == "submitwatch" and p.program == PERCPU and bpftrace_percpu is not None:
+            goal = Goal("<", bpftrace_percpu, f"< bpftrace's {bpftrace_percpu:.0f}")
+        before = _median_above(result, BEFORE, p.program) if p.owner == "submitwatch" else None
+        row = (stat_row(f"{p.program} ({p.owner}) ns/event above floor", p.above, goal=goal)
+               if p.floor else stat_row(f"{p.program} ({p.owner}) ns/event", p.ns))
+        if before is not None:
+            row = Row(row.measure, f"{row.value} (before {before:.0f})", row.goal, row.measured)
+        out.append(row)
     return out

@@ -5,7 +5,7 @@ compares IOPS, ratio_lines(result), plus one line here."""
 import textwrap
 from typing import Callable, NamedTuple, Optional
 
-from . import cost, io_overhead, loss, storm, sync, user_space
+from . import cost, exporter, io_overhead, loss, scale, storm, sync, user_space
 from .environment import CGROUP, LOOP, TRACEFS, ZRAM
 
 
@@ -31,6 +31,12 @@ PHASES = (
           "counter's exactness under a flood", frozenset(), loss.measure, loss.rows),
     Phase("user", "bench_model (Google Benchmark) and `report` of a synthetic capture",
           frozenset(), user_space.measure, user_space.rows),
+    Phase("scale", "costs at N = 1k, 10k, 100k (cgroup, disk) pairs: snapshot of real kernel "
+          "maps, the model, a top frame, record's RSS, report of a churn capture",
+          frozenset({LOOP}), scale.measure, scale.rows),
+    Phase("export", "serve at 10,000 series: publish and render time (bench_model), scrape "
+          "time and RSS over HTTP (bench_tool exporter), and serve on this host",
+          frozenset(), exporter.measure, exporter.rows),
     Phase("sync", "keeping the capture durable: fdatasync time and writer thread CPU at the "
           "default --sync-interval 1s, and lost events, vs never syncing, under an allocation "
           "flood", frozenset(), sync.measure, sync.rows),
@@ -38,7 +44,7 @@ PHASES = (
 BY_NAME = {p.name: p for p in PHASES}
 # The goals table's order; "footprint" is what the io and storm runs saw of
 # each tracer.
-TABLE_ORDER = ("io", "storm", "cost", "user", "footprint", "loss", "sync")
+TABLE_ORDER = ("io", "storm", "cost", "user", "footprint", "loss", "scale", "export", "sync")
 
 
 def select(text):

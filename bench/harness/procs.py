@@ -125,9 +125,9 @@ class Tracer:
         return self.proc.returncode
 
 
-def submitwatch_tracer(cleanup, capture, extra=()):
+def submitwatch_tracer(cleanup, capture, extra=(), binary=None):
     return Tracer(cleanup, "submitwatch record",
-                  [config.SUBMITWATCH, "record", "-o", capture, *extra],
+                  [binary or config.SUBMITWATCH, "record", "-o", capture, *extra],
                   lambda line: line.startswith("submitwatch: attached"))
 
 

@@ -23,6 +23,8 @@ def _header(selected):
         f"{run([config.SUBMITWATCH, '--version']).stdout.strip()}")
     log(f"settings: {config.RUNS} interleaved rounds, fio runs of {config.SECONDS:g}s, variant "
         "order rotated each round; ratios are medians of the per-round ratios [min-max]")
+    if config.BASELINE_BUILD:
+        log(f"baseline (\"before\" in the cost and scale phases): {config.BASELINE_BUILD}")
     if len(selected) < len(phases.PHASES):
         log(f"phases: {', '.join(p.name for p in selected)} (of {', '.join(phases.BY_NAME)})")
     log(f"load average at start: {machine.loadavg()}; "
@@ -46,7 +48,7 @@ def summary(selected, results, fp):
             rows += footprint.rows(fp) if fp.runs else []
         elif name in results:
             rows += phases.BY_NAME[name].rows(results[name])
-    log("\n== Goals (issue 7) and other measures ==")
+    log("\n== Goals (issues 7 and 18) and other measures ==")
     for line in format_table(rows):
         log(line)
     passed, missed = tally(rows)

@@ -71,6 +71,21 @@ class RowsTest(unittest.TestCase):
             ("sw_other (submitwatch) ns/event", "12 [12-12]", "", ""),
         ])
 
+    def test_workqueue_and_percpu_goals_with_the_baseline_beside(self):
+        wq = ProgramCost("submitwatch", "sw_wq_queue_work", [100], [150.0], [70.0], [80.0])
+        wq_before = ProgramCost("before", "sw_wq_queue_work", [100], [511.0], [70.0], [441.0])
+        pc = ProgramCost("submitwatch", "sw_percpu_alloc", [100], [3100.0], [60.0], [3040.0])
+        bt = ProgramCost("bpftrace", "percpu_alloc_pe", [100], [3094.0], [60.0], [3034.0])
+        got = [(r.measure, r.value, str(r.goal or ""), r.verdict)
+               for r in rows(CostResult([bt, wq_before, pc, wq], {}))]
+        self.assertEqual(got, [
+            ("percpu_alloc_pe (bpftrace) ns/event above floor", "3034 [3034-3034]", "", ""),
+            ("sw_percpu_alloc (submitwatch) ns/event above floor", "3040 [3040-3040]",
+             "< bpftrace's 3034", "MISS"),
+            ("sw_wq_queue_work (submitwatch) ns/event above floor", "80 [80-80] (before 441)",
+             "<= 100", "PASS"),
+        ])
+
     def test_no_goal_row_without_a_floor(self):
         bio = ProgramCost("submitwatch", "sw_block_bio_queue", [10], [101.0])
         self.assertEqual(rows(CostResult([bio], {})), [])

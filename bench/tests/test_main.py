@@ -22,14 +22,15 @@ class MainTest(unittest.TestCase):
         p = harness("--list-phases")
         self.assertEqual(p.returncode, 0, p.stderr)
         names = [line.split()[0] for line in p.stdout.splitlines() if not line.startswith("         ")]
-        self.assertEqual(names, ["io", "storm", "cost", "loss", "user", "sync"])
+        self.assertEqual(names,
+                         ["io", "storm", "cost", "loss", "user", "scale", "export", "sync"])
 
     def test_check_phases(self):
         self.assertEqual(harness("--check-phases", phases="cost,loss").returncode, 0)
         p = harness("--check-phases", phases="cost,los")
         self.assertEqual(p.returncode, 2)
         self.assertEqual(p.stderr, "bench: BENCH_PHASES: unknown phase los; the phases are "
-                                   "io, storm, cost, loss, user, sync\n")
+                                   "io, storm, cost, loss, user, scale, export, sync\n")
 
     def test_usage_errors_run_nothing(self):
         for args in (["--bogus"], ["a", "b"]):

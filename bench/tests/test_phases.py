@@ -3,7 +3,7 @@ lines from made-up results (no devices, no root)."""
 
 import unittest
 
-from harness import footprint, io_overhead, loss, phases, storm, sync, user_space
+from harness import exporter, footprint, io_overhead, loss, phases, storm, sync, user_space
 from harness.capture import Capture
 from harness.interleave import Interleaved, rotated
 from harness.procs import Sample, key_values
@@ -16,7 +16,7 @@ def cells(rows):
 class SelectTest(unittest.TestCase):
     def test_default_is_every_phase_in_run_order(self):
         self.assertEqual([p.name for p in phases.select("")],
-                         ["io", "storm", "cost", "loss", "user", "sync"])
+                         ["io", "storm", "cost", "loss", "user", "scale", "export", "sync"])
         self.assertEqual(phases.select("all"), phases.PHASES)
 
     def test_a_subset_runs_in_run_order(self):
@@ -214,6 +214,51 @@ class UserSpaceTest(unittest.TestCase):
 
     def test_no_bench_model_no_rows(self):
         self.assertEqual(user_space.rows(user_space.UserResult({}, None)), [])
+
+
+class ExportTest(unittest.TestCase):
+    def test_ms_per_op_reads_real_time_in_its_unit_and_the_series(self):
+        data = {"benchmarks": [
+            {"run_name": "BM_ExporterPublish", "run_type": "iteration", "real_time": 1.5,
+             "time_unit": "ms", "series": 10900.0},
+            {"run_name": "BM_ExporterRender/0", "run_type": "iteration", "real_time": 2500.0,
+             "time_unit": "us", "series": 10900.0},
+            {"run_name": "BM_ExporterRender/0", "run_type": "aggregate", "real_time": 9.0,
+             "time_unit": "ms"}]}
+        self.assertEqual(exporter.ms_per_op(data),
+                         ({"BM_ExporterPublish": [1.5], "BM_ExporterRender/0": [2.5]}, 10900))
+
+    def test_count_series_skips_metadata(self):
+        self.assertEqual(exporter.count_series("# HELP a x\n# TYPE a counter\na_total 1\n"
+                                               "b{c=\"# x\"} 2\n# EOF\n"), 2)
+
+    def test_rows(self):
+        synthetic = exporter.ScrapeResult(10900, 2 << 20, {"text": [20.0, 30.0, 25.0],
+                                                           "openmetrics": [18.0, 120.0, 22.0]},
+                                          [18.0, 18.5], [18.7, 19.0])
+        live = exporter.ScrapeResult(1800, 190000, {"text": [3.0], "openmetrics": [4.0]}, [9.0], [9.5])
+        res = exporter.ExportResult({"BM_ExporterPublish": [1.5, 1.4], "BM_ExporterRender/0": [2.5],
+                                     "BM_ExporterRender/1": [2.2]}, 10900, synthetic, live)
+        self.assertEqual(cells(exporter.rows(res)), [
+            ("serve scrape, 10.9k series, Prometheus text (ms, HTTP client included)",
+             "25.0 [20.0-30.0]", "< 100", "PASS"),
+            ("serve scrape, 10.9k series, OpenMetrics (ms, HTTP client included)",
+             "22.0 [18.0-120.0]", "< 100", "PASS"),
+            ("serve RSS, 10.9k series (MiB, peak)", "18.9 [18.7-19.0]", "< 64", "PASS"),
+            ("serve exposition, 10.9k series (KiB)", "2,048", "", ""),
+            ("render one scrape, 10.9k series, text (ms, one core)", "2.50 [2.50-2.50]", "", ""),
+            ("render one scrape, 10.9k series, OpenMetrics (ms, one core)", "2.20 [2.20-2.20]", "", ""),
+            ("publish a snapshot, 10.9k series (ms, one core, collector thread)",
+             "1.45 [1.40-1.50]", "", ""),
+            ("serve on this host, 1,800 series: scrape (ms)", "4.0 [4.0-4.0]", "", ""),
+            ("serve on this host: RSS (MiB, peak)", "9.5 [9.5-9.5]", "", ""),
+        ])
+
+    def test_without_bench_model_or_serve(self):
+        res = exporter.ExportResult({}, 0, exporter.ScrapeResult(), None)
+        got = cells(exporter.rows(res))
+        self.assertEqual(len(got), 4)
+        self.assertEqual(got[0][1:], ("n/a", "< 100", "MISS"))
 
 
 class KeyValuesTest(unittest.TestCase):

@@ -52,7 +52,7 @@ class SummaryTest(unittest.TestCase):
                                    "submitwatch 105 [100-110], bpftrace 105 [100-110]")
         self.assertTrue(lines[4].startswith(" " * 38 + "empty programs (floor) 105 [100-110]"))
         self.assertTrue(lines[9].startswith("   workqueue storm                    ops/s untraced"))
-        self.assertEqual(lines[10:12], ["", "== Goals (issue 7) and other measures =="])
+        self.assertEqual(lines[10:12], ["", "== Goals (issues 7 and 18) and other measures =="])
         self.assertEqual(lines[12].split(), ["measure", "value", "goal", "verdict"])
         measures = [line[3:].split("  ")[0] for line in lines[13:-2]]
         # io, storm, cost, user, the footprint, loss: issue 7's order.
@@ -73,7 +73,7 @@ class SummaryTest(unittest.TestCase):
     def test_one_phase_prints_its_goals_only(self):
         lines = printed([phases.BY_NAME["loss"]], {"loss": RESULTS["loss"]}, footprint.Footprint())
         self.assertNotIn("== Ratios (median of per-round ratios [min-max]; IOPS medians) ==", lines)
-        self.assertEqual(lines[1], "== Goals (issue 7) and other measures ==")
+        self.assertEqual(lines[1], "== Goals (issues 7 and 18) and other measures ==")
         self.assertEqual(len(lines), 2 + 1 + 6 + 2)  # header, 6 rows, tally
         self.assertEqual(lines[-1], "   goals: 3 PASS, 0 MISS")
 

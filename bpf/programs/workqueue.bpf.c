@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * workqueue:* tracepoints. Hot path: once per work item each; per-CPU stats
- * only, plus the shared pending table that links queue time to start time.
+ * workqueue:* tracepoints. Hot path: once per work item each; per-CPU stats,
+ * plus the shared pending table that links queue time to start time.
  * work->func is a typed load, not BPF_CORE_READ(): a probe-read helper call
  * cost 26-61 ns per program run (measured against the empty-program floor).
  */
@@ -16,6 +16,24 @@ static __always_inline struct sw_wq_stats *sw_wq_stats_of(u64 func)
   return sw_map_lookup_or_init(&wq_stats, &func, &sw_zero_wq_stats, NULL);
 }
 
+static __always_inline struct sw_current_work *sw_this_cpu_work(void)
+{
+  u32 zero = 0;
+  return bpf_map_lookup_elem(&current_work, &zero);
+}
+
+/* The work item's slot in wq_pending, and its address as a number in
+ * *bits: stored in the CPU's scratch and read back, the pointer becomes a
+ * value the verifier lets us hash. */
+static __always_inline struct sw_wq_pending_slot *
+sw_wq_slot_of(struct sw_current_work *cur, struct work_struct *work, u64 *bits)
+{
+  cur->work_bits = (u64)work;
+  *bits = *(volatile u64 *)&cur->work_bits;
+  u32 index = sw_wq_pending_index(*bits);
+  return bpf_map_lookup_elem(&wq_pending, &index);
+}
+
 SEC("tp_btf/workqueue_queue_work")
 int BPF_PROG(sw_wq_queue_work, int req_cpu, struct pool_workqueue *pwq,
              struct work_struct *work)
@@ -24,10 +42,24 @@ int BPF_PROG(sw_wq_queue_work, int req_cpu, struct pool_workqueue *pwq,
   struct sw_wq_stats *s = sw_wq_stats_of(func);
   if (s)
     s->queued++;
-  u64 key = (u64)work;
-  u64 now = bpf_ktime_get_ns();
-  if (bpf_map_update_elem(&wq_pending, &key, &now, BPF_ANY))
+  struct sw_current_work *cur = sw_this_cpu_work();
+  if (!cur)
+    return 0;
+  u64 bits;
+  struct sw_wq_pending_slot *slot = sw_wq_slot_of(cur, work, &bits);
+  if (!slot)
+    return 0;
+  /* Loses only to another CPU writing a work item of the same slot at this
+   * very moment; an older item there is overwritten. */
+  u64 g = slot->gen;
+  if ((g & 1) || __sync_val_compare_and_swap(&slot->gen, g, g + 1) != g) {
     sw_count_lost(SW_LOST_WQ_PENDING);
+    return 0;
+  }
+  slot->work = bits;
+  slot->queued_ns = bpf_ktime_get_ns();
+  /* Even again; a full barrier, so a reader that sees it sees the slot. */
+  __sync_fetch_and_add(&slot->gen, 1);
   return 0;
 }
 
@@ -45,26 +77,38 @@ int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
 {
   u64 func = (u64)work->func;
   u64 now = bpf_ktime_get_ns();
-  u32 zero = 0;
-  struct sw_current_work *cur = bpf_map_lookup_elem(&current_work, &zero);
-  if (cur) {
-    cur->work_func = func;
-    cur->start_ns = now;
-    cur->tid = (u32)bpf_get_current_pid_tgid();
-  }
+  struct sw_current_work *cur = sw_this_cpu_work();
+  if (!cur)
+    return 0;
+  cur->work_func = func;
+  cur->start_ns = now;
+  cur->tid = (u32)bpf_get_current_pid_tgid();
   struct sw_wq_stats *s = sw_wq_stats_of(func);
   if (!s)
     return 0;
   s->executed++;
-  u64 key = (u64)work;
-  u64 *queued_ns = bpf_map_lookup_elem(&wq_pending, &key);
-  if (queued_ns) {
-    u64 latency = now - *queued_ns;
-    bpf_map_delete_elem(&wq_pending, &key);
-    sw_hist_add(s->latency_log2, latency);
-    if (latency > s->latency_max_ns)
-      s->latency_max_ns = latency;
-  }
+  u64 bits;
+  struct sw_wq_pending_slot *slot = sw_wq_slot_of(cur, work, &bits);
+  if (!slot)
+    return 0;
+  /* A seqlock read: the slot is this item's, and no write moved gen while
+   * its time was read. The queue's writes happened before this item could
+   * run; only a collision can write meanwhile. */
+  u64 g = *(volatile u64 *)&slot->gen;
+  if ((g & 1) || *(volatile u64 *)&slot->work != bits)
+    return 0;
+  u64 queued_ns = *(volatile u64 *)&slot->queued_ns;
+  if (*(volatile u64 *)&slot->gen != g)
+    return 0;
+  /* Freed, unless another item took the slot meanwhile: then it is its. A
+   * stale slot must not time a later run of the same address (a barrier
+   * work on the stack, which is never queued through this tracepoint). */
+  __sync_val_compare_and_swap(&slot->work, bits, 0);
+  u64 latency = now - queued_ns;
+  sw_hist_add(s->latency_log2, latency);
+  s->latency_sum_ns += latency;
+  if (latency > s->latency_max_ns)
+    s->latency_max_ns = latency;
   return 0;
 }
 
@@ -75,8 +119,7 @@ int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
 SEC("raw_tp/workqueue_execute_end")
 int BPF_PROG(sw_wq_execute_end, struct work_struct *work, work_func_t function)
 {
-  u32 zero = 0;
-  struct sw_current_work *cur = bpf_map_lookup_elem(&current_work, &zero);
+  struct sw_current_work *cur = sw_this_cpu_work();
   if (!cur || cur->tid != (u32)bpf_get_current_pid_tgid() ||
       cur->work_func != (u64)function)
     return 0;
@@ -86,6 +129,7 @@ int BPF_PROG(sw_wq_execute_end, struct work_struct *work, work_func_t function)
   if (!s)
     return 0;
   sw_hist_add(s->runtime_log2, runtime);
+  s->runtime_sum_ns += runtime;
   if (runtime > s->runtime_max_ns)
     s->runtime_max_ns = runtime;
   return 0;

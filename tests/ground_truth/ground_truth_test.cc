@@ -416,6 +416,10 @@ TEST_F(GroundTruth, EveryCaseHasItsVerdictSiteContextCgroupCommAndCount) {
         marked = wq.allocates_percpu;
         EXPECT_EQ(wq.queued, static_cast<uint64_t>(kCgroupsPerDevice));
         EXPECT_EQ(wq.executed, static_cast<uint64_t>(kCgroupsPerDevice));
+        // Every item was queued while attached: each one's latency, once.
+        uint64_t timed = 0;
+        for (uint64_t n : wq.latency_log2) timed += n;
+        EXPECT_EQ(timed, static_cast<uint64_t>(kCgroupsPerDevice));
       }
       EXPECT_TRUE(marked) << c.site << " has no PERCPU mark in the Workqueues table";
       if (!rows.empty()) cell = absl::StrCat(Str(VerdictName(rows[0]->verdict)), " ", rows[0]->context_text);

@@ -24,7 +24,9 @@ expected_under() {  # PREFIX (relative, no leading /)
     "$p/share/licenses/submitwatch/LGPL-2.1-only.txt" \
     "$p/share/licenses/submitwatch/BSD-2-Clause.txt" \
     "$p/share/bash-completion/completions/submitwatch" \
-    "$p/share/zsh/site-functions/_submitwatch" | sort
+    "$p/share/zsh/site-functions/_submitwatch" \
+    "$p/share/submitwatch/submitwatch.rules.yml" \
+    "$p/lib/systemd/system/submitwatch.service" | sort
 }
 
 for prefix in /usr /opt/submitwatch; do
@@ -47,5 +49,9 @@ for prefix in /usr /opt/submitwatch; do
   cmp -s "$destdir$prefix/share/man/man8/submitwatch.8" "$source_dir/man/submitwatch.8" ||
     fail "prefix $prefix: the installed man page is not man/submitwatch.8"
   [[ -x $destdir$prefix/sbin/submitwatch ]] || fail "prefix $prefix: the binary is not executable"
+  # The unit starts the binary where this prefix put it.
+  unit=$destdir$prefix/lib/systemd/system/submitwatch.service
+  grep -qx "ExecStart=$prefix/sbin/submitwatch serve --listen 127.0.0.1:9867" "$unit" ||
+    fail "prefix $prefix: the unit's ExecStart is not $prefix/sbin/submitwatch: $(grep ExecStart= "$unit")"
 done
 finish

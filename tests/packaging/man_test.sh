@@ -11,7 +11,7 @@
 #     userspace/model/names.h, and no column that is not there;
 #   * DESCRIPTION names every verdict and readiness state of names.h;
 #   * OUTPUT FORMATS names every record type and field the capture writer and
-#     the JSON report write.
+#     the JSON report write, and every metric family serve writes.
 #
 # usage: man_test.sh SUBMITWATCH_BINARY SOURCE_DIR
 set -uo pipefail
@@ -168,5 +168,19 @@ for format in $formats; do
     *) fail "report --format $format is not described in OUTPUT FORMATS" ;;
   esac
 done
+
+# Every metric family serve writes, as its samples are named, and none that
+# it does not write.
+metrics_text=$(format_text "Prometheus metrics")
+[[ -n $metrics_text ]] || fail "OUTPUT FORMATS has no 'Prometheus metrics' subsection"
+exposition=$source_dir/userspace/sinks/export/metrics_exposition.cc
+families=$(tr -s ' \n' ' ' <"$exposition" |
+           grep -o -E 'constexpr Family k[A-Za-z]+ = \{ ?"submitwatch_[a-z_]+", Type::k[A-Za-z]+' |
+           sed -E 's/.*"(submitwatch_[a-z_]+)", Type::k([A-Za-z]+)/\1 \2/' |
+           awk '{ print $1 ($2 == "Counter" ? "_total" : $2 == "Info" ? "_info" : "") }' | sort -u)
+[[ -n $families ]] || fail "no metric families found in $exposition"
+documented=$(grep -o -E 'submitwatch_[a-z_]+' <<<"$metrics_text" | sort -u)
+compare_sets "metric families (metrics_exposition.cc)" "$families" \
+  "$(grep -v -E '_(bucket|count|sum)$' <<<"$documented")"
 
 finish

@@ -52,7 +52,10 @@ expected=$(printf '%s\n' \
   /usr/share/licenses/submitwatch/LGPL-2.1-only.txt \
   /usr/share/licenses/submitwatch/BSD-2-Clause.txt \
   /usr/share/bash-completion/completions/submitwatch \
-  /usr/share/zsh/site-functions/_submitwatch | sort)
+  /usr/share/zsh/site-functions/_submitwatch \
+  /usr/lib/systemd/system/submitwatch.service \
+  /usr/share/submitwatch \
+  /usr/share/submitwatch/submitwatch.rules.yml | sort)
 [[ $listed == "$expected" ]] ||
   fail "rpm -qlp differs (< expected, > in the package):"$'\n'"$(diff <(echo "$expected") <(echo "$listed"))"
 licences=$(rpm -qp --nosignature --licensefiles "$rpm_file" | sort)
@@ -63,6 +66,13 @@ docs=$(rpm -qp --nosignature --docfiles "$rpm_file")
 grep -qx /usr/share/doc/submitwatch/README.md <<<"$docs" || fail "README.md is not marked %doc"
 grep -qx /usr/share/man/man8/submitwatch.8.gz <<<"$docs" ||
   fail "the man page is not marked as documentation"
+
+# The unit is enabled, stopped and restarted by the package's scriptlets.
+scripts=$(rpm -qp --nosignature --scripts "$rpm_file")
+for step in "preset submitwatch.service" "disable --now submitwatch.service" \
+            "try-restart submitwatch.service"; do
+  grep -qF -- "$step" <<<"$scripts" || fail "the scriptlets do not run 'systemctl $step'"
+done
 
 # --- the extracted binary -------------------------------------------------------
 mkdir "$work/root"
@@ -76,6 +86,9 @@ for command in record report probe; do
 done
 # The BPF object rides inside the binary (skeleton); stripping kept it.
 grep -q -a 'Dual BSD/GPL' "$extracted" || fail "the packaged binary does not embed the BPF object"
+grep -qx "ExecStart=/usr/sbin/submitwatch serve --listen 127.0.0.1:9867" \
+  "$work/root/usr/lib/systemd/system/submitwatch.service" ||
+  fail "the packaged unit does not start /usr/sbin/submitwatch serve"
 gzip -dc "$work/root/usr/share/man/man8/submitwatch.8.gz" | cmp -s - "$source_dir/man/submitwatch.8" ||
   fail "the packaged man page is not man/submitwatch.8"
 

@@ -173,6 +173,8 @@ inline WqRecord FullWq() {
   r.runtime_max_ns = 6543;
   r.latency_log2 = {0, 0, 1, 5, 2};
   r.runtime_log2 = {3, 0, 7};
+  r.latency_sum_ns = 40000;
+  r.runtime_sum_ns = 30000;
   return r;
 }
 
@@ -283,6 +285,8 @@ inline void ExpectSame(const WqRecord& a, const WqRecord& b) {
   EXPECT_EQ(a.runtime_max_ns, b.runtime_max_ns);
   EXPECT_EQ(a.latency_log2, b.latency_log2);
   EXPECT_EQ(a.runtime_log2, b.runtime_log2);
+  EXPECT_EQ(a.latency_sum_ns, b.latency_sum_ns);
+  EXPECT_EQ(a.runtime_sum_ns, b.runtime_sum_ns);
 }
 
 inline void ExpectSame(const LostRecord& a, const LostRecord& b) {

@@ -113,7 +113,8 @@ TEST(CaptureWriterTest, WqLine) {
   EXPECT_EQ(CaptureWriter::FormatRecord(FullWq()),
             R"({"type":"wq","ts_ns":5000004000,"function":"blkg_async_bio_workfn",)"
             R"("queued":10,"activated":9,"executed":8,"latency_max_ns":123456,)"
-            R"("runtime_max_ns":6543,"latency_log2":[0,0,1,5,2],"runtime_log2":[3,0,7]})");
+            R"("runtime_max_ns":6543,"latency_log2":[0,0,1,5,2],"runtime_log2":[3,0,7],)"
+            R"("latency_sum_ns":40000,"runtime_sum_ns":30000})");
 }
 
 TEST(CaptureWriterTest, LostLine) {

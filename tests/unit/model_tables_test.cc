@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "gtest/gtest.h"
 #include "model/gfp.h"
 #include "model/model.h"
@@ -825,6 +826,48 @@ TEST(Model, CounterRestartAfterClearIsNotNegative) {
   const auto rows = model.CgroupRows();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].bios, 3u);
+}
+
+TEST(ModelForgetTest, ForgetsTheCgroupsRowsAndReturnsTheirLastCounts) {
+  Model model;
+  for (uint64_t id = 1; id <= 40; ++id) {
+    const std::string path = "/c" + std::to_string(id);
+    model.Add(Blkg(10, id, path, id, path, id, 1));
+  }
+  AllocRecord alloc;
+  alloc.ts_ns = 11;
+  alloc.site = "blkg_alloc";
+  alloc.context = kContextSubmit;
+  alloc.cgroup_id = 3;
+  alloc.cgroup = "/c3";
+  alloc.bytes = 96;
+  model.Add(alloc);
+  alloc.cgroup_id = 4;
+  alloc.cgroup = "/c4";
+  model.Add(alloc);
+
+  absl::flat_hash_set<uint64_t> ids;
+  for (uint64_t id = 3; id <= 38; ++id) ids.insert(id);
+  const Model::Forgotten forgotten = model.ForgetCgroups(ids);
+  EXPECT_EQ(forgotten.cgroups.size(), 36u);
+  for (const CgroupRow& row : forgotten.cgroups) EXPECT_EQ(row.bios, row.cgroup_id);
+  ASSERT_EQ(forgotten.allocs.size(), 2u);
+  EXPECT_TRUE(model.AllocCounts().empty());
+
+  std::vector<CgroupRow> left = model.CgroupRows();
+  ASSERT_EQ(left.size(), 4u);
+  EXPECT_EQ(left[0].cgroup, "/c1");
+  EXPECT_EQ(left[1].cgroup, "/c2");
+  EXPECT_EQ(left[2].cgroup, "/c39");
+  EXPECT_EQ(left[3].cgroup, "/c40");
+  // The pairs left still take snapshots, and new pairs come in.
+  model.Add(Blkg(20, 40, "/c40", 40, "/c40", 400, 1));
+  model.Add(Blkg(20, 41, "/c41", 41, "/c41", 41, 1));
+  left = model.CgroupRows();
+  ASSERT_EQ(left.size(), 5u);
+  EXPECT_EQ(left[3].bios, 400u);
+  EXPECT_EQ(left[4].cgroup, "/c41");
+  EXPECT_TRUE(model.ForgetCgroups({}).cgroups.empty());
 }
 
 }  // namespace

@@ -192,6 +192,21 @@ TEST_F(UserSymbolizerTest, AReusedPidIsNotTheProcessThatAllocated) {
   EXPECT_EQ(symbolizer->cached_processes(), 2u);
 }
 
+// Gone between the read of its mappings and the symbolizer's read of its
+// modules: no symbols for what it ran, and the reason given is that it went.
+TEST_F(UserSymbolizerTest, AProcessGoneBeforeItsModulesWereReadSaysSo) {
+  AddProcess(150, 5000);
+  auto symbolizer = Make();
+  ASSERT_EQ(symbolizer->Symbolize(Task(150, 5000), {0x55d0c0a0110c}).fallback, "");
+  AddProcess(150, 5000, "");  // a zombie now
+  EXPECT_EQ(symbolizer->Symbolize(Task(150, 5000), {0x7f1c2a4e51a2}).fallback,
+            names::kUserStackExited);
+  std::filesystem::remove_all(absl::StrCat(root_, "/150"));  // reaped
+  const UserStack s = symbolizer->Symbolize(Task(150, 5000), {0x7f1c2a4e51a2});
+  EXPECT_EQ(s.frames, std::vector<std::string>{"libc.so.6+0xe51a2"});
+  EXPECT_EQ(s.fallback, names::kUserStackExited);
+}
+
 TEST_F(UserSymbolizerTest, AZombieHasNoMappingsLeft) {
   AddProcess(400, 5000, "");
   auto symbolizer = Make();

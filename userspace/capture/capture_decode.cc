@@ -271,6 +271,9 @@ absl::StatusOr<Record> DecodeWq(Fields& f) {
   r.runtime_max_ns = f.Uint64("runtime_max_ns");
   r.latency_log2 = f.Uint64Array("latency_log2");
   r.runtime_log2 = f.Uint64Array("runtime_log2");
+  // Optional: captures written before these existed lack them.
+  if (f.Has("latency_sum_ns")) r.latency_sum_ns = f.Uint64("latency_sum_ns");
+  if (f.Has("runtime_sum_ns")) r.runtime_sum_ns = f.Uint64("runtime_sum_ns");
   if (!f.status().ok()) return f.status();
   return r;
 }

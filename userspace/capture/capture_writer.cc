@@ -105,6 +105,8 @@ void WriteFields(JsonWriter& w, const WqRecord& r) {
   w.Field("runtime_max_ns", r.runtime_max_ns);
   w.UintArray("latency_log2", r.latency_log2);
   w.UintArray("runtime_log2", r.runtime_log2);
+  w.Field("latency_sum_ns", r.latency_sum_ns);
+  w.Field("runtime_sum_ns", r.runtime_sum_ns);
 }
 
 void WriteFields(JsonWriter& w, const ThrottleRecord& r) {

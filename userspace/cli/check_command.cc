@@ -44,7 +44,7 @@ absl::StatusOr<CheckOptions> ParseCheckOptions(const std::vector<std::string>& a
   o.fail_on = *fail_on;
   if (parsed->Has("replay")) {
     for (const char* live_only : {"duration", "interval", "output", "sync-interval",
-                                  "ringbuf-size", "verbose", "mode", "slab", "btf",
+                                  "ringbuf-size", "bio-keys", "verbose", "mode", "slab", "btf",
                                   "user-stacks"}) {
       if (parsed->Has(live_only)) {
         return absl::InvalidArgumentError(

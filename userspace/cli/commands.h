@@ -20,6 +20,7 @@ const CommandSpec& ReportSpec();
 const CommandSpec& ProbeSpec();
 const CommandSpec& CheckSpec();
 const CommandSpec& DemoSpec();
+const CommandSpec& ServeSpec();
 
 int RunTop(const std::vector<std::string>& args);
 // `top` for a command that needs its privileges after top returns (demo
@@ -30,6 +31,7 @@ int RunReport(const std::vector<std::string>& args);
 int RunProbe(const std::vector<std::string>& args);
 int RunCheck(const std::vector<std::string>& args);
 int RunDemo(const std::vector<std::string>& args);
+int RunServe(const std::vector<std::string>& args);
 
 // Prints "submitwatch: <message>" on stderr and returns the exit status that
 // fits the error: usage errors (InvalidArgument) get a hint and exit 2.

@@ -8,6 +8,12 @@
 #include "loader/attach_mode.h"
 
 namespace submitwatch {
+namespace {
+
+constexpr uint64_t kMinBioKeys = 1u << 10;
+constexpr uint64_t kMaxBioKeys = 1u << 24;
+
+}  // namespace
 
 absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader) {
   if (args.Has("ringbuf-size")) {
@@ -19,6 +25,15 @@ absl::Status ApplyLoaderOptions(const ParsedArgs& args, LoaderOptions& loader) {
           "--ringbuf-size: must be a power of two between 4K and 1G (e.g. 256K, 4M)");
     }
     loader.ringbuf_bytes = static_cast<uint32_t>(*size);
+  }
+  if (args.Has("bio-keys")) {
+    absl::StatusOr<uint64_t> keys = ParseByteSize("bio-keys", args.Get("bio-keys"));
+    if (!keys.ok()) return keys.status();
+    if (*keys < kMinBioKeys || *keys > kMaxBioKeys) {
+      return absl::InvalidArgumentError(
+          "--bio-keys: must be between 1K and 16M (e.g. 128K)");
+    }
+    loader.bio_keys = static_cast<uint32_t>(*keys);
   }
   loader.all_allocs = args.Has("all-allocs");
   loader.verbose = args.Has("verbose");
@@ -39,6 +54,9 @@ std::vector<OptionSpec> AttachOptionSpecs(bool also_replays) {
   };
   return {
       {"ringbuf-size", 0, "BYTES", scoped("kernel ring buffer size, a power of two (default 1M)")},
+      {"bio-keys", 0, "N",
+       scoped("room for N (blkg, cgroup) keys in the kernel's bio counters, one per cgroup and "
+              "disk with IO (default 16K; each costs about 80 + 16 x CPUs bytes of kernel memory)")},
       {"mode", 'm', "MODE",
        scoped("attach the function hooks with MODE: fentry, kprobe or tracepoint; fails if it "
               "cannot (default: the best this host allows)")},

@@ -26,6 +26,7 @@ const std::vector<Command>& CommandList() {
       {&ReportSpec, &RunReport},
       {&CheckSpec, &RunCheck},
       {&DemoSpec, &RunDemo},
+      {&ServeSpec, &RunServe},
       {&ProbeSpec, &RunProbe},
   };
   return *kCommands;

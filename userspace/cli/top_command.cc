@@ -83,7 +83,7 @@ absl::StatusOr<TopOptions> ParseTopOptions(const std::vector<std::string>& args)
     if (!speed.ok()) return speed.status();
     o.speed = *speed;
   }
-  for (const char* live_only : {"all-allocs", "ringbuf-size", "mode", "slab", "btf",
+  for (const char* live_only : {"all-allocs", "ringbuf-size", "bio-keys", "mode", "slab", "btf",
                                 "user-stacks"}) {
     if (parsed->Has(live_only) && !o.replay.empty()) {
       return absl::InvalidArgumentError(

@@ -67,7 +67,7 @@ std::vector<DoomedBlkgKey> FeedLiveKeys(const BlkgFold& fold, BlkgRows& rows,
     if (const char* reason = eviction_reason(k.key, *entry)) {
       doomed.push_back({&k, reason});
     } else {
-      rows.Live(k.key, k.Total());
+      rows.Live(*entry, k.Total());
     }
   }
   return doomed;

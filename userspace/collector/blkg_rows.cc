@@ -13,29 +13,57 @@ bool Same(const sw_blkg_counters& a, const sw_blkg_counters& b) {
 
 }  // namespace
 
+uint32_t BlkgRows::RowFor(const BlkgRecord& identity) {
+  const auto [index, inserted] = row_index_.try_emplace(BlkgRowKey::Of(identity), 0);
+  if (!inserted) {
+    Row& row = rows_[index->second];
+    if (identity.first_seen_ns != 0 &&
+        (row.identity.first_seen_ns == 0 || identity.first_seen_ns < row.identity.first_seen_ns)) {
+      row.identity.first_seen_ns = identity.first_seen_ns;
+    }
+    return index->second;
+  }
+  if (free_rows_.empty()) {
+    index->second = static_cast<uint32_t>(rows_.size());
+    rows_.emplace_back();
+  } else {
+    index->second = free_rows_.back();
+    free_rows_.pop_back();
+  }
+  Row& row = rows_[index->second];
+  row = Row{};
+  row.used = true;
+  row.identity = identity;
+  row.identity.bios = 0;
+  row.identity.bytes = 0;
+  return index->second;
+}
+
+void BlkgRows::Forget(uint32_t index) {
+  Row& row = rows_[index];
+  row_index_.erase(BlkgRowKey::Of(row.identity));
+  row = Row{};  // its strings go now, not when the place is reused
+  free_rows_.push_back(index);
+}
+
 void BlkgRows::Seen(const sw_blkg_key& key, const BlkgRecord& identity, uint64_t diskseq) {
   const BlkgRowKey row_key = BlkgRowKey::Of(identity);
   auto [it, inserted] = entries_.try_emplace(key);
   if (!inserted) {
     // The same entry announced twice (a retried first bio): nothing new, as
     // long as it still names the same row.
-    if (it->second.row == row_key) return;
-    --rows_[it->second.row].entries;
+    Row& old = rows_[it->second.entry.row];
+    if (BlkgRowKey::Of(old.identity) == row_key) return;
+    --old.entries;
   }
-  it->second.row = row_key;
-  it->second.entry = {diskseq, identity.kthread ? identity.blkg_cgroup_id : identity.cgroup_id,
-                      identity.blkg_cgroup_id, identity.dev_major, identity.dev_minor};
-  auto [row, new_row] = rows_.try_emplace(row_key);
-  if (new_row) {
-    row->second.identity = identity;
-    row->second.identity.bios = 0;
-    row->second.identity.bytes = 0;
-  } else if (identity.first_seen_ns != 0 &&
-             (row->second.identity.first_seen_ns == 0 ||
-              identity.first_seen_ns < row->second.identity.first_seen_ns)) {
-    row->second.identity.first_seen_ns = identity.first_seen_ns;
-  }
-  ++row->second.entries;
+  const uint32_t row = RowFor(identity);
+  it->second.entry = {diskseq,
+                      identity.kthread ? identity.blkg_cgroup_id : identity.cgroup_id,
+                      identity.blkg_cgroup_id,
+                      identity.dev_major,
+                      identity.dev_minor,
+                      row};
+  ++rows_[row].entries;
 }
 
 const BlkgRows::Entry* BlkgRows::Find(const sw_blkg_key& key) const {
@@ -44,13 +72,15 @@ const BlkgRows::Entry* BlkgRows::Find(const sw_blkg_key& key) const {
 }
 
 void BlkgRows::BeginSnapshot() {
-  for (auto& [key, row] : rows_) row.live = {};
+  for (Row& row : rows_) row.live = {};
 }
 
 void BlkgRows::Live(const sw_blkg_key& key, const sw_blkg_counters& totals) {
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return;
-  Row& row = rows_[it->second.row];
+  if (const Entry* entry = Find(key)) Live(*entry, totals);
+}
+
+void BlkgRows::Live(const Entry& entry, const sw_blkg_counters& totals) {
+  Row& row = rows_[entry.row];
   row.live = Sum(row.live, totals);
 }
 
@@ -58,37 +88,41 @@ void BlkgRows::Retire(const sw_blkg_key& key, const sw_blkg_counters& final_tota
                       bool keep_entry) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
-  Row& row = rows_[it->second.row];
+  Row& row = rows_[it->second.entry.row];
   row.retired = Sum(row.retired, final_totals);
   if (keep_entry) return;
   --row.entries;
   entries_.erase(it);
 }
 
-void BlkgRows::EndSnapshot(uint64_t now_ns, const std::function<void(BlkgRecord)>& emit,
+void BlkgRows::EndSnapshot(uint64_t now_ns, const std::function<void(const BlkgRecord&)>& emit,
                            const std::function<bool(const BlkgRecord&)>& forgettable) {
-  for (auto it = rows_.begin(); it != rows_.end();) {
-    Row& row = it->second;
+  for (uint32_t i = 0; i < rows_.size(); ++i) {
+    Row& row = rows_[i];
+    if (!row.used) continue;
     const sw_blkg_counters total = Sum(row.retired, row.live);
     if (!Same(total, row.emitted)) {
       row.emitted = total;
-      BlkgRecord r = row.identity;
-      r.ts_ns = now_ns;
-      r.bios = total.bios;
-      r.bytes = total.bytes;
-      emit(std::move(r));
+      // Assigned, not constructed: the strings keep their buffers.
+      scratch_ = row.identity;
+      scratch_.ts_ns = now_ns;
+      scratch_.bios = total.bios;
+      scratch_.bytes = total.bytes;
+      emit(scratch_);
     }
-    if (row.entries <= 0 && forgettable(row.identity)) {
-      rows_.erase(it++);
-    } else {
-      ++it;
-    }
+    if (row.entries <= 0 && forgettable(row.identity)) Forget(i);
   }
 }
 
 void BlkgRows::Compact() {
-  if (rows_.size() * 4 < rows_.capacity()) rows_.rehash(0);
+  if (row_index_.size() * 4 < row_index_.capacity()) row_index_.rehash(0);
   if (entries_.size() * 4 < entries_.capacity()) entries_.rehash(0);
+  // Forgotten places at the end go; those in the middle wait for new rows.
+  if (free_rows_.size() * 2 > rows_.size()) {
+    while (!rows_.empty() && !rows_.back().used) rows_.pop_back();
+    std::erase_if(free_rows_, [&](uint32_t i) { return i >= rows_.size(); });
+    rows_.shrink_to_fit();
+  }
 }
 
 }  // namespace submitwatch

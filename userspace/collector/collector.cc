@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "collector/blkg_fold.h"
 #include "common/errno_text.h"
 #include "submitwatch.skel.h"
@@ -51,26 +53,6 @@ absl::Status MapError(const char* what, int err) {
   return absl::InternalError(absl::StrCat("reading BPF map ", what, ": ", ErrnoText(err)));
 }
 
-// Calls fn(key, values) for every entry of a per-CPU map, values[i] being
-// CPU i's (each value type is a multiple of 8 bytes, as the kernel lays them).
-template <typename Key, typename Value, typename Fn>
-absl::Status ForEachPerCpu(int fd, const char* map_name, int nr_cpus, Fn&& fn) {
-  static_assert(sizeof(Value) % 8 == 0);
-  std::vector<Value> per_cpu(nr_cpus);
-  Key key{}, next{};
-  const Key* prev = nullptr;
-  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-    key = next;
-    prev = &key;
-    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) {
-      if (errno == ENOENT) continue;  // deleted under us
-      return MapError(map_name, errno);
-    }
-    fn(key, per_cpu);
-  }
-  return absl::OkStatus();
-}
-
 // Deletes an entry and returns its last values in one step where the kernel
 // can (5.14+ for hash maps), so no increment lands between the read and the
 // delete; older kernels read then delete.
@@ -95,7 +77,7 @@ absl::Status TakeEntry(int fd, const void* key, void* values, bool* found) {
   return absl::OkStatus();
 }
 
-sw_blkg_counters SumBlkg(const std::vector<sw_blkg_counters>& per_cpu) {
+sw_blkg_counters SumBlkg(absl::Span<const sw_blkg_counters> per_cpu) {
   sw_blkg_counters total{};
   for (const sw_blkg_counters& c : per_cpu) {
     total.bios += c.bios;
@@ -104,7 +86,7 @@ sw_blkg_counters SumBlkg(const std::vector<sw_blkg_counters>& per_cpu) {
   return total;
 }
 
-ThrottleRecord SumThrottle(const std::vector<sw_throttle_stats>& per_cpu) {
+ThrottleRecord SumThrottle(absl::Span<const sw_throttle_stats> per_cpu) {
   ThrottleRecord r;
   for (const sw_throttle_stats& s : per_cpu) {
     r.throttled += s.throttled;
@@ -134,6 +116,9 @@ void AddThrottle(ThrottleRecord& into, const ThrottleRecord& r) {
 // inodes to a live ancestor. Memory is the churn rate times this.
 constexpr uint64_t kDeadCgroupGraceNs = 10'000'000'000ull;
 
+// Keys from which a snapshot's temporary vectors are worth giving back.
+constexpr size_t kTrimAfterKeys = 10000;
+
 }  // namespace
 
 uint64_t Collector::MonotonicNowNs() {
@@ -142,8 +127,9 @@ uint64_t Collector::MonotonicNowNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec;
 }
 
-Collector::Collector(const BpfSession& session, Sources sources, Sink sink)
-    : session_(session), sources_(sources), sink_(std::move(sink)) {
+Collector::Collector(const BpfSession& session, Sources sources, Sink sink, int nr_cpus)
+    : session_(session), sources_(sources), sink_(std::move(sink)), nr_cpus_(nr_cpus),
+      map_reader_(nr_cpus) {
   std::get<AllocRecord>(alloc_scratch_).stack.reserve(SW_STACK_DEPTH);
   spare_frames_.reserve(SW_STACK_DEPTH);
 }
@@ -152,11 +138,11 @@ Collector::~Collector() { ring_buffer__free(ring_); }
 
 absl::StatusOr<std::unique_ptr<Collector>> Collector::Create(const BpfSession& session,
                                                              Sources sources, Sink sink) {
-  std::unique_ptr<Collector> c(new Collector(session, sources, std::move(sink)));
-  c->nr_cpus_ = libbpf_num_possible_cpus();
-  if (c->nr_cpus_ <= 0) {
+  const int nr_cpus = libbpf_num_possible_cpus();
+  if (nr_cpus <= 0) {
     return absl::InternalError("cannot count the possible CPUs (/sys/devices/system/cpu/possible)");
   }
+  std::unique_ptr<Collector> c(new Collector(session, sources, std::move(sink), nr_cpus));
   absl::StatusOr<std::unique_ptr<BlkgSlots>> slots =
       BlkgSlots::Map(bpf_map__fd(session.skel()->maps.blkg_slots), c->nr_cpus_);
   if (!slots.ok()) return slots.status();
@@ -362,6 +348,7 @@ absl::Status Collector::Snapshot(uint64_t now_ns) {
   // and paths go too.
   for (auto it = dead_cgroups_.begin(); it != dead_cgroups_.end();) {
     if (now_ns - std::min(now_ns, it->second) >= kDeadCgroupGraceNs) {
+      if (forgotten_) forgotten_(it->first);
       sources_.cgroups->Forget(it->first);
       dead_cgroups_.erase(it++);
     } else {
@@ -373,6 +360,11 @@ absl::Status Collector::Snapshot(uint64_t now_ns) {
   if (dead_cgroups_.size() * 4 < dead_cgroups_.capacity()) dead_cgroups_.rehash(0);
   sources_.cgroups->Compact();
   blkgs_.Compact();
+  // A snapshot of many keys folds them in vectors of megabytes, freed at
+  // its end; malloc keeps such blocks once it has seen them freed (its mmap
+  // threshold rises), so hand the pages back rather than hold them all
+  // interval long. Cheap next to the snapshot: it only walks free chunks.
+  if (blkgs_.entries() >= kTrimAfterKeys) malloc_trim(0);
   return absl::OkStatus();
 }
 
@@ -388,9 +380,10 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
 
   std::vector<BlkgSlots::Occupied> slots = slots_->Read();
   std::vector<BlkgTableEntry> table;
-  absl::Status status = ForEachPerCpu<sw_blkg_key, sw_blkg_counters>(
-      fd, "blkg_counters", nr_cpus_,
-      [&](const sw_blkg_key& key, const std::vector<sw_blkg_counters>& per_cpu) {
+  table.reserve(blkgs_.entries() + blkgs_.entries() / 8);
+  absl::Status status = map_reader_.ForEach<sw_blkg_key, sw_blkg_counters>(
+      fd, "blkg_counters",
+      [&](const sw_blkg_key& key, absl::Span<const sw_blkg_counters> per_cpu) {
         table.push_back({key, SumBlkg(per_cpu)});
       });
   if (!status.ok()) return status;
@@ -444,7 +437,12 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
     ++evicted_[d.reason];
   }
   blkgs_.EndSnapshot(
-      now_ns, [&](BlkgRecord r) { sink_(Record(std::move(r))); },
+      now_ns,
+      [&](const BlkgRecord& r) {
+        // Assigned into one Record, which keeps its strings' buffers.
+        std::get<BlkgRecord>(blkg_record_) = r;
+        sink_(blkg_record_);
+      },
       [&](const BlkgRecord& r) {
         return DeadLongEnough(r.kthread ? r.blkg_cgroup_id : r.cgroup_id, now_ns);
       });
@@ -452,9 +450,9 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
 }
 
 absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
-  return ForEachPerCpu<uint64_t, sw_wq_stats>(
-      bpf_map__fd(session_.skel()->maps.wq_stats), "wq_stats", nr_cpus_,
-      [&](uint64_t func, const std::vector<sw_wq_stats>& per_cpu) {
+  return map_reader_.ForEach<uint64_t, sw_wq_stats>(
+      bpf_map__fd(session_.skel()->maps.wq_stats), "wq_stats",
+      [&](uint64_t func, absl::Span<const sw_wq_stats> per_cpu) {
         WqRecord r;
         r.ts_ns = now_ns;
         r.latency_log2.assign(SW_HIST_BUCKETS, 0);
@@ -465,6 +463,8 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
           r.executed += s.executed;
           r.latency_max_ns = std::max(r.latency_max_ns, s.latency_max_ns);
           r.runtime_max_ns = std::max(r.runtime_max_ns, s.runtime_max_ns);
+          r.latency_sum_ns += s.latency_sum_ns;
+          r.runtime_sum_ns += s.runtime_sum_ns;
           for (int i = 0; i < SW_HIST_BUCKETS; ++i) {
             r.latency_log2[i] += s.latency_log2[i];
             r.runtime_log2[i] += s.runtime_log2[i];
@@ -500,9 +500,9 @@ absl::Status Collector::SnapshotThrottle(uint64_t now_ns) {
     row.retired.dev_minor = row.live.dev_minor = r.dev_minor;
     return row;
   };
-  absl::Status status = ForEachPerCpu<uint64_t, sw_throttle_stats>(
-      fd, "throttle_stats", nr_cpus_,
-      [&](uint64_t blkg, const std::vector<sw_throttle_stats>& per_cpu) {
+  absl::Status status = map_reader_.ForEach<uint64_t, sw_throttle_stats>(
+      fd, "throttle_stats",
+      [&](uint64_t blkg, absl::Span<const sw_throttle_stats> per_cpu) {
         ThrottleRecord r = SumThrottle(per_cpu);
         if (evicted_blkgs_.contains(blkg) ||
             EvictionReason(r.cgroup_id, r.cgroup_id, r.dev_major, r.dev_minor, 0) != nullptr) {

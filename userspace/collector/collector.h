@@ -20,6 +20,7 @@
 #include "bpf/events.h"
 #include "collector/blkg_rows.h"
 #include "collector/blkg_slots.h"
+#include "collector/map_reader.h"
 #include "loader/bpf_session.h"
 #include "model/records.h"
 #include "symbols/cgroup_paths.h"
@@ -65,6 +66,13 @@ class Collector {
 
   static uint64_t MonotonicNowNs();
 
+  // Called in Snapshot() with each removed io cgroup the collector lets go
+  // of: past the grace period, its rows' last counts already emitted. A
+  // long-running consumer (serve) drops the cgroup's rows then.
+  void OnCgroupForgotten(std::function<void(uint64_t cgroup_id)> forgotten) {
+    forgotten_ = std::move(forgotten);
+  }
+
  private:
   // Throttle counts of one (blkg cgroup, disk): live entries plus those
   // evicted, like BlkgRows.
@@ -97,7 +105,7 @@ class Collector {
   const char* EvictionReason(uint64_t cgroup_id, uint64_t blkg_cgroup_id, uint32_t major,
                              uint32_t minor, uint64_t diskseq);
 
-  Collector(const BpfSession& session, Sources sources, Sink sink);
+  Collector(const BpfSession& session, Sources sources, Sink sink, int nr_cpus);
   static int OnEvent(void* ctx, void* data, size_t size);
   int HandleEvent(const void* data, size_t size);
   // `user`: the event's user stack part, with --user-stacks.
@@ -114,6 +122,7 @@ class Collector {
   Sink sink_;
   ring_buffer* ring_ = nullptr;
   int nr_cpus_ = 0;
+  PerCpuMapReader map_reader_;
   uint64_t events_ = 0;
   uint64_t malformed_ = 0;
   uint64_t lost_total_ = 0;
@@ -132,6 +141,8 @@ class Collector {
   absl::flat_hash_map<uint64_t, std::string> work_func_names_;
   absl::flat_hash_map<ThrottleRowKey, ThrottleRow> throttle_rows_;
   LostRecord last_lost_;
+  Record blkg_record_{BlkgRecord{}};  // each emitted blkg row, in turn
+  std::function<void(uint64_t)> forgotten_;
   // Every allocation event is decoded into this one record (HandleAlloc).
   Record alloc_scratch_{AllocRecord{}};
   std::vector<std::string> spare_frames_;

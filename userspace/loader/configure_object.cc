@@ -26,6 +26,11 @@ absl::Status ConfigureObject(const LoadPlan& plan, const LoaderOptions& options,
   skel->rodata->user_stacks = options.user_stacks;
   skel->rodata->nr_submit_ranges = static_cast<uint32_t>(
       std::min<size_t>(options.submit_ranges.size(), SW_MAX_SUBMIT_RANGES));
+  // The ranges are sorted by address (KernelSymbols::FunctionRanges).
+  if (const uint32_t n = skel->rodata->nr_submit_ranges; n > 0) {
+    skel->rodata->submit_text_start = options.submit_ranges[0].start;
+    skel->rodata->submit_text_end = options.submit_ranges[n - 1].end;
+  }
   skel->rodata->submit_depth_mode = plan.ModeOf(Hook::kSubmitPath) != AttachMode::kTracepoint;
   skel->rodata->assoc_mode = plan.ModeOf(Hook::kBlkgAssoc) != AttachMode::kTracepoint;
   skel->rodata->throttle_mode = plan.ModeOf(Hook::kBlkThrotl) != AttachMode::kTracepoint;
@@ -34,6 +39,14 @@ absl::Status ConfigureObject(const LoadPlan& plan, const LoaderOptions& options,
                              "ring buffer size");
       !s.ok()) {
     return s;
+  }
+  // A key past the table's size is counted as lost (bio_table_full), so the
+  // first-seen dedupe needs room for as many.
+  for (bpf_map* map : {skel->maps.blkg_counters, skel->maps.blkg_seen}) {
+    if (absl::Status s = Check(bpf_map__set_max_entries(map, options.bio_keys), "bio keys");
+        !s.ok()) {
+      return s;
+    }
   }
   // One element of bio slots per CPU, indexed by the CPU's number.
   if (const int cpus = libbpf_num_possible_cpus(); cpus > 0) {

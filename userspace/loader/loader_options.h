@@ -21,6 +21,9 @@ struct LoaderOptions {
   // Alloc events carry the allocating task's user stack (--user-stacks).
   bool user_stacks = false;
   uint32_t ringbuf_bytes = 1u << 20;  // power of two, >= page size
+  // (blkg, cgroup) keys the kernel's bio counter table and its first-seen
+  // table hold: preallocated, about 80 + 16 x possible CPUs bytes each.
+  uint32_t bio_keys = 16384;
   std::vector<AddressRange> submit_ranges;
   const KernelSymbols* symbols = nullptr;  // kprobe targets must be in kallsyms
   bool verbose = false;  // pass libbpf's messages through to stderr

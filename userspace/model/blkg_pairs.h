@@ -1,12 +1,14 @@
 // The model's blkg snapshot rows, grouped by the (cgroup, disk) pair whose
 // cgroup-table row they add up to. Internal to the model.
 //
-// The pairs are kept in the table's order of paths and disks as they arrive,
-// so that a table build, which runs for every TUI frame, need not sort by
-// path strings. New pairs and renamed cgroups, the only things that move a
-// pair, are rare next to snapshots; placing one shifts the pairs after it,
-// paid once per pair rather than in every build. Paths and disk names are
-// kept once each and compared by address.
+// The pairs are kept in the table's order of paths and disks, so that a
+// table build, which runs for every TUI frame, need not sort by path
+// strings. New pairs and renamed cgroups, the only things that move a pair,
+// wait in a list until the order is next read; then they are sorted and
+// merged in, and the places they left are dropped: O(N + k log k) for k
+// moves, however many pairs arrive between two builds (a first snapshot of
+// 100,000 pairs, a capture of a host whose cgroups come and go). Paths and
+// disk names are kept once each and compared by address.
 #ifndef SUBMITWATCH_MODEL_BLKG_PAIRS_H_
 #define SUBMITWATCH_MODEL_BLKG_PAIRS_H_
 
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_set.h"
 #include "model/model_keys.h"
 #include "model/readiness.h"
@@ -59,6 +62,11 @@ class BlkgPairs {
     // The entry whose snapshot names the pair (path and disk): the latest by
     // ts, ties to the one taken in last. Its path places the pair in order().
     Entry* namer = nullptr;
+    // How many times it was placed: a place in order() made by an earlier
+    // placement is stale.
+    uint32_t placements = 0;
+    // stamp() when one of its entries last changed.
+    uint64_t changed = 0;
   };
 
   BlkgPairs() = default;
@@ -73,6 +81,10 @@ class BlkgPairs {
   void Add(const BlkgRecord& blkg);
   // Takes the current counts as every row's baseline.
   void Clear();
+  // Removes the pairs whose row cgroup is in `row_cgroups`, with their
+  // entries and the names no one else uses. Rare (a removed cgroup, once):
+  // it renumbers the pairs left.
+  void Forget(const absl::flat_hash_set<uint64_t>& row_cgroups);
 
   // A pair's place in order(), with what a walk in that order reads first:
   // reaching into pairs() for it took a cache miss per pair.
@@ -80,14 +92,19 @@ class BlkgPairs {
     uint32_t pair;  // index in pairs()
     const std::string* path;  // its namer's, which placed it
     const Entry* first;
+    uint32_t placement;  // Pair::placements when it was placed
   };
 
   const std::vector<Pair>& pairs() const { return pairs_; }
   // The pairs by their namer's path, then kthread, disk and row cgroup: the
-  // cgroup table's order within one state.
-  const std::vector<Placed>& order() const { return order_; }
+  // cgroup table's order within one state. Settles the moves since the last
+  // call first.
+  const std::vector<Placed>& order() const;
   // The index of the pair with `key` in pairs(), or kNone.
   uint32_t Find(const PairKey& key) const;
+  // Grows with every change to an entry (and with Clear()): a table built
+  // at stamp S holds the pairs whose Pair::changed is at most S as they are.
+  uint64_t stamp() const { return stamp_; }
 
  private:
   // The path a row of the pair shows: kernel-thread pairs are the blkg's.
@@ -100,17 +117,37 @@ class BlkgPairs {
   // Rebuilds the pairs' links after entries_ moved its entries.
   void Relink();
   bool Before(const Placed& a, const Placed& b) const;  // the order()
+  // Queues the pair for its (new) place; its old place, if any, goes stale.
   void Place(uint32_t pair);
-  void Unplace(uint32_t pair);
+  bool Stale(const Placed& placed) const {
+    return placed.placement != pairs_[placed.pair].placements;
+  }
+  // Merges the queued places into order_, dropping the stale ones.
+  void Settle() const;
 
   absl::node_hash_set<std::string> names_;  // addresses stay put
-  // The entries stay in the map's slots, as snapshots look them up by key;
-  // the pairs link them by address, which changes only when the map grows
-  // (nothing is ever erased).
-  absl::flat_hash_map<BlkgKey, Entry> entries_;
+  // The entries in the order they first arrived, which is the order the
+  // collector emits its rows in every snapshot (and a capture replays):
+  // the next record's entry is mostly the one after the last, found with
+  // one key comparison and read where the previous one ended, where a hash
+  // probe per record took a cache miss each. The pairs link the entries by
+  // address, which changes only when the vector grows or Forget() compacts
+  // it (Relink).
+  struct KeyedEntry {
+    BlkgKey key;
+    Entry entry;
+  };
+  std::vector<KeyedEntry> entries_;
+  absl::flat_hash_map<BlkgKey, uint32_t> entry_index_;  // into entries_
+  uint32_t cursor_ = 0;  // where the next record's entry likely is
+  uint64_t stamp_ = 0;
   absl::flat_hash_map<PairKey, uint32_t> pair_index_;  // into pairs_
   std::vector<Pair> pairs_;
-  std::vector<Placed> order_;
+  // Sorted, but for the places queued in pending_ and those gone stale.
+  // Settled on reading (a const read of the table), hence mutable.
+  mutable std::vector<Placed> order_;
+  mutable std::vector<Placed> pending_;
+  mutable bool has_stale_ = false;  // a pair was placed again since the last Settle()
 };
 
 }  // namespace submitwatch::model_internal

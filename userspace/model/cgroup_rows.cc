@@ -313,3 +313,64 @@ std::vector<CgroupRow> Model::CgroupRows() const {
 }
 
 }  // namespace submitwatch
+
+namespace submitwatch {
+
+std::shared_ptr<const SharedCgroupRows> Model::CgroupRowsSince(
+    const std::shared_ptr<const SharedCgroupRows>& previous) const {
+  const uint64_t pairs_stamp = blkgs_.stamp();
+  if (previous != nullptr && previous->pairs_stamp == pairs_stamp &&
+      previous->joins_stamp == joins_stamp_) {
+    return previous;
+  }
+  auto out = std::make_shared<SharedCgroupRows>();
+  out->pairs_stamp = pairs_stamp;
+  out->joins_stamp = joins_stamp_;
+  // Failed allocations and throttle counts join rows across pairs (and make
+  // rows of their own): then every row is built, as CgroupRows() does.
+  const auto all_built = [&] {
+    std::vector<CgroupRow> rows = CgroupRows();
+    out->rows.reserve(rows.size());
+    out->others.reserve(rows.size());
+    for (CgroupRow& row : rows) {
+      out->others.push_back(std::make_shared<const CgroupRow>(std::move(row)));
+      out->rows.push_back(out->others.back().get());
+    }
+    return out;
+  };
+  if (!failures_.empty() || !throttles_.empty()) return all_built();
+
+  const bool reuse = previous != nullptr && previous->joins_stamp == joins_stamp_;
+  const std::vector<BlkgPairs::Pair>& pairs = blkgs_.pairs();
+  const std::vector<BlkgPairs::Placed>& order = blkgs_.order();
+  out->by_pair.resize(pairs.size());
+  out->rank_by_pair.resize(pairs.size());
+  std::vector<uint32_t> shown;  // pairs with a row, in the pairs' order
+  shown.reserve(order.size());
+  std::array<uint32_t, kRanks + 1> starts{};  // counts at first, at rank + 1
+  for (size_t i = 0; i < order.size(); ++i) {
+    const BlkgPairs::Placed& placed = order[i];
+    const uint32_t p = placed.pair;
+    if (reuse && pairs[p].changed <= previous->pairs_stamp && p < previous->by_pair.size()) {
+      if (previous->by_pair[p] == nullptr) continue;  // not shown then, so not now
+      out->by_pair[p] = previous->by_pair[p];
+      out->rank_by_pair[p] = previous->rank_by_pair[p];
+    } else {
+      Prefetch(order, i);
+      const Sums s = SumPair(placed.first);
+      if (s.path == nullptr) continue;
+      if (s.path != placed.path) return all_built();  // renamed: re-sorted
+      out->by_pair[p] = std::make_shared<const CgroupRow>(PairRow{s, pairs[p].key, s.state, 0});
+      out->rank_by_pair[p] = static_cast<uint8_t>(StateRank(s.state));
+    }
+    ++starts[out->rank_by_pair[p] + 1];
+    shown.push_back(p);
+  }
+  // Problems first; within a state, the pairs' order.
+  for (int rank = 1; rank <= kRanks; ++rank) starts[rank] += starts[rank - 1];
+  out->rows.resize(shown.size());
+  for (uint32_t p : shown) out->rows[starts[out->rank_by_pair[p]]++] = out->by_pair[p].get();
+  return out;
+}
+
+}  // namespace submitwatch

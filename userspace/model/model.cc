@@ -68,6 +68,7 @@ void Model::Add(const AllocRecord& alloc) {
     if (auto wq = wqs_.find(alloc.work_func); wq != wqs_.end()) wq->second.allocates_percpu = true;
   }
   if (alloc.failed && (alloc.context & kContextSubmit)) {
+    ++joins_stamp_;
     auto [f, inserted] = failures_.try_emplace(alloc.cgroup_id);
     Failure& failure = f->second;
     if (inserted || alloc.ts_ns < failure.first_ns) failure.first_ns = alloc.ts_ns;
@@ -174,6 +175,7 @@ void Model::Add(const ThrottleRecord& throttle) {
   model_internal::PairKey key{throttle.cgroup_id, false, throttle.dev_major, throttle.dev_minor};
   auto [it, inserted] = throttles_.try_emplace(key, throttle);
   if (!inserted && throttle.ts_ns >= it->second.ts_ns) it->second = throttle;
+  ++joins_stamp_;
 }
 
 void Model::Add(const LostRecord& lost) {
@@ -198,6 +200,30 @@ LostRecord Model::Lost() const {
   return out;
 }
 
+Model::Forgotten Model::ForgetCgroups(const absl::flat_hash_set<uint64_t>& cgroup_ids) {
+  Forgotten forgotten;
+  if (cgroup_ids.empty()) return forgotten;
+  for (CgroupRow& row : CgroupRows()) {
+    if (cgroup_ids.contains(row.cgroup_id)) forgotten.cgroups.push_back(std::move(row));
+  }
+  for (auto it = allocs_.begin(); it != allocs_.end();) {
+    const auto& [key, group] = *it;
+    if (!cgroup_ids.contains(group.cgroup_id)) {
+      ++it;
+      continue;
+    }
+    forgotten.allocs.push_back({key.site, key.allocator, key.verdict, group.cgroup_id,
+                                group.count, group.failed, group.bytes});
+    allocs_.erase(it++);
+  }
+  blkgs_.Forget(cgroup_ids);
+  // The pairs were renumbered: no table built before can be reused.
+  ++joins_stamp_;
+  absl::erase_if(throttles_, [&](const auto& t) { return cgroup_ids.contains(t.first.row_cgroup_id); });
+  absl::erase_if(failures_, [&](const auto& f) { return cgroup_ids.contains(f.first); });
+  return forgotten;
+}
+
 void Model::Clear() {
   counts_ = {};
   first_ts_ns_ = 0;
@@ -207,6 +233,7 @@ void Model::Clear() {
   percpu_work_funcs_.clear();
   failures_.clear();
   blkgs_.Clear();
+  ++joins_stamp_;
   for (auto& [function, entry] : wqs_) {
     entry.baseline = entry.latest;
     entry.allocates_percpu = false;

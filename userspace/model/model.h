@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,8 +46,17 @@ class Model {
   // Problem states first (failed, fallback, pending, ready), then by path
   // and device.
   std::vector<CgroupRow> CgroupRows() const;
+  // The same table for a caller that asks again and again: `previous` itself
+  // when nothing changed since it was built, else a new one that shares the
+  // rows of every pair unchanged since (null `previous`: all built). Builds
+  // O(changed) rows, walking the pairs once; with failed allocations or
+  // throttle counts changed since `previous`, or a Clear(), it builds all.
+  std::shared_ptr<const SharedCgroupRows> CgroupRowsSince(
+      const std::shared_ptr<const SharedCgroupRows>& previous) const;
   // UNSAFE first, then by count, most frequent first.
   std::vector<AllocRow> AllocRows() const;
+  // The allocation groups' counts, in no particular order.
+  std::vector<AllocCount> AllocCounts() const;
   // Most executed first.
   std::vector<WqRow> WqRows() const;
   // Events lost since the start (or the last Clear()), by reason.
@@ -58,6 +68,18 @@ class Model {
   // Smallest and largest ts_ns of the records taken in; 0 before any.
   uint64_t first_ts_ns() const { return first_ts_ns_; }
   uint64_t last_ts_ns() const { return last_ts_ns_; }
+
+  // What ForgetCgroups took out, as the tables last showed it.
+  struct Forgotten {
+    std::vector<CgroupRow> cgroups;
+    std::vector<AllocCount> allocs;
+  };
+  // Drops the rows of these cgroups (removed, and past the collector's grace
+  // period, so their last counts came in): their pairs, throttle counts,
+  // failed allocations and allocation groups. A long-running exporter calls
+  // it so that what it holds follows the cgroups that exist; record, report
+  // and top keep every row.
+  Forgotten ForgetCgroups(const absl::flat_hash_set<uint64_t>& cgroup_ids);
 
   // Starts counting afresh (the TUI's 'c'). Cumulative snapshots that arrive
   // afterwards are shown relative to their values at this point, and rows
@@ -146,6 +168,9 @@ class Model {
   absl::flat_hash_map<model_internal::PairKey, ThrottleRecord> throttles_;
   std::optional<LostRecord> lost_;
   std::optional<LostRecord> lost_baseline_;
+  // Grows when what the cgroup table joins in besides the pairs changes:
+  // failed allocations, throttle counts, a Clear().
+  uint64_t joins_stamp_ = 0;
 };
 
 }  // namespace submitwatch

@@ -18,11 +18,40 @@ using model_internal::AllocKey;
 
 }  // namespace
 
-std::vector<AllocRow> Model::AllocRows() const {
-  std::vector<AllocRow> rows;
-  rows.reserve(allocs_.size());
+std::vector<AllocCount> Model::AllocCounts() const {
+  std::vector<AllocCount> counts;
+  counts.reserve(allocs_.size());
   for (const auto& [key, group] : allocs_) {
-    AllocRow row;
+    counts.push_back({key.site, key.allocator, key.verdict, group.cgroup_id, group.count,
+                      group.failed, group.bytes});
+  }
+  return counts;
+}
+
+std::vector<AllocRow> Model::AllocRows() const {
+  // Ordered before the rows are made, so each row is built in its place:
+  // sorting the rows themselves moved every one of them a few dozen times,
+  // which with 100,000 groups (a capture of many short-lived cgroups) was
+  // most of a report.
+  using Group = std::pair<const AllocKey, AllocGroup>;
+  std::vector<const Group*> order;
+  order.reserve(allocs_.size());
+  for (const Group& group : allocs_) order.push_back(&group);
+  std::sort(order.begin(), order.end(), [](const Group* x, const Group* y) {
+    const AllocKey& a = x->first;
+    const AllocKey& b = y->first;
+    const bool a_unsafe = a.verdict == Verdict::kUnsafe;
+    const bool b_unsafe = b.verdict == Verdict::kUnsafe;
+    if (a_unsafe != b_unsafe) return a_unsafe;
+    if (x->second.count != y->second.count) return x->second.count > y->second.count;
+    return std::tie(a.site, a.cgroup, a.comm, a.allocator, a.verdict) <
+           std::tie(b.site, b.cgroup, b.comm, b.allocator, b.verdict);
+  });
+  std::vector<AllocRow> rows(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    const AllocKey& key = order[i]->first;
+    const AllocGroup& group = order[i]->second;
+    AllocRow& row = rows[i];
     row.verdict = key.verdict;
     row.site = key.site;
     row.allocator = key.allocator;
@@ -52,16 +81,7 @@ std::vector<AllocRow> Model::AllocRows() const {
     std::stable_sort(row.stacks.begin(), row.stacks.end(),
                      [](const StackCount& a, const StackCount& b) { return a.count > b.count; });
     row.other_stacks = group.other_stacks;
-    rows.push_back(std::move(row));
   }
-  std::sort(rows.begin(), rows.end(), [](const AllocRow& a, const AllocRow& b) {
-    const bool a_unsafe = a.verdict == Verdict::kUnsafe;
-    const bool b_unsafe = b.verdict == Verdict::kUnsafe;
-    if (a_unsafe != b_unsafe) return a_unsafe;
-    if (a.count != b.count) return a.count > b.count;
-    return std::tie(a.site, a.cgroup, a.comm, a.allocator, a.verdict) <
-           std::tie(b.site, b.cgroup, b.comm, b.allocator, b.verdict);
-  });
   return rows;
 }
 
@@ -109,6 +129,8 @@ std::vector<WqRow> Model::WqRows() const {
         row.activated = CounterDelta(r.activated, base->activated);
         row.latency_log2 = Log2Subtract(r.latency_log2, base->latency_log2);
         row.runtime_log2 = Log2Subtract(r.runtime_log2, base->runtime_log2);
+        row.latency_sum_ns = CounterDelta(r.latency_sum_ns, base->latency_sum_ns);
+        row.runtime_sum_ns = CounterDelta(r.runtime_sum_ns, base->runtime_sum_ns);
         // The kernel's max covers the time before Clear() too; the histogram
         // since then bounds the max of this period.
         const uint64_t latency_bound = Log2Max(row.latency_log2);
@@ -122,6 +144,8 @@ std::vector<WqRow> Model::WqRows() const {
         row.activated = r.activated;
         row.latency_log2 = r.latency_log2;
         row.runtime_log2 = r.runtime_log2;
+        row.latency_sum_ns = r.latency_sum_ns;
+        row.runtime_sum_ns = r.runtime_sum_ns;
         row.latency_max_ns = r.latency_max_ns != 0 ? r.latency_max_ns : Log2Max(r.latency_log2);
         row.runtime_max_ns = r.runtime_max_ns != 0 ? r.runtime_max_ns : Log2Max(r.runtime_log2);
       }

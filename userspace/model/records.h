@@ -112,9 +112,14 @@ struct WqRecord {
   uint64_t executed = 0;
   uint64_t latency_max_ns = 0;
   uint64_t runtime_max_ns = 0;
-  // Log2 buckets: index i counts values in [2^i, 2^(i+1)) ns.
+  // Log2 buckets: index i counts values in [2^i, 2^(i+1)) ns; the last
+  // also counts everything above.
   std::vector<uint64_t> latency_log2;
   std::vector<uint64_t> runtime_log2;
+  // The sums of the values the histograms count; 0 in captures written
+  // before they were recorded.
+  uint64_t latency_sum_ns = 0;
+  uint64_t runtime_sum_ns = 0;
 };
 
 // Cumulative throttle decisions for the blkg of one (cgroup, disk), from the

@@ -44,6 +44,21 @@ struct CgroupRow {
   uint64_t last_ts_ns = 0;
 };
 
+// The cgroup table for a sink that asks for it at every refresh (a TUI
+// frame): CgroupRows()'s rows, each shared with the tables before it for as
+// long as its pair does not change. Model::CgroupRowsSince() builds it.
+struct SharedCgroupRows {
+  std::vector<const CgroupRow*> rows;  // in CgroupRows() order; owned below
+  // The model's: when it was built, and the row of each pair (null: not
+  // shown) with its place among the states, so the next one can reuse them;
+  // rows of no pair (a failure's own) are owned by `others`.
+  uint64_t pairs_stamp = 0;
+  uint64_t joins_stamp = 0;
+  std::vector<std::shared_ptr<const CgroupRow>> by_pair;
+  std::vector<uint8_t> rank_by_pair;
+  std::vector<std::shared_ptr<const CgroupRow>> others;
+};
+
 // The user part of a stack (--user-stacks), behind one pointer: rows are
 // copied for every frame of `top`, and most have none.
 struct UserStackPart {
@@ -87,6 +102,19 @@ struct AllocRow {
   uint64_t other_stacks = 0;  // records whose stack did not fit in `stacks`
 };
 
+// The counts of one allocation group, without what the tables describe it
+// with (gfp text, stacks): what an exporter sums per (site, allocator,
+// verdict) on every snapshot.
+struct AllocCount {
+  std::string site;
+  Allocator allocator = Allocator::kPercpu;
+  Verdict verdict = Verdict::kOutside;
+  uint64_t cgroup_id = 0;  // latest
+  uint64_t count = 0;
+  uint64_t failed = 0;
+  uint64_t bytes = 0;
+};
+
 struct WqRow {
   std::string function;
   uint64_t queued = 0;
@@ -100,6 +128,8 @@ struct WqRow {
   uint64_t runtime_max_ns = 0;
   std::vector<uint64_t> latency_log2;
   std::vector<uint64_t> runtime_log2;
+  uint64_t latency_sum_ns = 0;  // of what the histograms count
+  uint64_t runtime_sum_ns = 0;
   // A worker running this function made a per-cpu allocation: the deferral
   // the kernel's fix pattern uses.
   bool allocates_percpu = false;

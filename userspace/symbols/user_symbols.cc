@@ -114,6 +114,12 @@ UserSymbolizer::Fallback UserSymbolizer::ReadMappings(uint32_t pid,
   return Fallback::kNone;
 }
 
+bool UserSymbolizer::Gone(const UserTask& task) const {
+  if (CheckIdentity(task) == Fallback::kExited) return true;
+  std::vector<ProcessMapping> mappings;  // a zombie's are empty
+  return ReadMappings(task.pid, mappings) == Fallback::kExited;
+}
+
 void UserSymbolizer::Open(const UserTask& task, Process& p) {
   p.state = CheckIdentity(task);
   if (p.state == Fallback::kNone) p.state = ReadMappings(task.pid, p.mappings);
@@ -182,6 +188,10 @@ UserStack UserSymbolizer::Symbolize(const UserTask& task, absl::Span<const uint6
     }
     if (frame > worst) worst = frame;
   }
+  // The process can exit between the read of its mappings and the
+  // symbolizer's own read of them: its modules then have no symbols here,
+  // and the honest reason is that it was gone, not that they lack them.
+  if (worst == Fallback::kNoSymbols && p.symbols && Gone(task)) worst = Fallback::kExited;
   out.fallback = std::string(FallbackName(worst));
   return out;
 }

@@ -108,6 +108,8 @@ class UserSymbolizer {
   Fallback ReadMappings(uint32_t pid, std::vector<ProcessMapping>& out) const;
   // kNone when /proc/PID is the process that started at start_boottime_ns.
   Fallback CheckIdentity(const UserTask& task) const;
+  // Exited or a zombie: nothing of its memory can be read any more.
+  bool Gone(const UserTask& task) const;
 
   std::unique_ptr<SymbolizerLibrary> library_;
   Options options_;

@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/records.h"
@@ -37,7 +39,7 @@ struct FeedStatus {
 };
 
 struct CgroupView {
-  CgroupRow row;
+  const CgroupRow& row;  // in Frame::cgroup_rows, which keeps it
   // Over the last interval; unknown until two samples exist.
   std::optional<double> bios_per_s;
   std::optional<double> bytes_per_s;
@@ -54,7 +56,10 @@ struct Frame {
   std::optional<double> events_per_s;
   uint64_t lost = 0;
   std::map<std::string, uint64_t> lost_by_reason;
-  std::vector<CgroupView> cgroups;
+  // The model's rows, shared with the frames before and after this one for
+  // as long as they do not change: a frame copies no row.
+  std::shared_ptr<const SharedCgroupRows> cgroup_rows;
+  std::vector<CgroupView> cgroups;  // one per row of cgroup_rows, in order
   std::vector<AllocRow> allocs;
   std::vector<WqRow> workqueues;
 };
@@ -62,6 +67,10 @@ struct Frame {
 // Identities of rows, stable across frames: the selection follows its row
 // when the order changes.
 std::string RowKey(const CgroupRow& row);
+// A number for what RowKey() says, without building the text: a table of
+// 100,000 rows follows its selection by these.
+uint64_t RowId(const CgroupRow& row);
+uint64_t RowId(std::string_view key);
 std::string RowKey(const AllocRow& row);
 std::string RowKey(const WqRow& row);
 

@@ -9,6 +9,12 @@ double PerSecond(uint64_t delta, uint64_t ns) {
   return static_cast<double>(delta) * 1e9 / static_cast<double>(ns);
 }
 
+bool SameRow(const CgroupRow& a, const CgroupRow& b) {
+  return &a == &b || (a.cgroup_id == b.cgroup_id && a.kthread == b.kthread &&
+                      a.dev_major == b.dev_major && a.dev_minor == b.dev_minor &&
+                      a.cgroup == b.cgroup && a.disk == b.disk);
+}
+
 }  // namespace
 
 void FrameBuilder::Reset() {
@@ -17,7 +23,23 @@ void FrameBuilder::Reset() {
   prev_now_ns_ = 0;
   prev_events_ = 0;
   events_per_s_.reset();
-  cgroup_samples_.clear();
+  sampled_rows_.reset();
+  samples_.clear();
+}
+
+const FrameBuilder::Sample* FrameBuilder::PreviousSample(const CgroupRow& row, size_t index) {
+  if (sampled_rows_ == nullptr) return nullptr;
+  const auto& before = sampled_rows_->rows;
+  if (index < before.size() && SameRow(*before[index], row)) return &samples_[index];
+  if (!indexed_) {
+    sampled_index_.clear();
+    sampled_index_.reserve(before.size());
+    for (uint32_t i = 0; i < before.size(); ++i) sampled_index_.emplace(RowId(*before[i]), i);
+    indexed_ = true;
+  }
+  const auto it = sampled_index_.find(RowId(row));
+  if (it == sampled_index_.end() || !SameRow(*before[it->second], row)) return nullptr;
+  return &samples_[it->second];
 }
 
 std::shared_ptr<const Frame> FrameBuilder::Build(const Model& model, uint64_t now_ns,
@@ -47,31 +69,45 @@ std::shared_ptr<const Frame> FrameBuilder::Build(const Model& model, uint64_t no
   frame->lost = lost.Total();
   frame->lost_by_reason = lost.counts;
 
-  absl::flat_hash_map<std::string, Sample> samples;
-  for (CgroupRow& row : model.CgroupRows()) {
-    CgroupView view;
+  cgroup_rows_ = model.CgroupRowsSince(cgroup_rows_);
+  frame->cgroup_rows = cgroup_rows_;
+  const auto& rows = cgroup_rows_->rows;
+  std::vector<Sample> samples;
+  samples.reserve(rows.size());
+  frame->cgroups.reserve(rows.size());
+  indexed_ = false;
+  const std::vector<const CgroupRow*>* sampled =
+      sampled_rows_ != nullptr ? &sampled_rows_->rows : nullptr;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const CgroupRow& row = *rows[i];
+    if (sampled != nullptr && i < sampled->size() && (*sampled)[i] == &row) {
+      // The same row in the same place: its counts did not move, and it
+      // need not be read at all.
+      Sample sample = samples_[i];
+      if (advanced) sample.bios_per_s = sample.bytes_per_s = 0.0;
+      frame->cgroups.push_back({row, sample.bios_per_s, sample.bytes_per_s});
+      samples.push_back(sample);
+      continue;
+    }
     Sample sample{row.bios, row.bytes, std::nullopt, std::nullopt};
-    auto prev = cgroup_samples_.find(RowKey(row));
-    if (prev != cgroup_samples_.end()) {
-      if (advanced && row.bios >= prev->second.bios && row.bytes >= prev->second.bytes) {
-        sample.bios_per_s = PerSecond(row.bios - prev->second.bios, dt);
-        sample.bytes_per_s = PerSecond(row.bytes - prev->second.bytes, dt);
+    if (const Sample* prev = PreviousSample(row, i)) {
+      if (advanced && row.bios >= prev->bios && row.bytes >= prev->bytes) {
+        sample.bios_per_s = PerSecond(row.bios - prev->bios, dt);
+        sample.bytes_per_s = PerSecond(row.bytes - prev->bytes, dt);
       } else {
-        sample.bios_per_s = prev->second.bios_per_s;
-        sample.bytes_per_s = prev->second.bytes_per_s;
+        sample.bios_per_s = prev->bios_per_s;
+        sample.bytes_per_s = prev->bytes_per_s;
       }
     } else if (!after_reset_ && row.last_ts_ns > row.first_io_ns && row.first_io_ns != 0) {
       // First sight: the average over the row's life so far.
       sample.bios_per_s = PerSecond(row.bios, row.last_ts_ns - row.first_io_ns);
       sample.bytes_per_s = PerSecond(row.bytes, row.last_ts_ns - row.first_io_ns);
     }
-    view.bios_per_s = sample.bios_per_s;
-    view.bytes_per_s = sample.bytes_per_s;
-    samples.emplace(RowKey(row), sample);
-    view.row = std::move(row);
-    frame->cgroups.push_back(std::move(view));
+    frame->cgroups.push_back({row, sample.bios_per_s, sample.bytes_per_s});
+    samples.push_back(sample);
   }
-  cgroup_samples_ = std::move(samples);
+  samples_ = std::move(samples);
+  sampled_rows_ = cgroup_rows_;
   frame->allocs = model.AllocRows();
   frame->workqueues = model.WqRows();
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "model/model.h"
@@ -29,6 +30,8 @@ class FrameBuilder {
     std::optional<double> bios_per_s;
     std::optional<double> bytes_per_s;
   };
+  // The previous frame's sample of the row now at `index`, or nullptr.
+  const Sample* PreviousSample(const CgroupRow& row, size_t index);
 
   uint64_t sequence_ = 0;
   uint64_t clears_ = 0;
@@ -36,7 +39,15 @@ class FrameBuilder {
   uint64_t prev_now_ns_ = 0;  // 0: no previous frame
   uint64_t prev_events_ = 0;
   std::optional<double> events_per_s_;
-  absl::flat_hash_map<std::string, Sample> cgroup_samples_;
+  // The model's table as the last frame had it (reused by the model where
+  // unchanged), and the samples of its rows, in its order: a row mostly
+  // keeps its place from one frame to the next, so its previous sample is
+  // found by index; by RowId only when rows moved.
+  std::shared_ptr<const SharedCgroupRows> cgroup_rows_;
+  std::shared_ptr<const SharedCgroupRows> sampled_rows_;  // null after Reset()
+  std::vector<Sample> samples_;
+  absl::flat_hash_map<uint64_t, uint32_t> sampled_index_;  // RowId -> index
+  bool indexed_ = false;
 };
 
 }  // namespace submitwatch::tui

@@ -5,6 +5,8 @@
 #define SUBMITWATCH_SINKS_TUI_PANE_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,8 +29,17 @@ struct TableRow {
 
 struct PaneTable {
   std::vector<ColumnSpec> columns;
-  std::vector<TableRow> rows;  // filtered and sorted
+  std::vector<TableRow> rows;  // filtered and sorted (unless built on demand)
   size_t unfiltered_rows = 0;
+  // A pane with many rows (the cgroups) leaves `rows` empty: it gives the
+  // filtered and sorted rows' ids (RowId) and builds a row's cells only
+  // when asked, so a table of 100,000 rows formats the few on screen.
+  std::vector<uint64_t> row_ids;
+  std::function<TableRow(size_t)> build_row;
+
+  size_t size() const { return build_row ? row_ids.size() : rows.size(); }
+  uint64_t Id(size_t i) const { return build_row ? row_ids[i] : RowId(rows[i].key); }
+  TableRow Row(size_t i) const { return build_row ? build_row(i) : rows[i]; }
 };
 
 std::string_view PaneTitle(PaneId pane);
@@ -49,6 +60,15 @@ PaneTable WorkqueueTable(const Frame& frame, int sort, std::string_view filter);
 
 // Shared by the panes.
 bool MatchesFilter(std::string_view filter, std::string_view text);
+// The same for many texts: the filter is folded to lower case once.
+class FilterMatcher {
+ public:
+  explicit FilterMatcher(std::string_view filter);
+  bool Matches(std::string_view text) const;
+
+ private:
+  std::string needle_;  // lower case
+};
 // Time since the session started, "-" when unknown.
 std::string SinceStart(const Frame& frame, uint64_t ts_ns);
 // "12.5", "1.2k", "3.4M" per second; "-" when unknown.

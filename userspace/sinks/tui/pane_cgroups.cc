@@ -1,5 +1,6 @@
 // The Cgroups pane: one row per (cgroup, disk) pair and its stats readiness.
 #include <algorithm>
+#include <memory>
 #include <numeric>
 #include <tuple>
 
@@ -51,6 +52,33 @@ bool Before(int sort, const CgroupView& a, const CgroupView& b) {
   }
 }
 
+TableRow CgroupTableRow(const CgroupView& view) {
+  const CgroupRow& row = view.row;
+  const bool problem = row.state == Readiness::kFailed || row.state == Readiness::kFallback;
+  std::string disk = row.disk.empty() ? absl::StrCat(row.dev_major, ":", row.dev_minor) : row.disk;
+  TableRow out;
+  out.key = RowKey(row);
+  out.cells = {
+      problem ? Str(names::kUnsafeMark) : " ",
+      CgroupCell(row),
+      disk,
+      Str(ReadinessName(row.state)),
+      FormatRate(view.bios_per_s),
+      FormatByteRate(view.bytes_per_s),
+      absl::StrCat(row.bios),
+      FormatBytes(row.bytes),
+      absl::StrCat(row.elsewhere_bios),
+      row.charged_to.empty() ? Str(names::kNoValue) : row.charged_to,
+      row.state == Readiness::kReady ? FormatDuration(row.time_to_ready_ns)
+                                     : Str(names::kNoValue),
+  };
+  out.styles.assign(out.cells.size(), Style::kNormal);
+  out.styles[0] = StateStyle(row.state);
+  out.styles[3] = StateStyle(row.state);
+  if (row.elsewhere_bios != 0) out.styles[8] = out.styles[9] = Style::kWarn;
+  return out;
+}
+
 }  // namespace
 
 const std::vector<std::string_view>& CgroupSortNames() {
@@ -80,40 +108,19 @@ PaneTable CgroupTable(const Frame& frame, int sort, std::string_view filter) {
       {names::kColTimeToReady, Align::kRight, 1},
   };
   table.unfiltered_rows = frame.cgroups.size();
-  std::vector<const CgroupView*> rows;
+  auto rows = std::make_shared<std::vector<const CgroupView*>>();
+  rows->reserve(frame.cgroups.size());
+  const FilterMatcher matcher(filter);
   for (const CgroupView& view : frame.cgroups) {
-    if (MatchesFilter(filter, view.row.cgroup)) rows.push_back(&view);
+    if (matcher.Matches(view.row.cgroup)) rows->push_back(&view);
   }
-  std::stable_sort(rows.begin(), rows.end(), [sort](const CgroupView* a, const CgroupView* b) {
+  std::stable_sort(rows->begin(), rows->end(), [sort](const CgroupView* a, const CgroupView* b) {
     return Before(sort, *a, *b);
   });
-  for (const CgroupView* view : rows) {
-    const CgroupRow& row = view->row;
-    const bool problem = row.state == Readiness::kFailed || row.state == Readiness::kFallback;
-    std::string disk = row.disk.empty() ? absl::StrCat(row.dev_major, ":", row.dev_minor)
-                                        : row.disk;
-    TableRow out;
-    out.key = RowKey(row);
-    out.cells = {
-        problem ? Str(names::kUnsafeMark) : " ",
-        CgroupCell(row),
-        disk,
-        Str(ReadinessName(row.state)),
-        FormatRate(view->bios_per_s),
-        FormatByteRate(view->bytes_per_s),
-        absl::StrCat(row.bios),
-        FormatBytes(row.bytes),
-        absl::StrCat(row.elsewhere_bios),
-        row.charged_to.empty() ? Str(names::kNoValue) : row.charged_to,
-        row.state == Readiness::kReady ? FormatDuration(row.time_to_ready_ns)
-                                       : Str(names::kNoValue),
-    };
-    out.styles.assign(out.cells.size(), Style::kNormal);
-    out.styles[0] = StateStyle(row.state);
-    out.styles[3] = StateStyle(row.state);
-    if (row.elsewhere_bios != 0) out.styles[8] = out.styles[9] = Style::kWarn;
-    table.rows.push_back(std::move(out));
-  }
+  table.row_ids.reserve(rows->size());
+  for (const CgroupView* view : *rows) table.row_ids.push_back(RowId(view->row));
+  // The table lives no longer than the frame it was built from.
+  table.build_row = [rows](size_t i) { return CgroupTableRow(*(*rows)[i]); };
   return table;
 }
 

@@ -93,8 +93,12 @@ ScreenLine StatusLine(const ViewState& state, int width) {
 
 std::vector<ScreenLine> TableLines(const PaneTable& table, const ViewState& state, int width,
                                    int body_rows) {
+  // Only the rows on screen are built, and they size the columns.
+  const int end = std::min<int>(state.top() + body_rows, static_cast<int>(table.size()));
+  std::vector<TableRow> shown;
+  for (int r = state.top(); r < end; ++r) shown.push_back(table.Row(static_cast<size_t>(r)));
   std::vector<int> natural(table.columns.size(), 0);
-  for (const TableRow& row : table.rows) {
+  for (const TableRow& row : shown) {
     for (size_t i = 0; i < row.cells.size() && i < natural.size(); ++i) {
       natural[i] = std::max(natural[i], static_cast<int>(row.cells[i].size()));
     }
@@ -112,16 +116,15 @@ std::vector<ScreenLine> TableLines(const PaneTable& table, const ViewState& stat
   }
   lines.push_back(Bar(header, Style::kColumnHeader, width));
 
-  if (table.rows.empty()) {
+  if (table.size() == 0) {
     lines.push_back(Plain(table.unfiltered_rows == 0
                               ? absl::StrCat(" ", Str(names::kEmptyTable))
                               : " (no row matches the filter)",
                           Style::kDim));
     return lines;
   }
-  const int end = std::min<int>(state.top() + body_rows, static_cast<int>(table.rows.size()));
   for (int r = state.top(); r < end; ++r) {
-    const TableRow& row = table.rows[r];
+    const TableRow& row = shown[static_cast<size_t>(r - state.top())];
     ScreenLine line;
     line.selected = r == state.selected();
     bool first = true;
@@ -180,7 +183,7 @@ Screen ComposeScreen(const Frame& frame, ViewState& state, int width, int height
       const PaneTable table =
           BuildPaneTable(state.pane(), frame, state.sort(), state.filter());
       state.SyncTable(table, body_rows);
-      screen.push_back(TabLine(frame, state, table.rows.size()));
+      screen.push_back(TabLine(frame, state, table.size()));
       body = TableLines(table, state, width, body_rows);
     }
     for (ScreenLine& line : body) screen.push_back(std::move(line));

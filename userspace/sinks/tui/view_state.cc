@@ -27,11 +27,14 @@ ViewState::Effects ViewState::HandleKey(const Key& key) {
 
 void ViewState::Move(int delta) {
   Cursor& c = cursor();
-  const int n = static_cast<int>(c.keys.size());
+  const int n = static_cast<int>(c.ids.size());
   if (n == 0) return;
   const long long target = static_cast<long long>(c.selected) + delta;
-  c.selected = static_cast<int>(std::clamp<long long>(target, 0, n - 1));
-  c.key = c.keys[c.selected];
+  const int selected = static_cast<int>(std::clamp<long long>(target, 0, n - 1));
+  if (selected == c.selected) return;
+  c.selected = selected;
+  c.id = c.ids[c.selected];
+  c.key.clear();  // until the next sync names it
 }
 
 void ViewState::Scroll(int delta) {
@@ -56,7 +59,7 @@ ViewState::Effects ViewState::HandleTableKey(const Key& key) {
     case Command::kHome: Move(-kFarAway); break;
     case Command::kEnd: Move(kFarAway); break;
     case Command::kOpen:
-      if (!cursor().key.empty()) {
+      if (cursor().has_row && !cursor().key.empty()) {
         mode_ = Mode::kDetail;
         detail_pane_ = pane_;
         detail_key_ = cursor().key;
@@ -131,19 +134,21 @@ ViewState::Effects ViewState::HandleTextKey(const Key& key) {
 void ViewState::SyncTable(const PaneTable& table, int body_rows) {
   page_rows_ = std::max(1, body_rows);
   Cursor& c = cursor();
-  const int n = static_cast<int>(table.rows.size());
-  c.keys.clear();
-  for (const TableRow& row : table.rows) c.keys.push_back(row.key);
-  if (!c.key.empty()) {
+  const int n = static_cast<int>(table.size());
+  c.ids.resize(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) c.ids[i] = table.Id(static_cast<size_t>(i));
+  if (c.has_row) {
     for (int i = 0; i < n; ++i) {
-      if (c.keys[i] == c.key) {
+      if (c.ids[i] == c.id) {
         c.selected = i;
         break;
       }
     }
   }
   c.selected = n == 0 ? 0 : std::clamp(c.selected, 0, n - 1);
-  c.key = n == 0 ? "" : c.keys[c.selected];
+  c.has_row = n > 0;
+  c.id = n == 0 ? 0 : c.ids[c.selected];
+  c.key = n == 0 ? "" : table.Row(static_cast<size_t>(c.selected)).key;
   if (c.selected < c.top) c.top = c.selected;
   if (c.selected >= c.top + page_rows_) c.top = c.selected - page_rows_ + 1;
   c.top = std::clamp(c.top, 0, std::max(0, n - page_rows_));

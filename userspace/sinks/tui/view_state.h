@@ -5,6 +5,7 @@
 #define SUBMITWATCH_SINKS_TUI_VIEW_STATE_H_
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -47,10 +48,14 @@ class ViewState {
   struct Cursor {
     int selected = 0;
     int top = 0;
-    std::string key;  // of the selected row; "" when there is none
-    // The rows' keys at the last sync, so that keys between two refreshes
+    // The selected row: its RowId, which the next sync looks for, and its
+    // key for the detail view; none when the table is empty.
+    bool has_row = false;
+    uint64_t id = 0;
+    std::string key;
+    // The rows' ids at the last sync, so that keys between two refreshes
     // (Down then Enter) act on the row they moved to.
-    std::vector<std::string> keys;
+    std::vector<uint64_t> ids;
     int sort = 0;
   };
 

@@ -1,0 +1,67 @@
+// Reads every entry of a per-CPU BPF hash map, each snapshot: in batches of
+// thousands of entries per syscall (BPF_MAP_LOOKUP_BATCH, Linux 5.6) where
+// the kernel has them, else one entry at a time (get_next_key + lookup, two
+// syscalls per entry), which it falls back to for good at the first refusal.
+// At 100,000 entries the batches are what keeps a snapshot in milliseconds.
+#ifndef SUBMITWATCH_COLLECTOR_MAP_READER_H_
+#define SUBMITWATCH_COLLECTOR_MAP_READER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+
+namespace submitwatch {
+
+class PerCpuMapReader {
+ public:
+  enum class Method { kBatch, kPerEntry };
+
+  // `method` kPerEntry never tries batches (for tests of the fallback).
+  explicit PerCpuMapReader(int nr_cpus, Method method = Method::kBatch)
+      : nr_cpus_(nr_cpus), method_(method) {}
+
+  // Calls fn(key, values) for every entry, values[i] being CPU i's. Each
+  // value type is a multiple of 8 bytes, as the kernel lays per-CPU values.
+  // An entry deleted while the map is read is skipped; one inserted may or
+  // may not be seen, and (per entry) a key may be seen twice.
+  template <typename Key, typename Value, typename Fn>
+  absl::Status ForEach(int fd, const char* map_name, Fn&& fn) {
+    static_assert(sizeof(Value) % 8 == 0);
+    return ReadAll(fd, map_name, sizeof(Key), sizeof(Value),
+                   [&](const void* key_bytes, const void* value_bytes) {
+                     Key key;
+                     memcpy(&key, key_bytes, sizeof(key));
+                     fn(key, absl::Span<const Value>(static_cast<const Value*>(value_bytes),
+                                                     static_cast<size_t>(nr_cpus_)));
+                   });
+  }
+
+  // How the last read went.
+  Method method() const { return method_; }
+
+ private:
+  using RawFn = std::function<void(const void* key, const void* values)>;
+  absl::Status ReadAll(int fd, const char* map_name, size_t key_size, size_t value_size,
+                       const RawFn& fn);
+  // false: the kernel refused batches (nothing was read).
+  absl::Status ReadBatches(int fd, const char* map_name, size_t key_size, size_t value_size,
+                           const RawFn& fn, bool* refused);
+  absl::Status ReadEntries(int fd, const char* map_name, size_t key_size, size_t value_size,
+                           const RawFn& fn);
+
+  int nr_cpus_;
+  Method method_;
+  // Reused from one read to the next: the snapshot allocates nothing once
+  // the maps stop growing. Values are 8-byte aligned.
+  std::vector<uint64_t> keys_;
+  std::vector<uint64_t> values_;
+};
+
+}  // namespace submitwatch
+
+#endif  // SUBMITWATCH_COLLECTOR_MAP_READER_H_
