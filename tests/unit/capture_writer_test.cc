@@ -2,9 +2,11 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "capture/capture_decode.h"
 #include "capture/json_parser.h"
 #include "gtest/gtest.h"
+#include "tests/unit/allocation_counter.h"
 #include "tests/unit/capture_test_util.h"
 
 namespace submitwatch {
@@ -172,6 +174,31 @@ TEST(CaptureWriterTest, AppendLineAddsTheLineAndANewline) {
   writer.AppendLine(FullAlloc(), out);
   EXPECT_EQ(out, "before\n" + CaptureWriter::FormatRecord(FullHeader()) + "\n" +
                      CaptureWriter::FormatRecord(FullAlloc()) + "\n");
+}
+
+// The per-event path: once the writer's scratch and the buffer have room,
+// formatting an allocation record allocates nothing.
+TEST(CaptureWriterTest, AppendLineAllocatesNothingOnceWarm) {
+  AllocRecord alloc = FullAlloc();
+  alloc.stack = {"pcpu_alloc_noprof+0x656", "blkg_alloc+0x7b", "blkg_create+0x307",
+                 "bio_associate_blkg_from_css+0x209", "submit_bio_noacct+0x1f0"};
+  const Record record(alloc);
+  CaptureWriter writer;
+  std::string out;
+  out.reserve(1 << 20);
+  writer.AppendLine(record, out);
+  uint64_t allocations = 0;
+  {
+    testing_util::CountAllocations count;
+    for (int i = 0; i < 20000; ++i) {
+      // As the capture stream hands its buffer over: emptied, capacity kept.
+      if (out.size() > (512 << 10)) out.clear();
+      writer.AppendLine(record, out);
+    }
+    allocations = count.count();
+  }
+  EXPECT_EQ(allocations, 0u);
+  EXPECT_TRUE(absl::EndsWith(out, CaptureWriter::FormatRecord(record) + "\n"));
 }
 
 }  // namespace
