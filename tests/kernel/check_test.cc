@@ -27,6 +27,9 @@ class CheckTest : public ::testing::Test {
     auto loop = LoopDevice::Create(64ull << 20);
     ASSERT_TRUE(loop.ok()) << loop.status();
     loop_ = *std::move(loop);
+    auto accounting = KernelAccounting::On(loop_->device());
+    ASSERT_TRUE(accounting.ok()) << accounting.status();
+    accounting_ = *std::move(accounting);
     auto cg = TestCgroup::Create(
         absl::StrCat("check-", ::testing::UnitTest::GetInstance()->current_test_info()->name()));
     ASSERT_TRUE(cg.ok()) << cg.status();
@@ -37,10 +40,12 @@ class CheckTest : public ::testing::Test {
   void TearDown() override {
     unlink(capture_.c_str());
     cgroup_.reset();
+    accounting_.reset();
     loop_.reset();
   }
 
   std::unique_ptr<LoopDevice> loop_;
+  std::unique_ptr<KernelAccounting> accounting_;
   std::unique_ptr<TestCgroup> cgroup_;
   std::string capture_;
 };
@@ -83,6 +88,7 @@ TEST_F(CheckTest, DirectIoInFreshCgroupIsCleanAndListsTheAtomicBlkgAllocations) 
     }
   }
   EXPECT_TRUE(ours);
+  ExpectKernelAgrees(*records, *cgroup_, loop_->device());
 }
 
 TEST_F(CheckTest, FailingWorkloadExitsThreeAndSaysSo) {

@@ -25,6 +25,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/errno_text.h"
+#include "gtest/gtest.h"
+#include "kernel_accounting.h"
 #include "symbols/cgroup_paths.h"
 
 namespace submitwatch::testing {
@@ -240,7 +242,19 @@ std::string LoopDevice::name() const { return device_.substr(device_.rfind('/') 
 absl::StatusOr<std::unique_ptr<TestCgroup>> TestCgroup::Create(const std::string& name) {
   absl::StatusOr<CgroupHierarchy> h = FindIoHierarchy();
   if (!h.ok()) return h.status();
+  if (h->v2) {
+    std::ifstream control(h->mount_point + "/cgroup.subtree_control");
+    std::string word;
+    bool io = false;
+    while (control >> word) io = io || word == "io";
+    if (!io) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cgroup v2 at ", h->mount_point, " does not enable io for its children: echo +io > ",
+          h->mount_point, "/cgroup.subtree_control"));
+    }
+  }
   auto cg = std::unique_ptr<TestCgroup>(new TestCgroup);
+  cg->v2_ = h->v2;
   cg->path_ = absl::StrCat("/submitwatch-test-", getpid(), "-", name);
   cg->dir_ = h->mount_point + cg->path_;
   if (mkdir(cg->dir_.c_str(), 0755) != 0) {
@@ -258,14 +272,53 @@ TestCgroup::~TestCgroup() {
   fprintf(stderr, "warning: could not remove %s: %s\n", dir_.c_str(), ErrnoText(errno).c_str());
 }
 
-absl::Status TestCgroup::LimitWriteBps(const std::string& device, uint64_t bps) {
-  struct stat st;
-  if (stat(device.c_str(), &st) != 0) return absl::NotFoundError(device);
-  std::ofstream f(dir_ + "/blkio.throttle.write_bps_device");
-  f << major(st.st_rdev) << ":" << minor(st.st_rdev) << " " << bps << "\n";
+absl::Status TestCgroup::Limit(const std::string& device, const std::string& v1_file,
+                               const std::string& v2_key, uint64_t bps) {
+  absl::StatusOr<std::string> numbers = DeviceNumbers(device);
+  if (!numbers.ok()) return numbers.status();
+  const std::string file = dir_ + (v2_ ? "/io.max" : "/" + v1_file);
+  std::ofstream f(file);
+  f << *numbers << " " << (v2_ ? v2_key + "=" : "") << bps << "\n";
   f.close();
-  if (!f) return absl::InternalError("cannot write blkio.throttle.write_bps_device");
+  if (!f) return absl::InternalError(absl::StrCat("cannot write ", file));
   return absl::OkStatus();
+}
+
+absl::Status TestCgroup::LimitWriteBps(const std::string& device, uint64_t bps) {
+  return Limit(device, "blkio.throttle.write_bps_device", "wbps", bps);
+}
+
+absl::Status TestCgroup::LimitReadBps(const std::string& device, uint64_t bps) {
+  return Limit(device, "blkio.throttle.read_bps_device", "rbps", bps);
+}
+
+absl::StatusOr<std::unique_ptr<KernelAccounting>> KernelAccounting::On(const std::string& device) {
+  absl::StatusOr<CgroupHierarchy> h = FindIoHierarchy();
+  if (!h.ok()) return h.status();
+  auto on = std::unique_ptr<KernelAccounting>(new KernelAccounting);
+  if (h->v2) return on;
+  absl::StatusOr<std::unique_ptr<TestCgroup>> cg =
+      TestCgroup::Create("referee-" + device.substr(device.rfind('/') + 1));
+  if (!cg.ok()) return cg.status();
+  on->limited_ = *std::move(cg);
+  // 1 TiB/s of reads, for a cgroup that does no IO.
+  if (absl::Status s = on->limited_->LimitReadBps(device, 1ull << 40); !s.ok()) return s;
+  return on;
+}
+
+void ExpectKernelAgrees(const std::vector<Record>& records, const TestCgroup& cgroup,
+                        const std::string& device) {
+  const std::string disk = device.substr(device.rfind('/') + 1);
+  absl::StatusOr<std::string> numbers = DeviceNumbers(device);
+  ASSERT_TRUE(numbers.ok()) << numbers.status();
+  absl::StatusOr<KernelIo> kernel = KernelIoOf(cgroup.dir(), cgroup.v2(), device);
+  ASSERT_TRUE(kernel.ok()) << kernel.status();
+  const ToolIo tool = ToolIoOfBlkg(records, cgroup.path(), disk);
+  const std::string line = RefereeLine(cgroup.v2(), cgroup.path(), disk, *numbers, tool, *kernel);
+  printf("%s\n", line.c_str());
+  fflush(stdout);
+  EXPECT_EQ(tool.bios, kernel->ios()) << line;
+  EXPECT_EQ(tool.bytes, kernel->bytes()) << line;
 }
 
 }  // namespace submitwatch::testing

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "model/records.h"
 
 namespace submitwatch::testing {
 
@@ -54,20 +55,51 @@ class LoopDevice {
   bool remove_device_ = false;
 };
 
-// A fresh child cgroup of the io/blkio hierarchy.
+// A fresh child cgroup of the hierarchy that carries the io controller,
+// whichever the host has: v1 blkio, or v2 with "io" enabled in the root's
+// cgroup.subtree_control (else Create fails and says so: a child without
+// its own io css would be charged to the root).
 class TestCgroup {
  public:
   static absl::StatusOr<std::unique_ptr<TestCgroup>> Create(const std::string& name);
   ~TestCgroup();
-  const std::string& dir() const { return dir_; }    // "/sys/fs/cgroup/blkio/x"
+  const std::string& dir() const { return dir_; }    // "/sys/fs/cgroup/blkio/x", "/sys/fs/cgroup/x"
   const std::string& path() const { return path_; }  // "/x" as submitwatch reports it
-  // Sets a v1 throttle.write_bps_device limit for `device` (bytes/s).
+  bool v2() const { return v2_; }
+  // Limits writes to `device` (bytes/s): v1 blkio.throttle.write_bps_device,
+  // v2 io.max wbps. LimitReadBps likewise (read_bps_device, rbps).
   absl::Status LimitWriteBps(const std::string& device, uint64_t bps);
+  absl::Status LimitReadBps(const std::string& device, uint64_t bps);
 
  private:
+  absl::Status Limit(const std::string& device, const std::string& v1_file,
+                     const std::string& v2_key, uint64_t bps);
+
   std::string dir_;
   std::string path_;
+  bool v2_ = false;
 };
+
+// Makes the kernel keep its own per-cgroup counters of `device` for the
+// referee (ExpectKernelAgrees) while it lives. v2's io.stat always counts.
+// v1's are blk-throttle's, which since "blk-throttle: delay initialization
+// until configuration" (6.12 has it, 6.1 not) count nothing on a disk no
+// limit was ever set for: a cgroup of its own gets a read limit no IO
+// reaches, and blk-throttle is on for the disk until it goes away.
+class KernelAccounting {
+ public:
+  static absl::StatusOr<std::unique_ptr<KernelAccounting>> On(const std::string& device);
+
+ private:
+  std::unique_ptr<TestCgroup> limited_;  // v1 only
+};
+
+// The referee (kernel_accounting.h): the tool's bios and bytes on the blkg of
+// (cgroup, device) in `records` equal the kernel's own accounting of the
+// cgroup on that device; prints both as a SUBMITWATCH-REFEREE line. For a
+// fresh cgroup whose IO all ran while the tool recorded.
+void ExpectKernelAgrees(const std::vector<Record>& records, const TestCgroup& cgroup,
+                        const std::string& device);
 
 // Runs dd writing `blocks` 4 KiB blocks with O_DIRECT to `device` from a
 // child that first joins `cgroup_dir`; returns its exit code.

@@ -49,6 +49,9 @@ class ModesTest : public ::testing::Test {
     auto loop = LoopDevice::Create(64ull << 20);
     ASSERT_TRUE(loop.ok()) << loop.status();
     loop_ = *std::move(loop);
+    auto accounting = KernelAccounting::On(loop_->device());
+    ASSERT_TRUE(accounting.ok()) << accounting.status();
+    accounting_ = *std::move(accounting);
     auto cg = TestCgroup::Create(::testing::UnitTest::GetInstance()->current_test_info()->name());
     ASSERT_TRUE(cg.ok()) << cg.status();
     cgroup_ = *std::move(cg);
@@ -57,8 +60,10 @@ class ModesTest : public ::testing::Test {
 
   void TearDown() override {
     unlink(capture_.c_str());
+    upper_accounting_.reset();
     upper_.reset();
     cgroup_.reset();
+    accounting_.reset();
     loop_.reset();
   }
 
@@ -78,7 +83,9 @@ class ModesTest : public ::testing::Test {
   }
 
   std::unique_ptr<LoopDevice> loop_;
+  std::unique_ptr<KernelAccounting> accounting_;
   std::unique_ptr<LoopDevice> upper_;
+  std::unique_ptr<KernelAccounting> upper_accounting_;
   std::unique_ptr<TestCgroup> cgroup_;
   std::string capture_;
   CaptureHeader header_;
@@ -98,6 +105,7 @@ TEST_F(ModesTest, HeaderNamesTheModeOfEveryHook) {
       EXPECT_EQ(mode, TestMode()) << hook;
     }
   }
+  ExpectKernelAgrees(records, *cgroup_, loop_->device());
 }
 
 TEST_F(ModesTest, ThrottledWritesAreCountedForTheirCgroup) {
@@ -118,6 +126,10 @@ TEST_F(ModesTest, ThrottledWritesAreCountedForTheirCgroup) {
   }
   for (const auto& [row, n] : last_by_row) bios += n;
   EXPECT_EQ(bios, static_cast<uint64_t>(kBlocks));
+  // Throttled or not, a bio is counted once on both sides: the kernel as the
+  // throttle queues it or lets it pass (v1) or as it is dispatched (v2),
+  // block_bio_queue as it is dispatched.
+  ExpectKernelAgrees(records, *cgroup_, loop_->device());
 
   std::vector<ThrottleRecord> throttles;
   for (const ThrottleRecord& t : OfType<ThrottleRecord>(records)) {
@@ -140,6 +152,9 @@ TEST_F(ModesTest, KworkerSubmittedBiosCountForTheIntendedCgroup) {
   auto upper = LoopDevice::CreateOver(loop_->device());
   ASSERT_TRUE(upper.ok()) << upper.status();
   upper_ = *std::move(upper);
+  auto upper_accounting = KernelAccounting::On(upper_->device());
+  ASSERT_TRUE(upper_accounting.ok()) << upper_accounting.status();
+  upper_accounting_ = *std::move(upper_accounting);
   std::vector<Record> records = RecordInCgroup(upper_->device(), kBlocks);
   ASSERT_FALSE(records.empty());
 
@@ -162,6 +177,10 @@ TEST_F(ModesTest, KworkerSubmittedBiosCountForTheIntendedCgroup) {
     // Tracepoint mode cannot know whom a kworker submits for: counted apart.
     EXPECT_TRUE(last.kthread);
   }
+  // Both disks' blkgs of the cgroup: dd's bios on the upper, the worker's on
+  // the lower (the kernel counts a blkg's bios whoever submits them).
+  ExpectKernelAgrees(records, *cgroup_, upper_->device());
+  ExpectKernelAgrees(records, *cgroup_, loop_->device());
 }
 
 TEST_F(ModesTest, SlabNeedsTheSubmitDepthAndThenSeesSubmitPathSlab) {

@@ -31,6 +31,9 @@ class RecordTest : public ::testing::Test {
     auto loop = LoopDevice::Create(64ull << 20);
     ASSERT_TRUE(loop.ok()) << loop.status();
     loop_ = *std::move(loop);
+    auto accounting = KernelAccounting::On(loop_->device());
+    ASSERT_TRUE(accounting.ok()) << accounting.status();
+    accounting_ = *std::move(accounting);
     auto cg = TestCgroup::Create(::testing::UnitTest::GetInstance()->current_test_info()->name());
     ASSERT_TRUE(cg.ok()) << cg.status();
     cgroup_ = *std::move(cg);
@@ -42,6 +45,7 @@ class RecordTest : public ::testing::Test {
     unlink(capture_.c_str());
     unlink(pid_file_.c_str());
     cgroup_.reset();
+    accounting_.reset();
     loop_.reset();
   }
 
@@ -63,6 +67,7 @@ class RecordTest : public ::testing::Test {
   }
 
   std::unique_ptr<LoopDevice> loop_;
+  std::unique_ptr<KernelAccounting> accounting_;
   std::unique_ptr<TestCgroup> cgroup_;
   std::string capture_;
   std::string pid_file_;
@@ -132,6 +137,7 @@ TEST_F(RecordTest, DirectIoInFreshCgroupIsReadyWithAtomicBlkgAllocation) {
   EXPECT_EQ(bios, static_cast<uint64_t>(kBlocks));
   EXPECT_EQ(bytes, kBlocks * kBlockSize);
   EXPECT_EQ(elsewhere, 0u);
+  ExpectKernelAgrees(records, *cgroup_, loop_->device());
 
   // (c) the loop driver's work function ran, with a latency histogram.
   bool saw_loop_work = false;
