@@ -129,9 +129,16 @@ absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::Create(uint64_t size_byt
   return loop;
 }
 
-absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::CreateOver(const std::string& lower) {
+absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::CreateOver(const std::string& lower,
+                                                                   uint32_t sector_size) {
   auto loop = std::unique_ptr<LoopDevice>(new LoopDevice);
-  CommandResult r = RunCommand({"losetup", "--find", "--show", "--direct-io=on", lower});
+  std::vector<std::string> argv = {"losetup", "--find", "--show", "--direct-io=on"};
+  if (sector_size != 0) {
+    argv.push_back("--sector-size");
+    argv.push_back(absl::StrCat(sector_size));
+  }
+  argv.push_back(lower);
+  CommandResult r = RunCommand(argv);
   if (r.exit_code != 0) {
     return absl::InternalError(absl::StrCat("losetup over ", lower, " failed: ", r.output));
   }

@@ -40,8 +40,10 @@ class LoopDevice {
   static absl::StatusOr<std::unique_ptr<LoopDevice>> Create(uint64_t size_bytes);
   // A loop device whose backing file is another block device, in direct-IO
   // mode: its kworker then submits bios to `lower` on behalf of the cgroup
-  // that wrote to it.
-  static absl::StatusOr<std::unique_ptr<LoopDevice>> CreateOver(const std::string& lower);
+  // that wrote to it. `sector_size` (0: the loop's default, 512) must be at
+  // least `lower`'s logical block size, or loop quietly does buffered IO.
+  static absl::StatusOr<std::unique_ptr<LoopDevice>> CreateOver(const std::string& lower,
+                                                                uint32_t sector_size = 0);
   ~LoopDevice();
   const std::string& device() const { return device_; }  // "/dev/loop3"
   std::string name() const;                               // "loop3"
