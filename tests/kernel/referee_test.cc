@@ -77,12 +77,6 @@ class RefereeTest : public ::testing::Test {
     return RecordScript(DdScript(dd_args));
   }
 
-  KernelIo Kernel() {
-    absl::StatusOr<KernelIo> io = KernelIoOf(cgroup_->dir(), cgroup_->v2(), loop_->device());
-    EXPECT_TRUE(io.ok()) << io.status();
-    return io.ok() ? *io : KernelIo{};
-  }
-
   void Print(const ToolIo& tool, const KernelIo& kernel) {
     absl::StatusOr<std::string> numbers = DeviceNumbers(loop_->device());
     printf("%s\n", RefereeLine(cgroup_->v2(), cgroup_->path(), loop_->name(),
@@ -108,15 +102,23 @@ TEST_F(RefereeTest, ASplitBioIsOneBioToTheToolAndAnIoPerPartToTheKernel) {
     ASSERT_TRUE(f) << "cannot write " << limit;
   }
   constexpr uint64_t kWrites = 2, kMiB = 1 << 20;
+  // A kernel that counts only cgroups with a limit (v1 on 6.1) gets one no
+  // write reaches: it counts in blk-throttle's slow path then, where a bio
+  // is counted once and its resubmitted parts, throttled already, pass by.
+  const bool limited = !KernelCountsCgroupsWithoutLimits();
+  if (limited) {
+    ASSERT_TRUE(cgroup_->LimitWriteBps(loop_->device(), 1ull << 40).ok());
+  }
   std::vector<Record> records = RecordDd(absl::StrCat("bs=1M count=", kWrites, " oflag=direct"));
   ASSERT_FALSE(records.empty());
   const ToolIo tool = ToolIoOfBlkg(records, cgroup_->path(), loop_->name());
-  const KernelIo kernel = Kernel();
-  Print(tool, kernel);
+  absl::StatusOr<KernelIo> kernel = KernelIoOf(cgroup_->dir(), cgroup_->v2(), loop_->device());
+  ASSERT_TRUE(kernel.ok()) << kernel.status();
+  Print(tool, *kernel);
   EXPECT_EQ(tool.bios, kWrites);
   EXPECT_EQ(tool.bytes, kWrites * kMiB);
-  EXPECT_EQ(kernel.write_ios, kWrites * (kMiB / (64 << 10)));
-  EXPECT_EQ(kernel.bytes(), tool.bytes);
+  EXPECT_EQ(kernel->write_ios, limited ? kWrites : kWrites * (kMiB / (64 << 10)));
+  EXPECT_EQ(kernel->bytes(), tool.bytes);
 }
 
 TEST_F(RefereeTest, WritebackInTheWritersOwnContextIsItsOwnOnEitherVersion) {
@@ -125,13 +127,9 @@ TEST_F(RefereeTest, WritebackInTheWritersOwnContextIsItsOwnOnEitherVersion) {
   constexpr uint64_t kBytes = 64 * 4096;
   std::vector<Record> records = RecordDd("bs=4096 count=64 conv=fsync");
   ASSERT_FALSE(records.empty());
-  const ToolIo tool = ToolIoOfBlkg(records, cgroup_->path(), loop_->name());
-  const KernelIo kernel = Kernel();
-  Print(tool, kernel);
   // Bio for bio, however the queue then merges them into requests.
-  EXPECT_EQ(tool.bios, kernel.ios());
-  EXPECT_EQ(tool.bytes, kernel.bytes());
-  EXPECT_EQ(tool.bytes, kBytes);
+  ExpectKernelAgrees(records, *cgroup_, loop_->device());
+  EXPECT_EQ(ToolIoOfBlkg(records, cgroup_->path(), loop_->name()).bytes, kBytes);
 }
 
 TEST_F(RefereeTest, WritebackByAnotherTaskIsTheDirtiersOnV2AndTheRootsOnV1) {
@@ -149,10 +147,7 @@ TEST_F(RefereeTest, WritebackByAnotherTaskIsTheDirtiersOnV2AndTheRootsOnV1) {
   // v1 has no cgroup writeback: the cgroup has no blkg on the disk at all.
   absl::StatusOr<KernelIo> kernel = KernelIoOf(cgroup_->dir(), cgroup_->v2(), loop_->device());
   if (cgroup_->v2()) {
-    ASSERT_TRUE(kernel.ok()) << kernel.status();
-    Print(tool, *kernel);
-    EXPECT_EQ(tool.bios, kernel->ios());
-    EXPECT_EQ(tool.bytes, kernel->bytes());
+    ExpectKernelAgrees(records, *cgroup_, loop_->device());
     EXPECT_EQ(tool.bytes, kBytes);
     EXPECT_EQ(root.bytes, 0u);
   } else {

@@ -158,27 +158,25 @@ TEST(SwapUnderMemoryPressure, DirectReclaimMakesTheSwapDisksBlkgInSubmitPlusRecl
   for (const CgroupRow& row : model.CgroupRows()) {
     if (row.cgroup == cgroup && row.disk == disk && !row.kthread) pair = &row;
   }
-  const ToolIo own = ToolIoOfBlkg(*records, cgroup, disk);
   const ToolIo root = ToolIoOfBlkg(*records, "/", disk);
-  absl::StatusOr<KernelIo> kernel = KernelIoOf(io_dir, io_hierarchy->v2, device);
-  ASSERT_TRUE(kernel.ok()) << kernel.status();
-  absl::StatusOr<std::string> numbers = DeviceNumbers(device);
-  printf("%s\n", RefereeLine(io_hierarchy->v2, cgroup, disk, numbers.ok() ? *numbers : "?", own,
-                             *kernel)
-                     .c_str());
-  EXPECT_EQ(own.bios, kernel->ios());
-  EXPECT_EQ(own.bytes, kernel->bytes());
+  const std::optional<KernelIo> kernel =
+      ExpectKernelAgrees(*records, io_dir, io_hierarchy->v2, cgroup, device);
   if (io_hierarchy->v2) {
     // The swap-out is the cgroup's: its pair is ready, nothing elsewhere.
     ASSERT_NE(pair, nullptr) << "no row for " << cgroup << " on " << disk;
     EXPECT_EQ(pair->state, Readiness::kReady);
     EXPECT_GT(pair->own_bios, 0u);
     EXPECT_EQ(pair->elsewhere_bios, 0u);
-    EXPECT_GT(kernel->write_ios, 0u);
+    if (kernel) {
+      EXPECT_GT(kernel->write_ios, 0u);
+    }
   } else {
-    // The swap-out went to the root's blkg, by the kernel's count too.
-    EXPECT_EQ(kernel->write_ios, 0u);
+    // The swap-out went to the root's blkg, by the kernel's count too (the
+    // swap-ins, if any yet, are the faulting process's own).
     EXPECT_GT(root.bios, 0u);
+    if (kernel) {
+      EXPECT_EQ(kernel->write_ios, 0u);
+    }
   }
   if (pair != nullptr) {
     printf("SUBMITWATCH-SWAP pair %s %s: %s, bios %llu (own %llu, elsewhere %llu to %s)\n",
