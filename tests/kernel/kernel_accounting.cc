@@ -67,7 +67,8 @@ absl::StatusOr<KernelIoByDevice> ParseIoStat(absl::string_view text) {
     }
     KernelIo& io = out[std::string(words[0])];
     for (size_t i = 1; i < words.size(); ++i) {
-      std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(words[i], absl::MaxSplits('=', 1));
+      std::pair<absl::string_view, absl::string_view> kv =
+          absl::StrSplit(words[i], absl::MaxSplits('=', 1));
       uint64_t n = 0;
       uint64_t* field = nullptr;
       if (kv.first == "rbytes") field = &io.read_bytes;

@@ -66,7 +66,7 @@ class TestCgroup {
  public:
   static absl::StatusOr<std::unique_ptr<TestCgroup>> Create(const std::string& name);
   ~TestCgroup();
-  const std::string& dir() const { return dir_; }    // "/sys/fs/cgroup/blkio/x", "/sys/fs/cgroup/x"
+  const std::string& dir() const { return dir_; }    // ".../blkio/x" v1, "/sys/fs/cgroup/x" v2
   const std::string& path() const { return path_; }  // "/x" as submitwatch reports it
   bool v2() const { return v2_; }
   // Limits writes to `device` (bytes/s): v1 blkio.throttle.write_bps_device,

@@ -194,7 +194,8 @@ TEST(SwapUnderMemoryPressure, DirectReclaimMakesTheSwapDisksBlkgInSubmitPlusRecl
     if (!absl::StrContains(line, " submit+reclaim ")) continue;
     printf("SUBMITWATCH-SWAP %s\n", std::string(line).c_str());
     std::vector<std::string> cells = absl::StrSplit(line, ' ', absl::SkipEmpty());
-    if (cells.size() >= 3 && cells[0] == names::kVerdictAtomic && cells[cells.size() - 2] == cgroup) {
+    if (cells.size() >= 3 && cells[0] == names::kVerdictAtomic &&
+        cells[cells.size() - 2] == cgroup) {
       ++rows;
     }
   }
