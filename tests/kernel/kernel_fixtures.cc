@@ -288,6 +288,7 @@ absl::Status TestCgroup::Limit(const std::string& device, const std::string& v1_
   f << *numbers << " " << (v2_ ? v2_key + "=" : "") << bps << "\n";
   f.close();
   if (!f) return absl::InternalError(absl::StrCat("cannot write ", file));
+  limited_.insert(device);
   return absl::OkStatus();
 }
 
@@ -339,7 +340,8 @@ bool KernelCountsCgroupsWithoutLimits() {
 
 std::optional<KernelIo> ExpectKernelAgrees(const std::vector<Record>& records,
                                            const std::string& dir, bool v2,
-                                           const std::string& path, const std::string& device) {
+                                           const std::string& path, const std::string& device,
+                                           bool limited) {
   const std::string disk = device.substr(device.rfind('/') + 1);
   absl::StatusOr<std::string> numbers = DeviceNumbers(device);
   absl::StatusOr<KernelIo> kernel = KernelIoOf(dir, v2, device);
@@ -349,7 +351,7 @@ std::optional<KernelIo> ExpectKernelAgrees(const std::vector<Record>& records,
   }
   const ToolIo tool = ToolIoOfBlkg(records, path, disk);
   std::string line = RefereeLine(v2, path, disk, *numbers, tool, *kernel);
-  const bool kept = KernelCountsCgroupsWithoutLimits();
+  const bool kept = limited || KernelCountsCgroupsWithoutLimits();
   if (!kept) absl::StrAppend(&line, "; this kernel counts only cgroups with a limit (v1)");
   printf("%s\n", line.c_str());
   fflush(stdout);
@@ -364,7 +366,8 @@ std::optional<KernelIo> ExpectKernelAgrees(const std::vector<Record>& records,
 
 std::optional<KernelIo> ExpectKernelAgrees(const std::vector<Record>& records,
                                            const TestCgroup& cgroup, const std::string& device) {
-  return ExpectKernelAgrees(records, cgroup.dir(), cgroup.v2(), cgroup.path(), device);
+  return ExpectKernelAgrees(records, cgroup.dir(), cgroup.v2(), cgroup.path(), device,
+                            cgroup.Limits(device));
 }
 
 }  // namespace submitwatch::testing

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,8 @@ class TestCgroup {
   // v2 io.max wbps. LimitReadBps likewise (read_bps_device, rbps).
   absl::Status LimitWriteBps(const std::string& device, uint64_t bps);
   absl::Status LimitReadBps(const std::string& device, uint64_t bps);
+  // Whether this cgroup got a limit on `device`.
+  bool Limits(const std::string& device) const { return limited_.contains(device); }
 
  private:
   absl::Status Limit(const std::string& device, const std::string& v1_file,
@@ -81,6 +84,7 @@ class TestCgroup {
   std::string dir_;
   std::string path_;
   bool v2_ = false;
+  std::set<std::string> limited_;  // devices
 };
 
 // Makes the kernel keep its own per-cgroup counters of `device` for the
@@ -98,7 +102,7 @@ class KernelAccounting {
 };
 
 // Whether the kernel's counters include the bios of a cgroup that has no
-// limit of its own on the disk: always on v2. On v1 Debian's 6.1 counts
+// limit of its own on the disk (with one they always do): always on v2. On v1 Debian's 6.1 counts
 // only in blk-throttle's slow path, which only a cgroup with a limit takes
 // (setting one would make the cgroup's blkg before its first bio, which the
 // readiness tests must see made); 6.12 counts every bio. Found out once per
@@ -109,14 +113,16 @@ bool KernelCountsCgroupsWithoutLimits();
 // (cgroup, device) in `records` equal the kernel's own accounting of the
 // cgroup on that device; prints both as a SUBMITWATCH-REFEREE line. For a
 // fresh cgroup whose IO all ran while the tool recorded. Where the kernel
-// keeps no count for it (above) the line says so and the kernel's figures
-// must be zero. Returns the kernel's figures when it keeps them.
+// keeps no count for it (above; `limited`: the cgroup has a limit on the
+// device) the line says so and the kernel's figures must be zero. Returns
+// the kernel's figures when it keeps them.
 std::optional<KernelIo> ExpectKernelAgrees(const std::vector<Record>& records,
                                            const TestCgroup& cgroup, const std::string& device);
 // The same for a cgroup directory `dir` whose path submitwatch shows as `path`.
 std::optional<KernelIo> ExpectKernelAgrees(const std::vector<Record>& records,
                                            const std::string& dir, bool v2,
-                                           const std::string& path, const std::string& device);
+                                           const std::string& path, const std::string& device,
+                                           bool limited = false);
 
 // Runs dd writing `blocks` 4 KiB blocks with O_DIRECT to `device` from a
 // child that first joins `cgroup_dir`; returns its exit code.
