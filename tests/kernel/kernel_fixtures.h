@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "gtest/gtest.h"
 #include "kernel_accounting.h"
 #include "model/records.h"
 
@@ -40,6 +41,10 @@ std::vector<std::string> SubmitwatchCommand(const std::string& subcommand,
 class LoopDevice {
  public:
   static absl::StatusOr<std::unique_ptr<LoopDevice>> Create(uint64_t size_bytes);
+  // The same on a block device added for it (LOOP_CTL_ADD) and deleted on
+  // destruction: its inode and page cache are new, so no earlier writer's
+  // cgroup owns their writeback (v2 charges writeback to that owner).
+  static absl::StatusOr<std::unique_ptr<LoopDevice>> CreateNew(uint64_t size_bytes);
   // A loop device whose backing file is another block device, in direct-IO
   // mode: its kworker then submits bios to `lower` on behalf of the cgroup
   // that wrote to it. `sector_size` (0: the loop's default, 512) must be at
@@ -114,15 +119,39 @@ bool KernelCountsCgroupsWithoutLimits();
 // cgroup on that device; prints both as a SUBMITWATCH-REFEREE line. For a
 // fresh cgroup whose IO all ran while the tool recorded. Where the kernel
 // keeps no count for it (above; `limited`: the cgroup has a limit on the
-// device) the line says so and the kernel's figures must be zero. Returns
-// the kernel's figures when it keeps them.
+// device) the line says so and the kernel's figures must be zero. `splits`:
+// the queue may have split bios (a swapped-out folio of 2 MiB, say), which
+// the kernel counts as an io per part: the bytes agree, the ios are at
+// least the bios. Returns the kernel's figures when it keeps them.
 std::optional<KernelIo> ExpectKernelAgrees(const std::vector<Record>& records,
                                            const TestCgroup& cgroup, const std::string& device);
 // The same for a cgroup directory `dir` whose path submitwatch shows as `path`.
 std::optional<KernelIo> ExpectKernelAgrees(const std::vector<Record>& records,
                                            const std::string& dir, bool v2,
                                            const std::string& path, const std::string& device,
-                                           bool limited = false);
+                                           bool limited = false, bool splits = false);
+
+// The (cgroup, disk) pair of a readiness test: a fresh 64 MiB loop device
+// whose kernel counters are kept (KernelAccounting) and a fresh cgroup named
+// `prefix` + the running test's name; skipped (or failed under CI) where
+// kernel tests cannot run (gtest then runs no test body). A test's own
+// SetUp and TearDown call these.
+class FreshPairTest : public ::testing::Test {
+ protected:
+  // `new_disk`: the loop device is a new block device (LoopDevice::CreateNew).
+  explicit FreshPairTest(std::string prefix = "", bool new_disk = false)
+      : prefix_(std::move(prefix)), new_disk_(new_disk) {}
+  void SetUp() override;
+  void TearDown() override;
+
+  std::unique_ptr<LoopDevice> loop_;
+  std::unique_ptr<KernelAccounting> accounting_;
+  std::unique_ptr<TestCgroup> cgroup_;
+
+ private:
+  std::string prefix_;
+  bool new_disk_;
+};
 
 // Runs dd writing `blocks` 4 KiB blocks with O_DIRECT to `device` from a
 // child that first joins `cgroup_dir`; returns its exit code.

@@ -42,19 +42,10 @@ bool FunctionHooksAttached(const CaptureHeader& header) {
   return HookMode(header, "submit_path") == "fentry" || HookMode(header, "submit_path") == "kprobe";
 }
 
-class ModesTest : public ::testing::Test {
+class ModesTest : public FreshPairTest {
  protected:
   void SetUp() override {
-    if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
-    auto loop = LoopDevice::Create(64ull << 20);
-    ASSERT_TRUE(loop.ok()) << loop.status();
-    loop_ = *std::move(loop);
-    auto accounting = KernelAccounting::On(loop_->device());
-    ASSERT_TRUE(accounting.ok()) << accounting.status();
-    accounting_ = *std::move(accounting);
-    auto cg = TestCgroup::Create(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    ASSERT_TRUE(cg.ok()) << cg.status();
-    cgroup_ = *std::move(cg);
+    FreshPairTest::SetUp();
     capture_ = TempPath("modes.jsonl");
   }
 
@@ -62,9 +53,7 @@ class ModesTest : public ::testing::Test {
     unlink(capture_.c_str());
     upper_accounting_.reset();
     upper_.reset();
-    cgroup_.reset();
-    accounting_.reset();
-    loop_.reset();
+    FreshPairTest::TearDown();
   }
 
   std::vector<Record> RecordInCgroup(const std::string& device, int blocks) {
@@ -82,11 +71,8 @@ class ModesTest : public ::testing::Test {
     return *records;
   }
 
-  std::unique_ptr<LoopDevice> loop_;
-  std::unique_ptr<KernelAccounting> accounting_;
   std::unique_ptr<LoopDevice> upper_;
   std::unique_ptr<KernelAccounting> upper_accounting_;
-  std::unique_ptr<TestCgroup> cgroup_;
   std::string capture_;
   CaptureHeader header_;
 };

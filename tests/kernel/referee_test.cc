@@ -7,11 +7,12 @@
 //   part (the remainder is resubmitted through submit_bio_noacct(), which
 //   counts again but, the bio being traced already, fires no second
 //   block_bio_queue); the tool counts one bio.
-// * on neither side, but worth knowing: writeback done by another task
-//   (sync, the flusher) is charged to the cgroup that dirtied the pages
-//   only on v2 (cgroup writeback needs the unified hierarchy's io and
-//   memory); on v1 to the writing-back task's, here the root. Writeback in
-//   the writer's own context (fsync, the last close) is its own on both.
+// * on neither side, but worth knowing: v2 charges writeback to the cgroup
+//   that owns the inode's writeback (cgroup writeback: the first to dirty
+//   it, later the one dirtying it most, or an ancestor once it is gone),
+//   whoever writes back; v1 to the task that writes back: the writer in
+//   fsync or the last close, else sync's or the flusher's, here the root's.
+//   These tests take a new block device, whose inode no one dirtied before.
 //
 // Merges change neither: plugs merge bios into requests after both counted.
 #include <fcntl.h>
@@ -33,27 +34,18 @@
 namespace submitwatch::testing {
 namespace {
 
-class RefereeTest : public ::testing::Test {
+class RefereeTest : public FreshPairTest {
  protected:
+  RefereeTest() : FreshPairTest("", /*new_disk=*/true) {}
+
   void SetUp() override {
-    if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
-    auto loop = LoopDevice::Create(64ull << 20);
-    ASSERT_TRUE(loop.ok()) << loop.status();
-    loop_ = *std::move(loop);
-    auto accounting = KernelAccounting::On(loop_->device());
-    ASSERT_TRUE(accounting.ok()) << accounting.status();
-    accounting_ = *std::move(accounting);
-    auto cg = TestCgroup::Create(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    ASSERT_TRUE(cg.ok()) << cg.status();
-    cgroup_ = *std::move(cg);
+    FreshPairTest::SetUp();
     capture_ = TempPath("referee.jsonl");
   }
 
   void TearDown() override {
     unlink(capture_.c_str());
-    cgroup_.reset();
-    accounting_.reset();
-    loop_.reset();
+    FreshPairTest::TearDown();
   }
 
   // `sh -c` script: join the cgroup, then dd DD_ARGS to the loop device.
@@ -85,9 +77,6 @@ class RefereeTest : public ::testing::Test {
     fflush(stdout);
   }
 
-  std::unique_ptr<LoopDevice> loop_;
-  std::unique_ptr<KernelAccounting> accounting_;
-  std::unique_ptr<TestCgroup> cgroup_;
   std::string capture_;
 };
 
@@ -123,7 +112,8 @@ TEST_F(RefereeTest, ASplitBioIsOneBioToTheToolAndAnIoPerPartToTheKernel) {
 
 TEST_F(RefereeTest, WritebackInTheWritersOwnContextIsItsOwnOnEitherVersion) {
   // fsync (and the last close of a block device) writes the dirty pages
-  // back from dd itself: on v1 too, the bios take dd's own blkg.
+  // back from dd itself (v1: its blkg), which dirtied the new disk's pages
+  // first (v2: the owner of their writeback).
   constexpr uint64_t kBytes = 64 * 4096;
   std::vector<Record> records = RecordDd("bs=4096 count=64 conv=fsync");
   ASSERT_FALSE(records.empty());
