@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "cases.h"
 #include "gtest/gtest.h"
+#include "kernel_accounting.h"
 #include "kernel_fixtures.h"
 #include "loader/hook_table.h"
 #include "model/gfp.h"
@@ -170,6 +171,7 @@ uint64_t UintField(const JsonValue* object, const std::string& key) {
 struct GroundTruthRun {
   std::string error;  // why it could not run; empty when it did
   std::unique_ptr<TestModule> module;
+  std::vector<std::unique_ptr<KernelAccounting>> accounting;  // one per device
   std::map<std::string, std::vector<std::unique_ptr<TestCgroup>>> cgroups;  // by device
   std::string capture;
   std::string mode;           // the submit path's mode in the capture
@@ -220,6 +222,9 @@ class GroundTruth : public ::testing::Test {
 
     std::vector<std::string> workload;
     auto add_device = [&](const std::string& device, int blocks, bool reads) -> std::string {
+      auto accounting = KernelAccounting::On("/dev/" + device);
+      if (!accounting.ok()) return accounting.status().ToString();
+      run.accounting.push_back(*std::move(accounting));
       for (int i = 0; i < kCgroupsPerDevice; ++i) {
         auto cg = TestCgroup::Create(absl::StrCat("gt-", device, "-", i));
         if (!cg.ok()) return cg.status().ToString();
@@ -232,6 +237,11 @@ class GroundTruth : public ::testing::Test {
       if (std::string e = add_device(c.device, kBlocks, c.reads); !e.empty()) return e;
     }
     if (std::string e = add_device(kFailDevice, kFailBlocks, false); !e.empty()) return e;
+    // The lower disk's counters too: that they list none of these cgroups
+    // then means something.
+    auto lower = KernelAccounting::On(absl::StrCat("/dev/", kFailLowerDisk));
+    if (!lower.ok()) return lower.status().ToString();
+    run.accounting.push_back(*std::move(lower));
     // The worker runs after the dd that queued it: wait for it (10 s at most)
     // before the workload ends, and with it the recording.
     const uint64_t case_allocs = before["case_allocs"] + AllocationCases().size() * kCgroupsPerDevice;
@@ -570,6 +580,23 @@ TEST_F(GroundTruth, FailedBlkgAllocationMakesThePairFailed) {
       << output;
   PrintCell(kFailDevice, absl::StrCat(state.empty() ? "MISSING" : state, " (",
                                       kFailLowerDisk, " charged to /); check ", check));
+}
+
+// The referee: on every device, each cgroup's blkg has the bios and bytes
+// the kernel counted for it. The failing device's bios to the lower disk
+// went to the root's blkg: neither side has any for the cgroup there.
+TEST_F(GroundTruth, TheKernelsOwnCountersAgreeOnEveryPair) {
+  for (const auto& [device, cgroups] : run_->cgroups) {
+    for (const std::unique_ptr<TestCgroup>& cg : cgroups) {
+      SCOPED_TRACE(cg->path());
+      ExpectKernelAgrees(run_->records, *cg, "/dev/" + device);
+      if (device != kFailDevice) continue;
+      const std::string lower = absl::StrCat("/dev/", kFailLowerDisk);
+      absl::StatusOr<KernelIo> kernel = KernelIoOf(cg->dir(), cg->v2(), lower);
+      EXPECT_TRUE(absl::IsNotFound(kernel.status())) << kernel.status();
+      EXPECT_EQ(ToolIoOfBlkg(run_->records, cg->path(), kFailLowerDisk).bios, 0u);
+    }
+  }
 }
 
 // `check` live: clean while the fixed devices get IO, failing while the

@@ -20,28 +20,20 @@
 namespace submitwatch::testing {
 namespace {
 
-class CheckTest : public ::testing::Test {
+class CheckTest : public FreshPairTest {
  protected:
+  CheckTest() : FreshPairTest("check-") {}
+
   void SetUp() override {
-    if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
-    auto loop = LoopDevice::Create(64ull << 20);
-    ASSERT_TRUE(loop.ok()) << loop.status();
-    loop_ = *std::move(loop);
-    auto cg = TestCgroup::Create(
-        absl::StrCat("check-", ::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    ASSERT_TRUE(cg.ok()) << cg.status();
-    cgroup_ = *std::move(cg);
+    FreshPairTest::SetUp();
     capture_ = TempPath("check-capture.jsonl");
   }
 
   void TearDown() override {
     unlink(capture_.c_str());
-    cgroup_.reset();
-    loop_.reset();
+    FreshPairTest::TearDown();
   }
 
-  std::unique_ptr<LoopDevice> loop_;
-  std::unique_ptr<TestCgroup> cgroup_;
   std::string capture_;
 };
 
@@ -83,6 +75,7 @@ TEST_F(CheckTest, DirectIoInFreshCgroupIsCleanAndListsTheAtomicBlkgAllocations) 
     }
   }
   EXPECT_TRUE(ours);
+  ExpectKernelAgrees(*records, *cgroup_, loop_->device());
 }
 
 TEST_F(CheckTest, FailingWorkloadExitsThreeAndSaysSo) {

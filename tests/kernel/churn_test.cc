@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "capture/capture_reader.h"
 #include "gtest/gtest.h"
+#include "kernel_accounting.h"
 #include "kernel_fixtures.h"
 #include "model/model.h"
 
@@ -48,6 +49,7 @@ std::string RowsOf(const Model& model, const std::string& cgroup) {
 struct Expected {
   std::string disk;
   uint64_t bios = 0;
+  KernelIo kernel;  // the kernel's own count, read just before the rmdir
 };
 
 TEST(Churn, CgroupsAndDisksComeAndGoWhileRecording) {
@@ -79,6 +81,9 @@ TEST(Churn, CgroupsAndDisksComeAndGoWhileRecording) {
       absl::StatusOr<std::unique_ptr<LoopDevice>> loop = LoopDevice::Create(16 << 20);
       ASSERT_TRUE(loop.ok()) << loop.status();
       (*loop)->RemoveDeviceOnDestroy();
+      absl::StatusOr<std::unique_ptr<KernelAccounting>> accounting =
+          KernelAccounting::On((*loop)->device());
+      ASSERT_TRUE(accounting.ok()) << accounting.status();
       const int per_disk = cgroups / disks + (d < cgroups % disks ? 1 : 0);
       for (int c = 0; c < per_disk; ++c, ++made) {
         absl::StatusOr<std::unique_ptr<TestCgroup>> cg =
@@ -86,7 +91,9 @@ TEST(Churn, CgroupsAndDisksComeAndGoWhileRecording) {
         ASSERT_TRUE(cg.ok()) << cg.status();
         const int blocks = 1 + made % 7;
         ASSERT_EQ(DirectWritesFromCgroup((*cg)->dir(), (*loop)->device(), blocks), 0);
-        expected[(*cg)->path()] = {(*loop)->name(), static_cast<uint64_t>(blocks)};
+        absl::StatusOr<KernelIo> kernel = KernelIoOf((*cg)->dir(), (*cg)->v2(), (*loop)->device());
+        ASSERT_TRUE(kernel.ok()) << kernel.status();
+        expected[(*cg)->path()] = {(*loop)->name(), static_cast<uint64_t>(blocks), *kernel};
       }  // the cgroup is removed here
       ASSERT_EQ(DirectWritesFromCgroup((*resident)->dir(), (*loop)->device(), 3), 0);
       resident_by_disk[(*loop)->name()] += 3;
@@ -127,6 +134,9 @@ TEST(Churn, CgroupsAndDisksComeAndGoWhileRecording) {
 
   // Exactly one row per cgroup on its disk, with its exact totals.
   std::map<std::string, int> rows_on_disk;
+  ToolIo tool_total;
+  KernelIo kernel_total;
+  const bool referee = KernelCountsCgroupsWithoutLimits();
   std::map<std::string, uint64_t> resident_seen;
   for (const CgroupRow& row : model.CgroupRows()) {
     if (row.cgroup == resident_path) {
@@ -138,7 +148,24 @@ TEST(Churn, CgroupsAndDisksComeAndGoWhileRecording) {
     ++rows_on_disk[row.cgroup];
     EXPECT_EQ(row.bios, it->second.bios) << row.cgroup;
     EXPECT_EQ(row.bytes, it->second.bios * 4096) << row.cgroup;
+    // The referee, per cgroup: the kernel's count of its blkg (zero where
+    // it counts only cgroups with a limit: v1 on 6.1).
+    EXPECT_EQ(referee ? row.bios : 0, it->second.kernel.ios()) << row.cgroup;
+    EXPECT_EQ(referee ? row.bytes : 0, it->second.kernel.bytes()) << row.cgroup;
+    tool_total.bios += row.bios;
+    tool_total.bytes += row.bytes;
   }
+  for (const auto& [path, want] : expected) {
+    kernel_total.write_ios += want.kernel.ios();
+    kernel_total.write_bytes += want.kernel.bytes();
+  }
+  printf("SUBMITWATCH-REFEREE churn: %zu cgroups, tool bios=%llu bytes=%llu, kernel ios=%llu "
+         "bytes=%llu%s\n",
+         expected.size(), static_cast<unsigned long long>(tool_total.bios),
+         static_cast<unsigned long long>(tool_total.bytes),
+         static_cast<unsigned long long>(kernel_total.ios()),
+         static_cast<unsigned long long>(kernel_total.bytes()),
+         referee ? "" : "; this kernel counts only cgroups with a limit (v1)");
   int missing = 0, repeated = 0;
   for (const auto& [path, want] : expected) {
     const int n = rows_on_disk[path];

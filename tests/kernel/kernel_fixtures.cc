@@ -25,6 +25,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/errno_text.h"
+#include "gtest/gtest.h"
+#include "kernel_accounting.h"
 #include "symbols/cgroup_paths.h"
 
 namespace submitwatch::testing {
@@ -127,9 +129,50 @@ absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::Create(uint64_t size_byt
   return loop;
 }
 
-absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::CreateOver(const std::string& lower) {
+absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::CreateNew(uint64_t size_bytes) {
+  const int control = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (control < 0) {
+    return absl::InternalError(absl::StrCat("/dev/loop-control: ", ErrnoText(errno)));
+  }
+  // Above the numbers losetup --find hands out, so others do not race us.
+  int index = -1;
+  for (int n = 200 + getpid() % 200; n < 1024 && index < 0; ++n) {
+    if (ioctl(control, LOOP_CTL_ADD, n) >= 0) index = n;
+  }
+  close(control);
+  if (index < 0) return absl::InternalError("LOOP_CTL_ADD found no free loop number");
   auto loop = std::unique_ptr<LoopDevice>(new LoopDevice);
-  CommandResult r = RunCommand({"losetup", "--find", "--show", "--direct-io=on", lower});
+  loop->device_ = absl::StrCat("/dev/loop", index);
+  loop->remove_device_ = true;
+  // devtmpfs makes the node; udev (where there is one) may still be at it.
+  for (int i = 0; i < 50 && access(loop->device_.c_str(), F_OK) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  loop->backing_file_ = TempPath(absl::StrCat("loop-new-", index));
+  const int fd = open(loop->backing_file_.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0 || ftruncate(fd, static_cast<off_t>(size_bytes)) != 0) {
+    if (fd >= 0) close(fd);
+    return absl::InternalError(absl::StrCat("cannot make ", loop->backing_file_, ": ",
+                                            ErrnoText(errno)));
+  }
+  close(fd);
+  CommandResult r = RunCommand({"losetup", loop->device_, loop->backing_file_});
+  if (r.exit_code != 0) {
+    return absl::InternalError(absl::StrCat("losetup ", loop->device_, ": ", r.output));
+  }
+  return loop;
+}
+
+absl::StatusOr<std::unique_ptr<LoopDevice>> LoopDevice::CreateOver(const std::string& lower,
+                                                                   uint32_t sector_size) {
+  auto loop = std::unique_ptr<LoopDevice>(new LoopDevice);
+  std::vector<std::string> argv = {"losetup", "--find", "--show", "--direct-io=on"};
+  if (sector_size != 0) {
+    argv.push_back("--sector-size");
+    argv.push_back(absl::StrCat(sector_size));
+  }
+  argv.push_back(lower);
+  CommandResult r = RunCommand(argv);
   if (r.exit_code != 0) {
     return absl::InternalError(absl::StrCat("losetup over ", lower, " failed: ", r.output));
   }
@@ -258,7 +301,19 @@ std::string LoopDevice::name() const { return device_.substr(device_.rfind('/') 
 absl::StatusOr<std::unique_ptr<TestCgroup>> TestCgroup::Create(const std::string& name) {
   absl::StatusOr<CgroupHierarchy> h = FindIoHierarchy();
   if (!h.ok()) return h.status();
+  if (h->v2) {
+    std::ifstream control(h->mount_point + "/cgroup.subtree_control");
+    std::string word;
+    bool io = false;
+    while (control >> word) io = io || word == "io";
+    if (!io) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cgroup v2 at ", h->mount_point, " does not enable io for its children: echo +io > ",
+          h->mount_point, "/cgroup.subtree_control"));
+    }
+  }
   auto cg = std::unique_ptr<TestCgroup>(new TestCgroup);
+  cg->v2_ = h->v2;
   cg->path_ = absl::StrCat("/submitwatch-test-", getpid(), "-", name);
   cg->dir_ = h->mount_point + cg->path_;
   if (mkdir(cg->dir_.c_str(), 0755) != 0) {
@@ -276,14 +331,121 @@ TestCgroup::~TestCgroup() {
   fprintf(stderr, "warning: could not remove %s: %s\n", dir_.c_str(), ErrnoText(errno).c_str());
 }
 
-absl::Status TestCgroup::LimitWriteBps(const std::string& device, uint64_t bps) {
-  struct stat st;
-  if (stat(device.c_str(), &st) != 0) return absl::NotFoundError(device);
-  std::ofstream f(dir_ + "/blkio.throttle.write_bps_device");
-  f << major(st.st_rdev) << ":" << minor(st.st_rdev) << " " << bps << "\n";
+absl::Status TestCgroup::Limit(const std::string& device, const std::string& v1_file,
+                               const std::string& v2_key, uint64_t bps) {
+  absl::StatusOr<std::string> numbers = DeviceNumbers(device);
+  if (!numbers.ok()) return numbers.status();
+  const std::string file = dir_ + (v2_ ? "/io.max" : "/" + v1_file);
+  std::ofstream f(file);
+  f << *numbers << " " << (v2_ ? v2_key + "=" : "") << bps << "\n";
   f.close();
-  if (!f) return absl::InternalError("cannot write blkio.throttle.write_bps_device");
+  if (!f) return absl::InternalError(absl::StrCat("cannot write ", file));
+  limited_.insert(device);
   return absl::OkStatus();
+}
+
+absl::Status TestCgroup::LimitWriteBps(const std::string& device, uint64_t bps) {
+  return Limit(device, "blkio.throttle.write_bps_device", "wbps", bps);
+}
+
+absl::Status TestCgroup::LimitReadBps(const std::string& device, uint64_t bps) {
+  return Limit(device, "blkio.throttle.read_bps_device", "rbps", bps);
+}
+
+absl::StatusOr<std::unique_ptr<KernelAccounting>> KernelAccounting::On(const std::string& device) {
+  absl::StatusOr<CgroupHierarchy> h = FindIoHierarchy();
+  if (!h.ok()) return h.status();
+  auto on = std::unique_ptr<KernelAccounting>(new KernelAccounting);
+  if (h->v2) return on;
+  absl::StatusOr<std::unique_ptr<TestCgroup>> cg =
+      TestCgroup::Create("referee-" + device.substr(device.rfind('/') + 1));
+  if (!cg.ok()) return cg.status();
+  on->limited_ = *std::move(cg);
+  // 1 TiB/s of reads, for a cgroup that does no IO.
+  if (absl::Status s = on->limited_->LimitReadBps(device, 1ull << 40); !s.ok()) return s;
+  return on;
+}
+
+void FreshPairTest::SetUp() {
+  if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
+  absl::StatusOr<std::unique_ptr<LoopDevice>> loop =
+      new_disk_ ? LoopDevice::CreateNew(64ull << 20) : LoopDevice::Create(64ull << 20);
+  ASSERT_TRUE(loop.ok()) << loop.status();
+  loop_ = *std::move(loop);
+  absl::StatusOr<std::unique_ptr<KernelAccounting>> accounting =
+      KernelAccounting::On(loop_->device());
+  ASSERT_TRUE(accounting.ok()) << accounting.status();
+  accounting_ = *std::move(accounting);
+  absl::StatusOr<std::unique_ptr<TestCgroup>> cg = TestCgroup::Create(
+      prefix_ + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  ASSERT_TRUE(cg.ok()) << cg.status();
+  cgroup_ = *std::move(cg);
+}
+
+void FreshPairTest::TearDown() {
+  cgroup_.reset();
+  accounting_.reset();
+  loop_.reset();
+}
+
+bool KernelCountsCgroupsWithoutLimits() {
+  static const bool counts = [] {
+    absl::StatusOr<CgroupHierarchy> h = FindIoHierarchy();
+    if (!h.ok() || h->v2) return true;
+    const auto unknown = [](const absl::Status& why) {
+      fprintf(stderr, "warning: cannot find out what the kernel counts: %s\n",
+              why.ToString().c_str());
+      return true;  // the referee compares, and says what it read
+    };
+    absl::StatusOr<std::unique_ptr<LoopDevice>> loop = LoopDevice::Create(1 << 20);
+    if (!loop.ok()) return unknown(loop.status());
+    absl::StatusOr<std::unique_ptr<KernelAccounting>> on = KernelAccounting::On((*loop)->device());
+    if (!on.ok()) return unknown(on.status());
+    absl::StatusOr<std::unique_ptr<TestCgroup>> cg = TestCgroup::Create("referee-probe");
+    if (!cg.ok()) return unknown(cg.status());
+    if (DirectWritesFromCgroup((*cg)->dir(), (*loop)->device(), 1) != 0) {
+      return unknown(absl::InternalError("dd to " + (*loop)->device() + " failed"));
+    }
+    absl::StatusOr<KernelIo> io = KernelIoOf((*cg)->dir(), false, (*loop)->device());
+    return io.ok() && io->write_ios == 1;
+  }();
+  return counts;
+}
+
+std::optional<KernelIo> ExpectKernelAgrees(const std::vector<Record>& records,
+                                           const std::string& dir, bool v2,
+                                           const std::string& path, const std::string& device,
+                                           bool limited, bool splits) {
+  const std::string disk = device.substr(device.rfind('/') + 1);
+  absl::StatusOr<std::string> numbers = DeviceNumbers(device);
+  absl::StatusOr<KernelIo> kernel = KernelIoOf(dir, v2, device);
+  if (!numbers.ok() || !kernel.ok()) {
+    ADD_FAILURE() << (numbers.ok() ? kernel.status() : numbers.status());
+    return std::nullopt;
+  }
+  const ToolIo tool = ToolIoOfBlkg(records, path, disk);
+  std::string line = RefereeLine(v2, path, disk, *numbers, tool, *kernel);
+  const bool kept = limited || KernelCountsCgroupsWithoutLimits();
+  if (!kept) absl::StrAppend(&line, "; this kernel counts only cgroups with a limit (v1)");
+  printf("%s\n", line.c_str());
+  fflush(stdout);
+  if (!kept) {
+    EXPECT_EQ(kernel->ios(), 0u) << line;
+    return std::nullopt;
+  }
+  if (splits) {
+    EXPECT_GE(kernel->ios(), tool.bios) << line;
+  } else {
+    EXPECT_EQ(tool.bios, kernel->ios()) << line;
+  }
+  EXPECT_EQ(tool.bytes, kernel->bytes()) << line;
+  return *kernel;
+}
+
+std::optional<KernelIo> ExpectKernelAgrees(const std::vector<Record>& records,
+                                           const TestCgroup& cgroup, const std::string& device) {
+  return ExpectKernelAgrees(records, cgroup.dir(), cgroup.v2(), cgroup.path(), device,
+                            cgroup.Limits(device));
 }
 
 }  // namespace submitwatch::testing

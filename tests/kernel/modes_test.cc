@@ -42,24 +42,18 @@ bool FunctionHooksAttached(const CaptureHeader& header) {
   return HookMode(header, "submit_path") == "fentry" || HookMode(header, "submit_path") == "kprobe";
 }
 
-class ModesTest : public ::testing::Test {
+class ModesTest : public FreshPairTest {
  protected:
   void SetUp() override {
-    if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
-    auto loop = LoopDevice::Create(64ull << 20);
-    ASSERT_TRUE(loop.ok()) << loop.status();
-    loop_ = *std::move(loop);
-    auto cg = TestCgroup::Create(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    ASSERT_TRUE(cg.ok()) << cg.status();
-    cgroup_ = *std::move(cg);
+    FreshPairTest::SetUp();
     capture_ = TempPath("modes.jsonl");
   }
 
   void TearDown() override {
     unlink(capture_.c_str());
+    upper_accounting_.reset();
     upper_.reset();
-    cgroup_.reset();
-    loop_.reset();
+    FreshPairTest::TearDown();
   }
 
   std::vector<Record> RecordInCgroup(const std::string& device, int blocks) {
@@ -77,9 +71,8 @@ class ModesTest : public ::testing::Test {
     return *records;
   }
 
-  std::unique_ptr<LoopDevice> loop_;
   std::unique_ptr<LoopDevice> upper_;
-  std::unique_ptr<TestCgroup> cgroup_;
+  std::unique_ptr<KernelAccounting> upper_accounting_;
   std::string capture_;
   CaptureHeader header_;
 };
@@ -98,6 +91,7 @@ TEST_F(ModesTest, HeaderNamesTheModeOfEveryHook) {
       EXPECT_EQ(mode, TestMode()) << hook;
     }
   }
+  ExpectKernelAgrees(records, *cgroup_, loop_->device());
 }
 
 TEST_F(ModesTest, ThrottledWritesAreCountedForTheirCgroup) {
@@ -118,6 +112,10 @@ TEST_F(ModesTest, ThrottledWritesAreCountedForTheirCgroup) {
   }
   for (const auto& [row, n] : last_by_row) bios += n;
   EXPECT_EQ(bios, static_cast<uint64_t>(kBlocks));
+  // Throttled or not, a bio is counted once on both sides: the kernel as the
+  // throttle queues it or lets it pass (v1) or as it is dispatched (v2),
+  // block_bio_queue as it is dispatched.
+  ExpectKernelAgrees(records, *cgroup_, loop_->device());
 
   std::vector<ThrottleRecord> throttles;
   for (const ThrottleRecord& t : OfType<ThrottleRecord>(records)) {
@@ -140,6 +138,9 @@ TEST_F(ModesTest, KworkerSubmittedBiosCountForTheIntendedCgroup) {
   auto upper = LoopDevice::CreateOver(loop_->device());
   ASSERT_TRUE(upper.ok()) << upper.status();
   upper_ = *std::move(upper);
+  auto upper_accounting = KernelAccounting::On(upper_->device());
+  ASSERT_TRUE(upper_accounting.ok()) << upper_accounting.status();
+  upper_accounting_ = *std::move(upper_accounting);
   std::vector<Record> records = RecordInCgroup(upper_->device(), kBlocks);
   ASSERT_FALSE(records.empty());
 
@@ -162,6 +163,10 @@ TEST_F(ModesTest, KworkerSubmittedBiosCountForTheIntendedCgroup) {
     // Tracepoint mode cannot know whom a kworker submits for: counted apart.
     EXPECT_TRUE(last.kthread);
   }
+  // Both disks' blkgs of the cgroup: dd's bios on the upper, the worker's on
+  // the lower (the kernel counts a blkg's bios whoever submits them).
+  ExpectKernelAgrees(records, *cgroup_, upper_->device());
+  ExpectKernelAgrees(records, *cgroup_, loop_->device());
 }
 
 TEST_F(ModesTest, SlabNeedsTheSubmitDepthAndThenSeesSubmitPathSlab) {

@@ -24,16 +24,10 @@ namespace {
 constexpr int kBlocks = 64;
 constexpr uint64_t kBlockSize = 4096;
 
-class RecordTest : public ::testing::Test {
+class RecordTest : public FreshPairTest {
  protected:
   void SetUp() override {
-    if (std::string why = KernelTestPrerequisites(); !why.empty()) SW_SKIP_OR_FAIL(why);
-    auto loop = LoopDevice::Create(64ull << 20);
-    ASSERT_TRUE(loop.ok()) << loop.status();
-    loop_ = *std::move(loop);
-    auto cg = TestCgroup::Create(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    ASSERT_TRUE(cg.ok()) << cg.status();
-    cgroup_ = *std::move(cg);
+    FreshPairTest::SetUp();
     capture_ = TempPath("capture.jsonl");
     pid_file_ = TempPath("workload.pid");
   }
@@ -41,8 +35,7 @@ class RecordTest : public ::testing::Test {
   void TearDown() override {
     unlink(capture_.c_str());
     unlink(pid_file_.c_str());
-    cgroup_.reset();
-    loop_.reset();
+    FreshPairTest::TearDown();
   }
 
   // `record -- sh -c 'join cgroup; exec dd ...'`: the workload starts after
@@ -62,8 +55,6 @@ class RecordTest : public ::testing::Test {
     return records.ok() ? *records : std::vector<Record>{};
   }
 
-  std::unique_ptr<LoopDevice> loop_;
-  std::unique_ptr<TestCgroup> cgroup_;
   std::string capture_;
   std::string pid_file_;
   uint32_t workload_pid_ = 0;
@@ -132,6 +123,7 @@ TEST_F(RecordTest, DirectIoInFreshCgroupIsReadyWithAtomicBlkgAllocation) {
   EXPECT_EQ(bios, static_cast<uint64_t>(kBlocks));
   EXPECT_EQ(bytes, kBlocks * kBlockSize);
   EXPECT_EQ(elsewhere, 0u);
+  ExpectKernelAgrees(records, *cgroup_, loop_->device());
 
   // (c) the loop driver's work function ran, with a latency histogram.
   bool saw_loop_work = false;

@@ -28,8 +28,7 @@ absl::Status WriteSysfs(const std::string& path, const std::string& value) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SwapDevice>> SwapDevice::CreateZram(uint64_t size_bytes,
-                                                                   int priority) {
+absl::Status SwapDevice::AddZram(uint64_t size_bytes) {
   if (access(kZramControl, F_OK) != 0) {
     // A modular zram (Debian's kernels): no devices of its own, we add ours.
     RunCommand({"modprobe", "zram", "num_devices=0"});
@@ -40,30 +39,62 @@ absl::StatusOr<std::unique_ptr<SwapDevice>> SwapDevice::CreateZram(uint64_t size
     return absl::FailedPreconditionError(absl::StrCat(
         "no zram: cannot read ", kZramControl, "/hot_add (CONFIG_ZRAM, or modprobe zram)"));
   }
-  auto swap = std::unique_ptr<SwapDevice>(new SwapDevice);
-  swap->zram_id_ = id;
-  swap->device_ = absl::StrCat("/dev/zram", id);
+  zram_id_ = id;
+  device_ = absl::StrCat("/dev/zram", id);
   const std::string sysfs = absl::StrCat("/sys/block/zram", id);
   if (absl::Status s = WriteSysfs(sysfs + "/disksize", absl::StrCat(size_bytes)); !s.ok()) {
     return s;
   }
   // udev may be slow to make the node, or absent (scripts/qemu-test's guest).
-  for (int i = 0; i < 50 && access(swap->device_.c_str(), F_OK) != 0; ++i) usleep(100'000);
-  if (access(swap->device_.c_str(), F_OK) != 0) {
+  for (int i = 0; i < 50 && access(device_.c_str(), F_OK) != 0; ++i) usleep(100'000);
+  if (access(device_.c_str(), F_OK) != 0) {
     std::ifstream dev(sysfs + "/dev");
     std::string major_minor;
     dev >> major_minor;
-    RunCommand({"mknod", swap->device_, "b", major_minor.substr(0, major_minor.find(':')),
+    RunCommand({"mknod", device_, "b", major_minor.substr(0, major_minor.find(':')),
                 major_minor.substr(major_minor.find(':') + 1)});
   }
-  if (CommandResult r = RunCommand({"mkswap", swap->device_}); r.exit_code != 0) {
-    return absl::InternalError(absl::StrCat("mkswap ", swap->device_, ": ", r.output));
+  return absl::OkStatus();
+}
+
+absl::Status SwapDevice::SwapOn(int priority) {
+  if (CommandResult r = RunCommand({"mkswap", device_}); r.exit_code != 0) {
+    return absl::InternalError(absl::StrCat("mkswap ", device_, ": ", r.output));
   }
   const int flags = SWAP_FLAG_PREFER | ((priority << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK);
-  if (swapon(swap->device_.c_str(), flags) != 0) {
-    return absl::InternalError(absl::StrCat("swapon ", swap->device_, ": ", ErrnoText(errno)));
+  if (swapon(device_.c_str(), flags) != 0) {
+    return absl::InternalError(absl::StrCat("swapon ", device_, ": ", ErrnoText(errno)));
   }
-  swap->swapped_on_ = true;
+  swapped_on_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<SwapDevice>> SwapDevice::CreateZram(uint64_t size_bytes,
+                                                                   int priority) {
+  auto swap = std::unique_ptr<SwapDevice>(new SwapDevice);
+  if (absl::Status s = swap->AddZram(size_bytes); !s.ok()) return s;
+  if (absl::Status s = swap->SwapOn(priority); !s.ok()) return s;
+  return swap;
+}
+
+absl::StatusOr<std::unique_ptr<SwapDevice>> SwapDevice::CreateLoopOverZram(uint64_t size_bytes,
+                                                                           int priority) {
+  auto swap = std::unique_ptr<SwapDevice>(new SwapDevice);
+  if (absl::Status s = swap->AddZram(size_bytes); !s.ok()) return s;
+  // zram's blocks are pages: the loop's sectors must be too for direct IO.
+  absl::StatusOr<std::unique_ptr<LoopDevice>> loop = LoopDevice::CreateOver(swap->device_, 4096);
+  if (!loop.ok()) return loop.status();
+  swap->loop_ = *std::move(loop);
+  swap->device_ = swap->loop_->device();
+  // Buffered, the loop's worker would fill zram's page cache, charged to
+  // the cgroup under pressure: refuse rather than thrash that way.
+  std::ifstream dio(absl::StrCat("/sys/block/", swap->loop_->name(), "/loop/dio"));
+  int on = 0;
+  if (!(dio >> on) || on != 1) {
+    return absl::FailedPreconditionError(absl::StrCat(swap->device_, " over ", "zram",
+                                                      swap->zram_id_, " is not in direct-IO mode"));
+  }
+  if (absl::Status s = swap->SwapOn(priority); !s.ok()) return s;
   return swap;
 }
 
@@ -71,6 +102,7 @@ SwapDevice::~SwapDevice() {
   if (swapped_on_ && swapoff(device_.c_str()) != 0) {
     fprintf(stderr, "warning: swapoff %s: %s\n", device_.c_str(), ErrnoText(errno).c_str());
   }
+  loop_.reset();  // lets go of the zram device
   if (zram_id_ < 0) return;
   const std::string sysfs = absl::StrCat("/sys/block/zram", zram_id_);
   // Busy for a moment after swapoff while the last opener lets go.
