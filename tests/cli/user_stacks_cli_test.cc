@@ -30,13 +30,18 @@ std::string Shell(const std::string& command) {
   return out;
 }
 
-TEST(UserStacksCli, TheBinaryIsNotLinkedAgainstLibbcc) {
+// Neither libbcc (LLVM) nor libmicrohttpd (GnuTLS): what is linked is
+// mapped, and locked by record, check and top; each is opened by the one
+// option or command that needs it.
+TEST(UserStacksCli, TheBinaryIsNotLinkedAgainstLibbccNorLibmicrohttpd) {
   const std::string ldd = Shell(absl::StrCat("ldd ", SUBMITWATCH_BINARY));
   // ldd worked: it lists what the binary does link.
   ASSERT_TRUE(absl::StrContains(ldd, "libbpf.so")) << ldd;
   EXPECT_FALSE(absl::StrContains(ldd, "libbcc")) << ldd;
   EXPECT_FALSE(absl::StrContains(ldd, "libLLVM")) << ldd;
   EXPECT_FALSE(absl::StrContains(ldd, "libclang")) << ldd;
+  EXPECT_FALSE(absl::StrContains(ldd, "libmicrohttpd")) << ldd;
+  EXPECT_FALSE(absl::StrContains(ldd, "libgnutls")) << ldd;
 }
 
 // The loader is pointed at a path where libbcc is not, as on a host without

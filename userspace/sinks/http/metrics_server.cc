@@ -1,7 +1,6 @@
 #include "sinks/http/metrics_server.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -10,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/errno_text.h"
+#include "sinks/http/microhttpd_library.h"
 
 namespace submitwatch {
 namespace {
@@ -26,18 +26,19 @@ constexpr size_t kConnectionMemory = 32 * 1024;
 constexpr std::string_view kIndexPage =
     "submitwatch exporter: the metrics are at /metrics (man submitwatch, SERVE).\n";
 
-MHD_Result Queue(MHD_Connection* connection, unsigned status, std::string_view content_type,
-                 std::string_view body, const char* allow = nullptr) {
+MHD_Result Queue(const MicrohttpdApi& mhd, MHD_Connection* connection, unsigned status,
+                 std::string_view content_type, std::string_view body,
+                 const char* allow = nullptr) {
   // Copied: the body outlives this call only inside MHD. A copy of even a
   // large exposition costs little next to rendering it.
-  MHD_Response* response = MHD_create_response_from_buffer(
+  MHD_Response* response = mhd.create_response_from_buffer(
       body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) return MHD_NO;
   const std::string type(content_type);
-  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, type.c_str());
-  if (allow != nullptr) MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, allow);
-  const MHD_Result result = MHD_queue_response(connection, status, response);
-  MHD_destroy_response(response);
+  mhd.add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, type.c_str());
+  if (allow != nullptr) mhd.add_response_header(response, MHD_HTTP_HEADER_ALLOW, allow);
+  const MHD_Result result = mhd.queue_response(connection, status, response);
+  mhd.destroy_response(response);
   return result;
 }
 
@@ -111,7 +112,9 @@ absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view listen) {
 
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const ListenAddress& listen,
                                                                     Handler handler) {
-  std::unique_ptr<MetricsServer> server(new MetricsServer(std::move(handler)));
+  absl::StatusOr<std::shared_ptr<const MicrohttpdApi>> mhd = LoadMicrohttpd();
+  if (!mhd.ok()) return mhd.status();
+  std::unique_ptr<MetricsServer> server(new MetricsServer(*std::move(mhd), std::move(handler)));
   const auto on_request = [](void* cls, MHD_Connection* connection, const char* url,
                              const char* method, const char* /*version*/,
                              const char* /*upload_data*/, size_t* upload_data_size,
@@ -122,24 +125,24 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const Listen
     if (verb != MHD_HTTP_METHOD_GET && verb != MHD_HTTP_METHOD_HEAD) {
       // A body, if any, is discarded with the connection.
       *upload_data_size = 0;
-      return Queue(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                   "only GET and HEAD\n", "GET, HEAD");
+      return Queue(*self->mhd_, connection, MHD_HTTP_METHOD_NOT_ALLOWED,
+                   "text/plain; charset=utf-8", "only GET and HEAD\n", "GET, HEAD");
     }
     if (path == "/metrics") {
       const char* accept =
-          MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+          self->mhd_->lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
       Response response = self->handler_(accept != nullptr ? accept : "");
-      return Queue(connection, MHD_HTTP_OK, response.content_type, response.body);
+      return Queue(*self->mhd_, connection, MHD_HTTP_OK, response.content_type, response.body);
     }
     if (path == "/") {
-      return Queue(connection, MHD_HTTP_OK, "text/plain; charset=utf-8", kIndexPage);
+      return Queue(*self->mhd_, connection, MHD_HTTP_OK, "text/plain; charset=utf-8", kIndexPage);
     }
-    return Queue(connection, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+    return Queue(*self->mhd_, connection, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
                  "not found: the metrics are at /metrics\n");
   };
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
   if (listen.address.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
-  server->daemon_ = MHD_start_daemon(
+  server->daemon_ = server->mhd_->start_daemon(
       flags, listen.port, nullptr, nullptr, on_request, server.get(),
       MHD_OPTION_SOCK_ADDR, reinterpret_cast<const sockaddr*>(&listen.address),
       MHD_OPTION_CONNECTION_LIMIT, kMaxConnections,
@@ -153,7 +156,8 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const Listen
         " (another process on that port? pick another with --listen ADDR:PORT)"));
   }
   server->bound_ = listen;
-  const MHD_DaemonInfo* info = MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_LISTEN_FD);
+  const MHD_DaemonInfo* info =
+      server->mhd_->get_daemon_info(server->daemon_, MHD_DAEMON_INFO_LISTEN_FD);
   sockaddr_storage bound{};
   socklen_t len = sizeof(bound);
   if (info != nullptr &&
@@ -166,7 +170,7 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const Listen
 }
 
 MetricsServer::~MetricsServer() {
-  if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
+  if (daemon_ != nullptr) mhd_->stop_daemon(daemon_);
 }
 
 }  // namespace submitwatch

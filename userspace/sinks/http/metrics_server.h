@@ -2,6 +2,7 @@
 // on libmicrohttpd's own thread (one thread polls every connection), so a
 // slow or stalled scraper never holds up the collector. Bounded: a few
 // connections at once, each with a small memory budget and an idle timeout.
+// libmicrohttpd is opened by Start (sinks/http/microhttpd_library.h).
 #ifndef SUBMITWATCH_SINKS_HTTP_METRICS_SERVER_H_
 #define SUBMITWATCH_SINKS_HTTP_METRICS_SERVER_H_
 
@@ -17,6 +18,10 @@
 #include "absl/status/statusor.h"
 
 struct MHD_Daemon;
+
+namespace submitwatch {
+struct MicrohttpdApi;
+}
 
 namespace submitwatch {
 
@@ -57,8 +62,10 @@ class MetricsServer {
   const ListenAddress& bound() const { return bound_; }
 
  private:
-  explicit MetricsServer(Handler handler) : handler_(std::move(handler)) {}
+  MetricsServer(std::shared_ptr<const MicrohttpdApi> mhd, Handler handler)
+      : mhd_(std::move(mhd)), handler_(std::move(handler)) {}
 
+  std::shared_ptr<const MicrohttpdApi> mhd_;  // opened by Start (dlopen)
   Handler handler_;
   MHD_Daemon* daemon_ = nullptr;
   ListenAddress bound_;
