@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "common/errno_text.h"
+#include "symbols/cgroup_paths.h"
 
 namespace submitwatch::testing {
 namespace {
@@ -32,41 +33,18 @@ std::optional<uint64_t> ReadCount(const std::string& path) {
   return std::nullopt;
 }
 
-bool OffersMemory(const std::string& v2_mount) {
-  std::ifstream controllers(v2_mount + "/cgroup.controllers");
-  std::string word;
-  while (controllers >> word) {
-    if (word == "memory") return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 absl::StatusOr<MemoryHierarchy> FindMemoryHierarchy(const std::string& mountinfo_path) {
-  std::ifstream in(mountinfo_path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", mountinfo_path));
-  std::string line;
-  std::string v2_mount;
-  while (std::getline(in, line)) {
-    // "36 25 0:31 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory"
-    std::vector<std::string> halves = absl::StrSplit(line, " - ");
-    if (halves.size() != 2) continue;
-    std::vector<std::string> left = absl::StrSplit(halves[0], ' ');
-    std::vector<std::string> right = absl::StrSplit(halves[1], ' ');
-    if (left.size() < 5 || right.size() < 3) continue;
-    if (right[0] == "cgroup") {
-      for (absl::string_view opt : absl::StrSplit(right[2], ',')) {
-        if (opt == "memory") return MemoryHierarchy{left[4], false};
-      }
-    } else if (right[0] == "cgroup2" && v2_mount.empty()) {
-      v2_mount = left[4];
-    }
+  absl::StatusOr<std::optional<ControllerMount>> mount =
+      FindControllerMount("memory", "memory", mountinfo_path);
+  if (!mount.ok()) return mount.status();
+  if (!mount->has_value()) {
+    return absl::NotFoundError(
+        "no cgroup hierarchy with the memory controller (v1 `memory` mount, or v2 with "
+        "\"memory\" in cgroup.controllers)");
   }
-  if (!v2_mount.empty() && OffersMemory(v2_mount)) return MemoryHierarchy{v2_mount, true};
-  return absl::NotFoundError(
-      "no cgroup hierarchy with the memory controller (v1 `memory` mount, or v2 with "
-      "\"memory\" in cgroup.controllers)");
+  return MemoryHierarchy{(*mount)->mount_point, (*mount)->v2};
 }
 
 absl::StatusOr<std::unique_ptr<MemoryCgroup>> MemoryCgroup::Create(const std::string& name,

@@ -37,8 +37,9 @@ int BlkioHierarchyId(const std::string& proc_cgroups_path) {
 
 }  // namespace
 
-absl::StatusOr<CgroupHierarchy> FindIoHierarchy(const std::string& mountinfo_path,
-                                                const std::string& proc_cgroups_path) {
+absl::StatusOr<std::optional<ControllerMount>> FindControllerMount(
+    std::string_view v1_controller, std::string_view v2_controller,
+    const std::string& mountinfo_path) {
   std::ifstream in(mountinfo_path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", mountinfo_path));
   std::string line;
@@ -53,8 +54,8 @@ absl::StatusOr<CgroupHierarchy> FindIoHierarchy(const std::string& mountinfo_pat
     const std::string& mount_point = left[4];
     if (right[0] == "cgroup") {
       for (absl::string_view opt : absl::StrSplit(right[2], ',')) {
-        if (opt == "blkio") {
-          return CgroupHierarchy{mount_point, false, BlkioHierarchyId(proc_cgroups_path)};
+        if (std::string_view(opt.data(), opt.size()) == v1_controller) {
+          return ControllerMount{mount_point, false};
         }
       }
     } else if (right[0] == "cgroup2" && v2_mount.empty()) {
@@ -65,12 +66,25 @@ absl::StatusOr<CgroupHierarchy> FindIoHierarchy(const std::string& mountinfo_pat
     std::ifstream controllers(v2_mount + "/cgroup.controllers");
     std::string word;
     while (controllers >> word) {
-      if (word == "io") return CgroupHierarchy{v2_mount, true, 0};
+      if (word == v2_controller) return ControllerMount{v2_mount, true};
     }
   }
-  return absl::NotFoundError(
-      "no cgroup hierarchy with the io controller: mount cgroup v1 blkio or "
-      "enable \"io\" on cgroup v2; per-cgroup readiness needs it");
+  return std::nullopt;
+}
+
+absl::StatusOr<CgroupHierarchy> FindIoHierarchy(const std::string& mountinfo_path,
+                                                const std::string& proc_cgroups_path) {
+  absl::StatusOr<std::optional<ControllerMount>> mount =
+      FindControllerMount("blkio", "io", mountinfo_path);
+  if (!mount.ok()) return mount.status();
+  if (!mount->has_value()) {
+    return absl::NotFoundError(
+        "no cgroup hierarchy with the io controller: mount cgroup v1 blkio or "
+        "enable \"io\" on cgroup v2; per-cgroup readiness needs it");
+  }
+  const ControllerMount& found = **mount;
+  return CgroupHierarchy{found.mount_point, found.v2,
+                         found.v2 ? 0 : BlkioHierarchyId(proc_cgroups_path)};
 }
 
 const std::string& CgroupPaths::Path(uint64_t cgroup_id) {

@@ -5,6 +5,7 @@
 #define SUBMITWATCH_SYMBOLS_CGROUP_PATHS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,19 @@ struct CgroupHierarchy {
   int hierarchy_id = 0;
   std::string Describe() const;
 };
+
+// Where a controller is mounted, per a mountinfo file: a v1 mount with
+// `v1_controller` among its options wins (the controller is bound there),
+// else the first v2 mount if its root offers `v2_controller` in
+// cgroup.controllers. nullopt when neither; an error when the file cannot be
+// read.
+struct ControllerMount {
+  std::string mount_point;
+  bool v2 = false;
+};
+absl::StatusOr<std::optional<ControllerMount>> FindControllerMount(
+    std::string_view v1_controller, std::string_view v2_controller,
+    const std::string& mountinfo_path);
 
 // Finds the io hierarchy in a mountinfo file: a v1 mount with the blkio
 // option wins (the controller is bound there), else the v2 mount if its root
