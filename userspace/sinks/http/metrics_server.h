@@ -20,10 +20,8 @@
 struct MHD_Daemon;
 
 namespace submitwatch {
-struct MicrohttpdApi;
-}
 
-namespace submitwatch {
+struct MicrohttpdApi;  // sinks/http/microhttpd_library.h
 
 // Where to listen: a numeric IPv4 or IPv6 address and a port.
 struct ListenAddress {
