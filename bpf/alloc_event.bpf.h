@@ -11,11 +11,13 @@
 #include "submit_depth.bpf.h"
 #include "user_stack.bpf.h"
 
-/* Whether addr lies in a submit-path function: outside the span of all the
- * ranges (most frames of most stacks) at the cost of two compares, else by
- * a binary search of the sorted ranges. A linear scan of every range for
- * every frame was most of sw_percpu_alloc's cost in tracepoint mode. */
-static __always_inline bool sw_in_submit_range(u64 addr)
+/* Whether addr lies in a submit-path function: a binary search of the
+ * sorted ranges (a linear scan of every range for every frame was most of
+ * sw_percpu_alloc's cost in tracepoint mode). Callers check the span of all
+ * the ranges first, which rules out most addresses with two compares. A
+ * global function, verified once: inlined into the stack scan's loop, its
+ * branches multiplied by the loop's iterations would exhaust the verifier. */
+__noinline int sw_in_submit_range(u64 addr)
 {
   /* The last range that starts at or below addr is in [lo, hi). */
   u32 lo = 0, hi = nr_submit_ranges;
@@ -23,7 +25,7 @@ static __always_inline bool sw_in_submit_range(u64 addr)
     u32 mid = lo + (hi - lo) / 2;
     struct sw_submit_range *r = bpf_map_lookup_elem(&submit_ranges, &mid);
     if (!r)
-      return false;
+      return 0;
     if (r->start <= addr)
       lo = mid;
     else
@@ -50,6 +52,59 @@ static __always_inline bool sw_stack_in_submit_path(struct sw_alloc_event *e)
       return true;
   }
   return false;
+}
+
+/* Whether the kernel stack may hold a submit-path frame, without walking it:
+ * false only when no word of its live part lies in a submit-path function.
+ * The walk (bpf_get_stack(), the ORC unwinder frame by frame) was nearly all
+ * of sw_percpu_alloc's cost, and most allocations are far from the submit
+ * path; reading the stack's live part in one copy and comparing each word
+ * costs a fraction of it. Exact, not a guess: every return address the walk
+ * would report past the program's own frames was pushed by a call onto this
+ * same stack, between ctx (the tracepoint's arguments, on the stack frame of
+ * the function that runs the program) and the task's pt_regs at its top, so
+ * a walk finds a submit-path frame only where the scan found its address.
+ * A stale address left in a dead slot only sends this allocation to the
+ * walk, which decides as before. Not proven here, so walked: a ctx off the
+ * task's stack (an interrupt's stack), a live part deeper than the scratch,
+ * kernels without bpf_task_pt_regs() (5.15), and other architectures than
+ * x86-64, where return addresses may be signed (arm64's pointer
+ * authentication) or kept off the stack. */
+static __always_inline bool sw_stack_may_hold_submit(void *ctx, struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_x86)
+  if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+    return true;
+  u32 zero = 0;
+  struct sw_stack_scan *scan = bpf_map_lookup_elem(&stack_scan, &zero);
+  if (!scan)
+    return true;
+  /* Stored in a map value and read back, the pointers become numbers. */
+  scan->ctx_bits = (u64)ctx;
+  scan->top_bits = (u64)bpf_task_pt_regs(task);
+  const u64 at = *(volatile u64 *)&scan->ctx_bits;
+  const u64 top = *(volatile u64 *)&scan->top_bits;
+  /* Also proves ctx is on the task's stack: no other stack lies within a
+   * scratch's length below the top of this one. */
+  if (top <= at || top - at > SW_STACK_SCAN_BYTES)
+    return true;
+  u32 bytes = top - at;
+  if (bpf_probe_read_kernel(scan->words, bytes, (void *)at))
+    return true;
+  const u64 start = submit_text_start;
+  const u64 span = submit_text_end - start;
+  const u32 words = bytes / 8;
+  for (u32 i = 0; i < SW_STACK_SCAN_BYTES / 8; i++) {
+    if (i >= words)
+      break;
+    u64 word = scan->words[i];
+    if (word - start < span && sw_in_submit_range(word))
+      return true;
+  }
+  return false;
+#else
+  return true;
+#endif
 }
 
 static __always_inline void sw_take_stack(void *ctx, struct sw_alloc_event *e)
@@ -92,7 +147,7 @@ static __always_inline int sw_handle_alloc(void *ctx, u8 allocator, u64 call_sit
   } else if (submit_depth_mode) {
     if (sw_in_submit_depth())
       context |= SW_CTX_SUBMIT;
-  } else {
+  } else if (sw_stack_may_hold_submit(ctx, task)) {
     sw_take_stack(ctx, e);
     stack_taken = true;
     if (sw_stack_in_submit_path(e))

@@ -127,6 +127,24 @@ struct {
   __type(value, struct sw_alloc_event);
 } alloc_scratch SEC(".maps");
 
+/* Scratch for the stack scan of tracepoint-mode allocations
+ * (alloc_event.bpf.h): the live part of the kernel stack, copied in one read.
+ * Stacks deeper than this are walked instead. */
+#define SW_STACK_SCAN_BYTES 4096
+
+struct sw_stack_scan {
+  u64 ctx_bits;  /* the program's ctx, as a number: where the scan starts */
+  u64 top_bits;  /* the task's pt_regs, as a number: where it ends */
+  u64 words[SW_STACK_SCAN_BYTES / 8];
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, u32);
+  __type(value, struct sw_stack_scan);
+} stack_scan SEC(".maps");
+
 /* Per-task submit-path depth, keyed by tid: submit_bio may sleep and move to
  * another CPU, so a per-CPU counter would lie. LRU: a task that dies inside
  * the submit path (it cannot, but a missed exit can) does not leak. */
