@@ -451,18 +451,39 @@ absl::StatusOr<ScaleDisk> DiskAt(const std::string& path) {
   return disk;
 }
 
+// The maps of a submitwatch that scale_fill.bpf.c fills.
+struct ToolMaps {
+  int events = -1;
+  int blkg_index = -1;
+  int blkg_table = -1;
+  int blkg_table_keys = -1;
+  int blkg_table_free = -1;
+  int blkg_table_next = -1;
+};
+
 // scale_fill.bpf.c loaded over a running submitwatch's events ring and bio
-// counters.
+// table.
 class KeyFiller {
  public:
-  static absl::StatusOr<std::unique_ptr<KeyFiller>> Open(int events_fd, int counters_fd) {
+  static absl::StatusOr<std::unique_ptr<KeyFiller>> Open(const ToolMaps& maps) {
     std::unique_ptr<KeyFiller> f(new KeyFiller);
     f->skel_ = scale_fill_bpf::open();
     if (f->skel_ == nullptr) {
       return absl::InternalError(absl::StrCat("opening scale_fill.bpf.c: ", ErrnoText(errno)));
     }
-    if (bpf_map__reuse_fd(f->skel_->maps.events, events_fd) != 0 ||
-        bpf_map__reuse_fd(f->skel_->maps.blkg_counters, counters_fd) != 0) {
+    // The table's stride is its index hash's size (the tool's --bio-keys).
+    bpf_map_info index_info = {};
+    uint32_t len = sizeof(index_info);
+    if (bpf_obj_get_info_by_fd(maps.blkg_index, &index_info, &len) != 0) {
+      return absl::InternalError(absl::StrCat("reading blkg_index's size: ", ErrnoText(errno)));
+    }
+    f->skel_->rodata->blkg_table_stride = index_info.max_entries;
+    if (bpf_map__reuse_fd(f->skel_->maps.events, maps.events) != 0 ||
+        bpf_map__reuse_fd(f->skel_->maps.blkg_index, maps.blkg_index) != 0 ||
+        bpf_map__reuse_fd(f->skel_->maps.blkg_table, maps.blkg_table) != 0 ||
+        bpf_map__reuse_fd(f->skel_->maps.blkg_table_keys, maps.blkg_table_keys) != 0 ||
+        bpf_map__reuse_fd(f->skel_->maps.blkg_table_free, maps.blkg_table_free) != 0 ||
+        bpf_map__reuse_fd(f->skel_->maps.blkg_table_next, maps.blkg_table_next) != 0) {
       return absl::InternalError(absl::StrCat("reusing submitwatch's maps: ", ErrnoText(errno)));
     }
     if (scale_fill_bpf::load(f->skel_) != 0) {
@@ -486,7 +507,7 @@ class KeyFiller {
       }
       if (args.done == 0 && !args.ring_full) {
         return absl::ResourceExhaustedError(absl::StrCat(
-            "blkg_counters took ", first, " keys of ", n, ": too small (--bio-keys)"));
+            "the bio table took ", first, " keys of ", n, ": too small (--bio-keys)"));
       }
       first += args.done;
       if (args.announce) wait();
@@ -563,7 +584,9 @@ int ScaleSnapshot(const std::vector<std::string>& args) {
   if (!collector.ok()) return Fail(std::string(collector.status().message()));
   submitwatch_bpf* skel = (*session)->skel();
   absl::StatusOr<std::unique_ptr<KeyFiller>> filler = KeyFiller::Open(
-      bpf_map__fd(skel->maps.events), bpf_map__fd(skel->maps.blkg_counters));
+      {bpf_map__fd(skel->maps.events), bpf_map__fd(skel->maps.blkg_index),
+       bpf_map__fd(skel->maps.blkg_table), bpf_map__fd(skel->maps.blkg_table_keys),
+       bpf_map__fd(skel->maps.blkg_table_free), bpf_map__fd(skel->maps.blkg_table_next)});
   if (!filler.ok()) return Fail(std::string(filler.status().message()));
 
   sw_scale_fill fill = FillArgs(*disk, hierarchy->hierarchy_id);
@@ -643,12 +666,16 @@ int ScaleFill(const std::vector<std::string>& args) {
   if (pid == 0) return Fail("scale-fill: --pid of a running `submitwatch record` is required");
   absl::StatusOr<CgroupHierarchy> hierarchy = FindIoHierarchy();
   if (!hierarchy.ok()) return Fail(std::string(hierarchy.status().message()));
-  const int events_fd = MapOfProcess(static_cast<int>(pid), "events");
-  const int counters_fd = MapOfProcess(static_cast<int>(pid), "blkg_counters");
-  if (events_fd < 0 || counters_fd < 0) {
-    return Fail(absl::StrCat("process ", pid, " holds no events or blkg_counters map"));
+  ToolMaps maps;
+  for (auto [name, fd] : {std::pair{"events", &maps.events}, {"blkg_index", &maps.blkg_index},
+                          {"blkg_table", &maps.blkg_table},
+                          {"blkg_table_keys", &maps.blkg_table_keys},
+                          {"blkg_table_free", &maps.blkg_table_free},
+                          {"blkg_table_next", &maps.blkg_table_next}}) {
+    *fd = MapOfProcess(static_cast<int>(pid), name);
+    if (*fd < 0) return Fail(absl::StrCat("process ", pid, " holds no map ", name));
   }
-  absl::StatusOr<std::unique_ptr<KeyFiller>> filler = KeyFiller::Open(events_fd, counters_fd);
+  absl::StatusOr<std::unique_ptr<KeyFiller>> filler = KeyFiller::Open(maps);
   if (!filler.ok()) return Fail(std::string(filler.status().message()));
   const auto t0 = std::chrono::steady_clock::now();
   // record drains the ring at least every 100 ms.

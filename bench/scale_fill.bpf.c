@@ -5,32 +5,25 @@
  * making N cgroups. The maps are the tool's (bpf_map__reuse_fd before load),
  * so its collector reads real kernel maps and receives real ring-buffer
  * events: for each key a cgroup_mkdir-like event naming the cgroup and the
- * first-seen event of the key, then the counts in blkg_counters.
+ * first-seen event of the key, then the counts at the key's index in the
+ * bio table, given as block_bio_queue gives it (bpf/blkg_table.bpf.h).
  *
  * Run with BPF_PROG_TEST_RUN, a range of keys per run. A run stops early when
  * the ring buffer is three quarters full and says how far it got: the
  * reader drains, and the next run goes on from there.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-
-#include "bpf/events.h"
+#include "bpf/blkg_table.bpf.h"
 #include "scale_fill.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Declared as the tool declares them; the fds of its own replace them. */
+/* Declared as the tool declares them (the bio table's in blkg_table.bpf.h);
+ * the fds of its own replace them, and bench_tool sets blkg_table_stride to
+ * the tool's. */
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
   __uint(max_entries, 1 << 20);
 } events SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-  __uint(max_entries, 16384);
-  __type(key, struct sw_blkg_key);
-  __type(value, struct sw_blkg_counters);
-} blkg_counters SEC(".maps");
 
 /* Scratch for the cgroup event: too big for the BPF stack. */
 struct {
@@ -109,12 +102,12 @@ static long fill_one(u64 i, struct fill_state *st)
     __builtin_memcpy(e.disk_name, a->disk_name, sizeof(e.disk_name));
     bpf_ringbuf_output(&events, &e, sizeof(e), BPF_RB_NO_WAKEUP);
   }
-  struct sw_blkg_counters counts = {
-    .bios = a->bios + index % 7,
-    .bytes = (a->bios + index % 7) * 4096,
-  };
-  if (bpf_map_update_elem(&blkg_counters, &key, &counts, BPF_ANY))
+  bool created;
+  struct sw_blkg_counters *c = sw_blkg_table_find(&key, bpf_get_smp_processor_id(), &created);
+  if (!c)
     return 1;
+  c->bios = a->bios + index % 7;
+  c->bytes = (a->bios + index % 7) * 4096;
   st->done++;
   return 0;
 }

@@ -147,12 +147,12 @@ struct sw_blkg_counters {
 };
 SW_ASSERT_SIZE(sw_blkg_counters, 16);
 
-/* The hot path's front for blkg_counters: per CPU, a direct-mapped table of
+/* The hot path's front for the table below: per CPU, a direct-mapped table of
  * (key, counters) slots in one BPF_F_MMAPABLE array element (one element per
  * possible CPU). A bio whose key owns its slot costs one array lookup and
  * two adds; the per-CPU hash lookup it replaces was most of the program's
- * cost. A key that finds its slot taken by another falls back to
- * blkg_counters, so every bio is counted in exactly one place.
+ * cost. A key that finds its slot taken by another falls back to the
+ * table, so every bio is counted in exactly one place.
  *
  * gen[i] guards slots[i]: even when stable, odd while the program claims an
  * empty slot or user space clears an evicted one. The program only claims
@@ -182,6 +182,33 @@ struct sw_blkg_cpu_slots {
   struct sw_blkg_slot slots[SW_BLKG_SLOTS];
 };
 SW_ASSERT_SIZE(sw_blkg_cpu_slots, 64 + 40 * SW_BLKG_SLOTS);
+
+/* The table behind the slots, for a key whose slot on a CPU another key
+ * holds: the key gets an index of its own (blkg_index, a hash map, once per
+ * key), and its counts on CPU c live at sw_blkg_table_at(c, index, stride)
+ * of blkg_table, an mmappable array of stride entries per possible CPU
+ * (stride: --bio-keys). What a snapshot reads is then one pass over plain
+ * memory, not a walk of a per-CPU hash table: the kernel's batched read of
+ * such a table, a bucket lock and a cache miss per entry and CPU, was half
+ * of a snapshot's time at 100,000 keys.
+ *
+ * blkg_table_keys[index] says whose the index is (key.blkg == 0: nobody's
+ * yet, or any more); gen guards it as in struct sw_blkg_cpu_slots, odd while
+ * it is written. The program that takes an index (a fresh one, or one given
+ * back through the free queue blkg_table_free) names it once the key is in
+ * blkg_index, so no two indexes ever name one key. User space empties the
+ * name when it evicts the key, and zeroes the index's counts and gives it
+ * back a snapshot later, when no program can still be counting in it. */
+struct sw_blkg_table_key {
+  sw_u64 gen;
+  struct sw_blkg_key key;
+};
+SW_ASSERT_SIZE(sw_blkg_table_key, 24);
+
+static inline sw_u32 sw_blkg_table_at(sw_u32 cpu, sw_u32 index, sw_u32 stride)
+{
+  return cpu * stride + index;
+}
 
 struct sw_blkg_seen_event {
   struct sw_event_header hdr;

@@ -3,6 +3,7 @@
 #ifndef SUBMITWATCH_MAPS_BPF_H_
 #define SUBMITWATCH_MAPS_BPF_H_
 
+#include "blkg_table.bpf.h"
 #include "core_fixes.bpf.h"
 #include "events.h"
 
@@ -47,18 +48,10 @@ struct {
   __type(value, struct sw_submit_range);
 } submit_ranges SEC(".maps");
 
-/* Hot: one per (blkg, submitting cgroup), updated per bio on the local CPU. */
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-  __uint(max_entries, 16384);
-  __type(key, struct sw_blkg_key);
-  __type(value, struct sw_blkg_counters);
-} blkg_counters SEC(".maps");
-
-/* Hotter: the per-CPU slots in front of blkg_counters (see events.h). One
- * element per possible CPU: the loader sets max_entries; a CPU past it uses
- * blkg_counters alone. Mappable so the collector reads it without a syscall
- * per CPU and empties slots of evicted keys in place. */
+/* Hotter: the per-CPU slots in front of the bio table (blkg_table.bpf.h;
+ * see events.h). One element per possible CPU: the loader sets max_entries;
+ * a CPU past it uses the table alone. Mappable so the collector reads it
+ * without a syscall per CPU and empties slots of evicted keys in place. */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, 1);

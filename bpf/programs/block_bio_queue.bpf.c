@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * block:block_bio_queue, typed (tp_btf). Hot path: fires once per bio, so it
- * only bumps a per-CPU counter: its key's slot, or its entry in blkg_counters
- * when another key holds the slot. The first bio of a (blkg, cgroup) pair on a
- * CPU takes the rare path that claims the slot or inserts the key, and may
- * emit one event.
+ * only bumps a per-CPU counter: its key's slot, or its counters in the table
+ * behind the slots when another key holds the slot. The first bio of a
+ * (blkg, cgroup) pair on a CPU takes the rare path that claims the slot or
+ * gives the key an index in the table, and may emit one event.
  */
 #include "maps.bpf.h"
 #include "throttle.bpf.h"
 
 #include <bpf/bpf_tracing.h>
-
-static const struct sw_blkg_counters sw_zero_blkg_counters;
 
 static __always_inline void sw_emit_blkg_seen(struct sw_blkg_key *key, struct bio *bio,
                                               struct blkcg_gq *blkg, bool kthread)
@@ -47,14 +45,14 @@ static __always_inline void sw_emit_blkg_seen_once(struct sw_blkg_key *key, stru
     sw_emit_blkg_seen(key, bio, blkg, kthread);
 }
 
-/* Counts the bio in blkg_counters, the table behind the slots: for keys
- * whose slot another key holds, and when the slots are not there. */
+/* Counts the bio in the table behind the slots (blkg_table.bpf.h): for
+ * keys whose slot another key holds, and when the slots are not there. */
 static __always_inline void sw_count_in_table(struct sw_blkg_key *key, struct bio *bio,
-                                              struct blkcg_gq *blkg, bool kthread, u64 bytes)
+                                              struct blkcg_gq *blkg, bool kthread, u64 bytes,
+                                              u32 cpu)
 {
   bool created;
-  struct sw_blkg_counters *c =
-      sw_map_lookup_or_init(&blkg_counters, key, &sw_zero_blkg_counters, &created);
+  struct sw_blkg_counters *c = sw_blkg_table_find(key, cpu, &created);
   if (!c) {
     sw_count_lost(SW_LOST_BIO_TABLE);
     return;
@@ -134,6 +132,6 @@ int BPF_PROG(sw_block_bio_queue, struct bio *bio)
       return 0;
     }
   }
-  sw_count_in_table(&key, bio, blkg, kthread, bytes);
+  sw_count_in_table(&key, bio, blkg, kthread, bytes, cpu);
   return 0;
 }

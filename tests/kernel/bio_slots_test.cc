@@ -1,8 +1,10 @@
 // The hot path of block_bio_queue on the real kernel: a cgroup's bios are
-// counted in its key's per-CPU slot, falling back to the hash table only on a
-// CPU where another key holds that slot; and once the cgroup is removed, the
+// counted in its key's per-CPU slot, falling back to the table behind the
+// slots (an index per key, its counts per CPU) only on a CPU where another
+// key holds that slot; and once the cgroup is removed, the
 // collector empties its slots while the capture keeps its exact totals. The
 // maps are read with bpftool while `record` runs, as an operator would.
+#include <bpf/libbpf.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,24 +89,48 @@ struct Counts {
 // One (blkg, cgroup) key as the kernel holds it now.
 struct KeyState {
   std::map<uint32_t, Counts> slot_by_cpu;   // its own slot on that CPU
-  std::map<uint32_t, Counts> table_by_cpu;  // its blkg_counters entry, per CPU
+  std::map<uint32_t, Counts> table_by_cpu;  // at its index in the table, per CPU
   // Per CPU, the blkg of whatever holds the key's slot (0: empty).
   std::map<uint32_t, uint64_t> slot_holder;
 };
 
+// `bpftool map lookup` of one element of an array, as its BTF-formatted value.
+JsonValue LookupArray(uint32_t id, uint32_t at) {
+  std::vector<std::string> command = {"bpftool", "-j", "map", "lookup", "id", absl::StrCat(id),
+                                      "key"};
+  for (int byte = 0; byte < 4; ++byte) command.push_back(absl::StrCat((at >> (8 * byte)) & 0xff));
+  CommandResult lookup = RunCommand(command);
+  EXPECT_EQ(lookup.exit_code, 0) << lookup.output;
+  absl::StatusOr<JsonValue> element = ParseJson(lookup.output);
+  const JsonValue* value =
+      element.ok() && element->Find("formatted") ? element->Find("formatted")->Find("value")
+                                                 : nullptr;
+  EXPECT_NE(value, nullptr) << lookup.output.substr(0, 200);
+  return value != nullptr ? *value : JsonValue();
+}
+
+// The table's maps, as `record` holds them.
+struct TableMaps {
+  uint32_t index_id = 0;  // blkg_index: key -> index
+  uint32_t counts_id = 0;  // blkg_table: the counts, stride per CPU
+  uint32_t stride = 0;
+};
+
 // Every key of `cgroup_id` in the slots and the table, by blkg.
-std::map<uint64_t, KeyState> KeysOf(uint32_t slots_id, uint32_t table_id, uint64_t cgroup_id) {
+std::map<uint64_t, KeyState> KeysOf(uint32_t slots_id, const TableMaps& table, uint64_t cgroup_id) {
   std::map<uint64_t, KeyState> keys;
   std::vector<JsonValue> slots = DumpMap(slots_id);
-  for (const JsonValue& table_entry : DumpMap(table_id)) {
-    if (Uint(table_entry, {"key", "task_cgroup_id"}) != cgroup_id) continue;
-    KeyState& k = keys[Uint(table_entry, {"key", "blkg"})];
-    const JsonValue* values = table_entry.Find("values");
-    if (values == nullptr || !values->is_array()) continue;
-    for (const JsonValue& v : *values->AsArray()) {
-      Counts& c = k.table_by_cpu[static_cast<uint32_t>(Uint(v, {"cpu"}))];
-      c.bios += Uint(v, {"value", "bios"});
-      c.bytes += Uint(v, {"value", "bytes"});
+  const int cpus = libbpf_num_possible_cpus();
+  for (const JsonValue& index_entry : DumpMap(table.index_id)) {
+    if (Uint(index_entry, {"key", "task_cgroup_id"}) != cgroup_id) continue;
+    KeyState& k = keys[Uint(index_entry, {"key", "blkg"})];
+    const uint32_t index = static_cast<uint32_t>(Uint(index_entry, {"value"}));
+    for (int cpu = 0; cpu < cpus; ++cpu) {
+      const JsonValue counts =
+          LookupArray(table.counts_id, sw_blkg_table_at(cpu, index, table.stride));
+      Counts& c = k.table_by_cpu[static_cast<uint32_t>(cpu)];
+      c.bios += Uint(counts, {"bios"});
+      c.bytes += Uint(counts, {"bytes"});
     }
   }
   for (const JsonValue& cpu_entry : slots) {
@@ -143,14 +169,24 @@ TEST(BioSlots, BiosCountInTheKeysSlotAndLeaveWithTheCgroup) {
       RecordProcess::Start(capture, {"--interval", "200ms"});
   ASSERT_TRUE(rec.ok()) << rec.status();
   const std::optional<uint32_t> slots_id = MapIdOf((*rec)->pid(), "blkg_slots");
-  const std::optional<uint32_t> table_id = MapIdOf((*rec)->pid(), "blkg_counters");
-  ASSERT_TRUE(slots_id && table_id) << "record holds no blkg_slots or blkg_counters map";
+  const std::optional<uint32_t> index_id = MapIdOf((*rec)->pid(), "blkg_index");
+  const std::optional<uint32_t> counts_id = MapIdOf((*rec)->pid(), "blkg_table");
+  ASSERT_TRUE(slots_id && index_id && counts_id)
+      << "record holds no blkg_slots, blkg_index or blkg_table map";
+  TableMaps table{*index_id, *counts_id, 0};
+  {
+    CommandResult show = RunCommand({"bpftool", "-j", "map", "show", "id", absl::StrCat(*index_id)});
+    absl::StatusOr<JsonValue> map = ParseJson(show.output);
+    ASSERT_TRUE(map.ok()) << show.output;
+    table.stride = static_cast<uint32_t>(Uint(*map, {"max_entries"}));
+    ASSERT_GT(table.stride, 0u) << show.output;
+  }
 
   ASSERT_EQ(DirectWritesFromCgroup((*cg)->dir(), (*loop)->device(), kBlocks), 0);
 
   // The loop device's key: the one with the dd's bios (an exec that missed
   // the page cache adds a key on the root disk).
-  std::map<uint64_t, KeyState> keys = KeysOf(*slots_id, *table_id, id);
+  std::map<uint64_t, KeyState> keys = KeysOf(*slots_id, table, id);
   bool found = false;
   for (const auto& [blkg, k] : keys) {
     Counts in_slots, in_table;
@@ -179,13 +215,13 @@ TEST(BioSlots, BiosCountInTheKeysSlotAndLeaveWithTheCgroup) {
   }
   ASSERT_TRUE(found) << "no key of cgroup " << id << " with " << kBlocks << " bios";
 
-  // Removed, the cgroup's keys leave the slots and the table within a few
-  // snapshots.
+  // Removed, the cgroup's keys leave the slots and the table's index within
+  // a few snapshots.
   cg->reset();
   bool gone = false;
   for (int i = 0; i < 50 && !gone; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    gone = KeysOf(*slots_id, *table_id, id).empty();
+    gone = KeysOf(*slots_id, table, id).empty();
   }
   EXPECT_TRUE(gone) << "cgroup " << id << " still in the kernel maps 5 s after rmdir";
 

@@ -1,5 +1,5 @@
-// The fold from what the kernel's bio maps hold (hash-map entries, per-CPU
-// slots) to keys and rows; no kernel needed.
+// The fold from what the kernel's bio maps hold (the table's named indexes,
+// per-CPU slots) to keys and rows; no kernel needed.
 #include "collector/blkg_fold.h"
 
 #include <cstring>
@@ -40,12 +40,17 @@ std::vector<BlkgRecord> End(BlkgRows& rows) {
 
 const char* Keep(const sw_blkg_key&, const BlkgRows::Entry&) { return nullptr; }
 
+BlkgTable::Entry InTable(uint32_t index, const sw_blkg_key& key, uint64_t bios) {
+  return {index, key, {bios, bios * 4096}};
+}
+
 TEST(BlkgFold, AKeyInTheTableAndInSlotsOnTwoCpusAddsUpOnce) {
   const sw_blkg_key key{0x1000, 5};
-  const BlkgFold fold = FoldBlkgCounts({{key, {3, 3 * 4096}}}, {Slot(0, key, 2), Slot(1, key, 7)});
+  const BlkgFold fold = FoldBlkgCounts({InTable(4, key, 3)}, {Slot(0, key, 2), Slot(1, key, 7)});
   ASSERT_EQ(fold.keys.size(), 1u);
   const BlkgKeyCounts& k = fold.keys[0];
   EXPECT_TRUE(k.in_table);
+  EXPECT_EQ(k.table_index, 4u);
   EXPECT_EQ(k.table.bios, 3u);
   EXPECT_EQ(k.in_slots.bios, 9u);
   EXPECT_EQ(k.Total().bios, 12u);
@@ -60,35 +65,52 @@ TEST(BlkgFold, KeysOnlyInSlotsOrOnlyInTheTableEachGetOneEntry) {
   const sw_blkg_key table_only{0x1000, 5};
   const sw_blkg_key slots_only{0x2000, 5};
   const sw_blkg_key other_cgroup{0x1000, 6};  // the same blkg, another submitter
-  const BlkgFold fold = FoldBlkgCounts({{table_only, {4, 4 * 4096}}},
+  const sw_blkg_key later_index{0x0800, 5};  // before table_only by key, after by index
+  const BlkgFold fold = FoldBlkgCounts({InTable(0, table_only, 4), InTable(7, later_index, 1)},
                                        {Slot(1, slots_only, 1), Slot(0, other_cgroup, 2),
                                         Slot(3, slots_only, 5)});
-  ASSERT_EQ(fold.keys.size(), 3u);
-  // Sorted by (blkg, submitting cgroup).
+  ASSERT_EQ(fold.keys.size(), 4u);
+  // The table's keys in its order, then those only in slots by key.
   EXPECT_EQ(fold.keys[0].key.task_cgroup_id, 5u);
   EXPECT_EQ(fold.keys[0].key.blkg, 0x1000u);
   EXPECT_TRUE(fold.keys[0].in_table);
+  EXPECT_EQ(fold.keys[0].table_index, 0u);
   EXPECT_EQ(fold.keys[0].slots_begin, fold.keys[0].slots_end);
   EXPECT_EQ(fold.keys[0].Total().bios, 4u);
 
-  EXPECT_EQ(fold.keys[1].key.task_cgroup_id, 6u);
-  EXPECT_FALSE(fold.keys[1].in_table);
-  EXPECT_EQ(fold.keys[1].Total().bios, 2u);
+  EXPECT_EQ(fold.keys[1].key.blkg, 0x0800u);
+  EXPECT_EQ(fold.keys[1].table_index, 7u);
+  EXPECT_EQ(fold.keys[1].Total().bios, 1u);
 
-  EXPECT_EQ(fold.keys[2].key.blkg, 0x2000u);
+  EXPECT_EQ(fold.keys[2].key.task_cgroup_id, 6u);
   EXPECT_FALSE(fold.keys[2].in_table);
-  EXPECT_EQ(fold.keys[2].table.bios, 0u);
-  EXPECT_EQ(fold.keys[2].slots_end - fold.keys[2].slots_begin, 2u);
-  EXPECT_EQ(fold.keys[2].Total().bios, 6u);
+  EXPECT_EQ(fold.keys[2].Total().bios, 2u);
+
+  EXPECT_EQ(fold.keys[3].key.blkg, 0x2000u);
+  EXPECT_FALSE(fold.keys[3].in_table);
+  EXPECT_EQ(fold.keys[3].table.bios, 0u);
+  EXPECT_EQ(fold.keys[3].slots_end - fold.keys[3].slots_begin, 2u);
+  EXPECT_EQ(fold.keys[3].Total().bios, 6u);
   EXPECT_EQ(fold.slots.size(), 3u);
 }
 
-TEST(BlkgFold, AKeyReadTwiceFromTheTableCountsOnce) {
-  const sw_blkg_key key{0x1000, 5};
-  const BlkgFold fold =
-      FoldBlkgCounts({{key, {3, 3 * 4096}}, {key, {3, 3 * 4096}}}, {Slot(0, key, 1)});
-  ASSERT_EQ(fold.keys.size(), 1u);
-  EXPECT_EQ(fold.keys[0].Total().bios, 4u);
+TEST(BlkgFold, ManyTableKeysFindTheirSlotsWhateverTheOrder) {
+  std::vector<BlkgTable::Entry> table;
+  std::vector<BlkgSlots::Occupied> slots;
+  for (uint32_t i = 0; i < 1000; ++i) {
+    const sw_blkg_key key{0x100000 - i * 0x200ull, i % 3};
+    table.push_back(InTable(i, key, 1));
+    if (i % 10 == 0) slots.push_back(Slot(i % 4, key, 2));
+  }
+  const BlkgFold fold = FoldBlkgCounts(table, slots);
+  ASSERT_EQ(fold.keys.size(), 1000u);
+  uint64_t bios = 0;
+  for (uint32_t i = 0; i < 1000; ++i) {
+    EXPECT_EQ(fold.keys[i].table_index, i);
+    EXPECT_EQ(fold.keys[i].Total().bios, i % 10 == 0 ? 3u : 1u) << i;
+    bios += fold.keys[i].Total().bios;
+  }
+  EXPECT_EQ(bios, 1000u + 100u * 2);
 }
 
 TEST(BlkgFold, NothingInTheMapsIsNoKeys) {
@@ -101,7 +123,7 @@ TEST(BlkgFold, LiveKeysFeedTheirRowsWithTableAndSlotsTogether) {
   const sw_blkg_key key{0x1000, 5};
   BlkgRows rows;
   rows.Seen(key, Identity(5, 0), 1);
-  const BlkgFold fold = FoldBlkgCounts({{key, {1, 4096}}}, {Slot(0, key, 2)});
+  const BlkgFold fold = FoldBlkgCounts({InTable(0, key, 1)}, {Slot(0, key, 2)});
   rows.BeginSnapshot();
   EXPECT_TRUE(FeedLiveKeys(fold, rows, Keep).empty());
   const std::vector<BlkgRecord> emitted = End(rows);
@@ -118,7 +140,7 @@ TEST(BlkgFold, AKeyNotSeenYetWaitsAndADoomedKeyIsHandedBackNotCounted) {
   rows.Seen(live, Identity(5, 0), 1);
   rows.Seen(gone, Identity(9, 1), 1);
   const BlkgFold fold =
-      FoldBlkgCounts({{live, {1, 4096}}, {unseen, {8, 8 * 4096}}}, {Slot(2, gone, 4)});
+      FoldBlkgCounts({InTable(0, live, 1), InTable(1, unseen, 8)}, {Slot(2, gone, 4)});
   rows.BeginSnapshot();
   const std::vector<DoomedBlkgKey> doomed =
       FeedLiveKeys(fold, rows, [&](const sw_blkg_key& key, const BlkgRows::Entry& entry) {

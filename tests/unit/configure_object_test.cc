@@ -72,6 +72,7 @@ TEST_F(ConfigureObjectTest, FentryPlanLoadsFentryProgramsOnTheirFunctions) {
   LoaderOptions options;
   options.all_allocs = true;
   options.ringbuf_bytes = 1u << 16;
+  options.bio_keys = 4096;
   options.submit_ranges = {{0x1000, 0x2000, "submit_bio"}, {0x3000, 0x4000, "__submit_bio"}};
   const LoadPlan plan = Plan(AttachMode::kFentry, options);
   ASSERT_TRUE(ConfigureObject(plan, options, skel_).ok());
@@ -84,6 +85,14 @@ TEST_F(ConfigureObjectTest, FentryPlanLoadsFentryProgramsOnTheirFunctions) {
   EXPECT_EQ(bpf_map__max_entries(skel_->maps.events), 1u << 16);
   EXPECT_EQ(bpf_map__max_entries(skel_->maps.blkg_slots),
             static_cast<uint32_t>(libbpf_num_possible_cpus()));
+  // The bio table: an index per key, its counts on every possible CPU.
+  EXPECT_EQ(skel_->rodata->blkg_table_stride, 4096u);
+  for (const bpf_map* map : {skel_->maps.blkg_index, skel_->maps.blkg_table_keys,
+                             skel_->maps.blkg_table_free, skel_->maps.blkg_seen}) {
+    EXPECT_EQ(bpf_map__max_entries(map), 4096u) << bpf_map__name(map);
+  }
+  EXPECT_EQ(bpf_map__max_entries(skel_->maps.blkg_table),
+            4096u * static_cast<uint32_t>(libbpf_num_possible_cpus()));
 }
 
 TEST_F(ConfigureObjectTest, KprobePlanWithSlabLoadsKprobesAndSlab) {

@@ -4,6 +4,8 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+
 namespace submitwatch {
 namespace {
 
@@ -13,7 +15,7 @@ bool KeyLess(const sw_blkg_key& a, const sw_blkg_key& b) {
 
 }  // namespace
 
-BlkgFold FoldBlkgCounts(std::vector<BlkgTableEntry> table,
+BlkgFold FoldBlkgCounts(const std::vector<BlkgTable::Entry>& table,
                         std::vector<BlkgSlots::Occupied> slots) {
   BlkgFold fold;
   fold.slots = std::move(slots);
@@ -21,39 +23,48 @@ BlkgFold FoldBlkgCounts(std::vector<BlkgTableEntry> table,
             [](const BlkgSlots::Occupied& a, const BlkgSlots::Occupied& b) {
               return KeyLess(a.key, b.key);
             });
-  std::stable_sort(table.begin(), table.end(),
-                   [](const BlkgTableEntry& a, const BlkgTableEntry& b) {
-                     return KeyLess(a.key, b.key);
-                   });
-  // A map walked while the program inserts could, in principle, hand out a
-  // key twice: its bios are counted once, as first read.
-  table.erase(std::unique(table.begin(), table.end(),
-                          [](const BlkgTableEntry& a, const BlkgTableEntry& b) {
-                            return !KeyLess(a.key, b.key) && !KeyLess(b.key, a.key);
-                          }),
-              table.end());
-  fold.keys.reserve(table.size());
-  // A merge of the two sorted lists: a key may be in either or both.
-  size_t t = 0, s = 0;
-  while (t < table.size() || s < fold.slots.size()) {
-    BlkgKeyCounts k;
-    const bool take_table = t < table.size() &&
-                            (s == fold.slots.size() || !KeyLess(fold.slots[s].key, table[t].key));
-    k.key = take_table ? table[t].key : fold.slots[s].key;
-    if (take_table) {
-      k.in_table = true;
-      k.table = table[t].counts;
-      ++t;
+  // Each key's run of slots, found by key.
+  struct Run {
+    size_t begin = 0;
+    size_t end = 0;
+    bool in_table = false;
+  };
+  std::vector<Run> runs;
+  absl::flat_hash_map<sw_blkg_key, uint32_t, BlkgKeyHash, BlkgKeyEq> run_of;
+  for (size_t s = 0; s < fold.slots.size();) {
+    size_t e = s + 1;
+    while (e < fold.slots.size() && !KeyLess(fold.slots[s].key, fold.slots[e].key)) ++e;
+    run_of.emplace(fold.slots[s].key, static_cast<uint32_t>(runs.size()));
+    runs.push_back({s, e});
+    s = e;
+  }
+  const auto with_slots = [&](BlkgKeyCounts& k, const Run& run) {
+    k.slots_begin = run.begin;
+    k.slots_end = run.end;
+    for (size_t i = run.begin; i < run.end; ++i) {
+      k.in_slots.bios += fold.slots[i].counts.bios;
+      k.in_slots.bytes += fold.slots[i].counts.bytes;
     }
-    k.slots_begin = s;
-    while (s < fold.slots.size() && !KeyLess(k.key, fold.slots[s].key) &&
-           !KeyLess(fold.slots[s].key, k.key)) {
-      k.in_slots.bios += fold.slots[s].counts.bios;
-      k.in_slots.bytes += fold.slots[s].counts.bytes;
-      ++s;
+  };
+  fold.keys.reserve(table.size() + runs.size());
+  for (const BlkgTable::Entry& t : table) {
+    BlkgKeyCounts& k = fold.keys.emplace_back();
+    k.key = t.key;
+    k.in_table = true;
+    k.table_index = t.index;
+    k.table = t.counts;
+    if (run_of.empty()) continue;
+    if (const auto it = run_of.find(t.key); it != run_of.end()) {
+      Run& run = runs[it->second];
+      run.in_table = true;
+      with_slots(k, run);
     }
-    k.slots_end = s;
-    fold.keys.push_back(k);
+  }
+  for (const Run& run : runs) {
+    if (run.in_table) continue;
+    BlkgKeyCounts& k = fold.keys.emplace_back();
+    k.key = fold.slots[run.begin].key;
+    with_slots(k, run);
   }
   return fold;
 }

@@ -1,5 +1,5 @@
 // One snapshot of the kernel's bio counters folded per key, and fed into the
-// rows: a key's bios are in its hash-map entry (summed over CPUs), in its
+// rows: a key's bios are at its index in the table (summed over CPUs), in its
 // slots on the CPUs where it owns one, or both. Each bio is counted in exactly
 // one of them, so they add up. No I/O, no BPF: the collector reads the maps,
 // this decides what the reads mean.
@@ -13,20 +13,16 @@
 #include "bpf/events.h"
 #include "collector/blkg_rows.h"
 #include "collector/blkg_slots.h"
+#include "collector/blkg_table.h"
 
 namespace submitwatch {
-
-// One entry of the hash map as read, its per-CPU values summed.
-struct BlkgTableEntry {
-  sw_blkg_key key{};
-  sw_blkg_counters counts{};
-};
 
 // Everything one key holds in the kernel now.
 struct BlkgKeyCounts {
   sw_blkg_key key{};
   bool in_table = false;
-  sw_blkg_counters table{};  // the hash-map entry; zero when !in_table
+  uint32_t table_index = 0;  // when in_table
+  sw_blkg_counters table{};  // at its index in the table; zero when !in_table
   // The key's occupied slots: [slots_begin, slots_end) of BlkgFold::slots.
   size_t slots_begin = 0;
   size_t slots_end = 0;
@@ -39,12 +35,16 @@ struct BlkgKeyCounts {
 
 struct BlkgFold {
   std::vector<BlkgSlots::Occupied> slots;  // sorted by key
-  std::vector<BlkgKeyCounts> keys;         // one per key, sorted by key
+  // One per key: those in the table in its order, then those only in slots
+  // by key.
+  std::vector<BlkgKeyCounts> keys;
 };
 
-// Joins the hash map's entries (one per key; a repeated key counts once)
-// with the occupied slots (any number per key, one per CPU at most) by key.
-BlkgFold FoldBlkgCounts(std::vector<BlkgTableEntry> table,
+// Joins the table's named indexes (one per key: the kernel never names two
+// for one key) with the occupied slots (any number per key, one per CPU at
+// most) by key. O(table + slots): no sort of the table, whose keys are the
+// many; the slots, a few per CPU, are looked up by key.
+BlkgFold FoldBlkgCounts(const std::vector<BlkgTable::Entry>& table,
                         std::vector<BlkgSlots::Occupied> slots);
 
 // A key that must leave the kernel maps now, and why ("cgroup", "disk").

@@ -18,6 +18,16 @@
 
 namespace submitwatch {
 
+// The kernel's key as a hash-map key.
+struct BlkgKeyHash {
+  size_t operator()(const sw_blkg_key& k) const { return absl::HashOf(k.blkg, k.task_cgroup_id); }
+};
+struct BlkgKeyEq {
+  bool operator()(const sw_blkg_key& a, const sw_blkg_key& b) const {
+    return a.blkg == b.blkg && a.task_cgroup_id == b.task_cgroup_id;
+  }
+};
+
 // Per snapshot, every kernel entry is looked up once (Find, then Live on
 // what it found) and every row visited once: a snapshot of 100,000 keys
 // costs a hash probe per key and a pass over the rows, nothing more. Rows
@@ -71,14 +81,6 @@ class BlkgRows {
     int entries = 0;  // kernel entries feeding this row now
     bool used = false;  // false: a forgotten row's place, free for the next
   };
-  struct KeyHash {
-    size_t operator()(const sw_blkg_key& k) const { return absl::HashOf(k.blkg, k.task_cgroup_id); }
-  };
-  struct KeyEq {
-    bool operator()(const sw_blkg_key& a, const sw_blkg_key& b) const {
-      return a.blkg == b.blkg && a.task_cgroup_id == b.task_cgroup_id;
-    }
-  };
   struct KeyState {
     Entry entry;
   };
@@ -86,7 +88,7 @@ class BlkgRows {
   uint32_t RowFor(const BlkgRecord& identity);  // creates it when new
   void Forget(uint32_t row);
 
-  absl::flat_hash_map<sw_blkg_key, KeyState, KeyHash, KeyEq> entries_;
+  absl::flat_hash_map<sw_blkg_key, KeyState, BlkgKeyHash, BlkgKeyEq> entries_;
   absl::flat_hash_map<BlkgRowKey, uint32_t> row_index_;  // into rows_
   // A deque: it grows without the spare half a vector keeps, at 100,000
   // rows tens of MiB.

@@ -77,15 +77,6 @@ absl::Status TakeEntry(int fd, const void* key, void* values, bool* found) {
   return absl::OkStatus();
 }
 
-sw_blkg_counters SumBlkg(absl::Span<const sw_blkg_counters> per_cpu) {
-  sw_blkg_counters total{};
-  for (const sw_blkg_counters& c : per_cpu) {
-    total.bios += c.bios;
-    total.bytes += c.bytes;
-  }
-  return total;
-}
-
 ThrottleRecord SumThrottle(absl::Span<const sw_throttle_stats> per_cpu) {
   ThrottleRecord r;
   for (const sw_throttle_stats& s : per_cpu) {
@@ -147,6 +138,12 @@ absl::StatusOr<std::unique_ptr<Collector>> Collector::Create(const BpfSession& s
       BlkgSlots::Map(bpf_map__fd(session.skel()->maps.blkg_slots), c->nr_cpus_);
   if (!slots.ok()) return slots.status();
   c->slots_ = *std::move(slots);
+  absl::StatusOr<std::unique_ptr<BlkgTable>> table =
+      BlkgTable::Map(bpf_map__fd(session.skel()->maps.blkg_table_keys),
+                     bpf_map__fd(session.skel()->maps.blkg_table),
+                     session.skel()->rodata->blkg_table_stride, c->nr_cpus_);
+  if (!table.ok()) return table.status();
+  c->table_ = *std::move(table);
   c->ring_ = ring_buffer__new(bpf_map__fd(session.skel()->maps.events), &Collector::OnEvent,
                               c.get(), nullptr);
   if (c->ring_ == nullptr) {
@@ -373,21 +370,59 @@ bool Collector::DeadLongEnough(uint64_t cgroup_id, uint64_t now_ns) const {
   return it != dead_cgroups_.end() && now_ns - std::min(now_ns, it->second) >= kDeadCgroupGraceNs;
 }
 
+absl::Status Collector::FreeTableIndexes() {
+  const int fd = bpf_map__fd(session_.skel()->maps.blkg_table_free);
+  for (uint32_t index : table_indexes_to_free_) {
+    // A program that found the index before its key left the hash may have
+    // counted in it since: that goes with the zeroing, not to the next key.
+    table_->Zero(index);
+    if (bpf_map_update_elem(fd, nullptr, &index, BPF_ANY) != 0) {
+      return absl::InternalError(
+          absl::StrCat("giving back a bio table index: ", ErrnoText(errno)));
+    }
+  }
+  table_indexes_to_free_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status Collector::TakeTableIndex(const BlkgKeyCounts& k, sw_blkg_counters* last) {
+  const int fd = bpf_map__fd(session_.skel()->maps.blkg_index);
+  uint32_t index = 0;
+  if (bpf_map_lookup_elem(fd, &k.key, &index) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return MapError("the bio table's index", errno);
+  }
+  if (index != k.table_index) return absl::OkStatus();
+  if (bpf_map_delete_elem(fd, &k.key) != 0 && errno != ENOENT) {
+    return MapError("the bio table's index", errno);
+  }
+  // Out of the hash, the index gets no new counts; those that came since
+  // the read are in its last counts.
+  *last = table_->Counts(index);
+  table_->Unname(index);
+  table_indexes_to_free_.push_back(index);
+  return absl::OkStatus();
+}
+
 absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
-  const int fd = bpf_map__fd(session_.skel()->maps.blkg_counters);
   disk_now_.clear();
   evicted_blkgs_.clear();
+  // Indexes emptied by the previous snapshot: a second has passed, no
+  // program still counts in them.
+  if (absl::Status s = FreeTableIndexes(); !s.ok()) return s;
 
   std::vector<BlkgSlots::Occupied> slots = slots_->Read();
-  std::vector<BlkgTableEntry> table;
+  uint64_t next_index = 0;
+  const uint32_t zero = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(session_.skel()->maps.blkg_table_next), &zero,
+                          &next_index) != 0) {
+    return MapError("blkg_table_next", errno);
+  }
+  std::vector<BlkgTable::Entry> table;
   table.reserve(blkgs_.entries() + blkgs_.entries() / 8);
-  absl::Status status = map_reader_.ForEach<sw_blkg_key, sw_blkg_counters>(
-      fd, "blkg_counters",
-      [&](const sw_blkg_key& key, absl::Span<const sw_blkg_counters> per_cpu) {
-        table.push_back({key, SumBlkg(per_cpu)});
-      });
-  if (!status.ok()) return status;
-  const BlkgFold fold = FoldBlkgCounts(std::move(table), std::move(slots));
+  table_->Read(next_index, &table);
+  const BlkgFold fold = FoldBlkgCounts(table, std::move(slots));
+  table = {};
   peak_entries_ = std::max<uint64_t>(peak_entries_, fold.keys.size());
 
   blkgs_.BeginSnapshot();
@@ -398,11 +433,10 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
       });
 
   const int seen_fd = bpf_map__fd(session_.skel()->maps.blkg_seen);
-  std::vector<sw_blkg_counters> per_cpu(nr_cpus_);
   for (const DoomedBlkgKey& d : doomed) {
     const BlkgKeyCounts& k = *d.counts;
     // The dedupe entry goes first: a bio that comes back after its slots and
-    // entry are gone then announces itself again.
+    // index are gone then announces itself again.
     bpf_map_delete_elem(seen_fd, &k.key);
     sw_blkg_counters taken{};
     sw_blkg_counters left = k.table;  // as read, in what could not be taken now
@@ -420,15 +454,14 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
     }
     if (!all_cleared) {
       // A slot changed under us: keep what was cleared, try the rest (and the
-      // table entry) at the next snapshot.
+      // table's index) at the next snapshot.
       blkgs_.Retire(k.key, taken, /*keep_entry=*/true);
       blkgs_.Live(k.key, left);
       continue;
     }
     if (k.in_table) {
-      bool found = false;
-      if (absl::Status s = TakeEntry(fd, &k.key, per_cpu.data(), &found); !s.ok()) return s;
-      const sw_blkg_counters last = found ? SumBlkg(per_cpu) : k.table;
+      sw_blkg_counters last = k.table;
+      if (absl::Status s = TakeTableIndex(k, &last); !s.ok()) return s;
       taken.bios += last.bios;
       taken.bytes += last.bytes;
     }

@@ -19,7 +19,9 @@
 #include "absl/status/statusor.h"
 #include "bpf/events.h"
 #include "collector/blkg_rows.h"
+#include "collector/blkg_fold.h"
 #include "collector/blkg_slots.h"
+#include "collector/blkg_table.h"
 #include "collector/map_reader.h"
 #include "loader/bpf_session.h"
 #include "model/records.h"
@@ -113,6 +115,11 @@ class Collector {
   void HandleBlkgSeen(const sw_blkg_seen_event& e);
   void HandleCgroup(const sw_cgroup_event& e);
   absl::Status SnapshotBlkgs(uint64_t now_ns);
+  // Evicting a key in the bio table: its index leaves the kernel's hash,
+  // *last gets its final counts, and the index is freed at the next
+  // snapshot. Nothing when the hash no longer gives the key that index.
+  absl::Status TakeTableIndex(const BlkgKeyCounts& k, sw_blkg_counters* last);
+  absl::Status FreeTableIndexes();
   absl::Status SnapshotWorkqueues(uint64_t now_ns);
   absl::Status SnapshotLost(uint64_t now_ns);
   absl::Status SnapshotThrottle(uint64_t now_ns);
@@ -128,6 +135,10 @@ class Collector {
   uint64_t lost_total_ = 0;
   BlkgRows blkgs_;
   std::unique_ptr<BlkgSlots> slots_;
+  std::unique_ptr<BlkgTable> table_;
+  // Indexes of keys evicted in the last snapshot, zeroed and given back to
+  // the programs in the next.
+  std::vector<uint32_t> table_indexes_to_free_;
   // Removed io cgroups -> when the rmdir was seen; their entries go, and
   // their rows once emitted and past the grace period.
   absl::flat_hash_map<uint64_t, uint64_t> dead_cgroups_;

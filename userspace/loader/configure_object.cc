@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 #include "bpf/events.h"
@@ -40,22 +41,41 @@ absl::Status ConfigureObject(const LoadPlan& plan, const LoaderOptions& options,
       !s.ok()) {
     return s;
   }
-  // A key past the table's size is counted as lost (bio_table_full), so the
-  // first-seen dedupe needs room for as many.
-  for (bpf_map* map : {skel->maps.blkg_counters, skel->maps.blkg_seen}) {
+  // The bio table has an index per key, bio_keys of them; a key past them
+  // is counted as lost (bio_table_full), so the first-seen dedupe needs room
+  // for as many.
+  skel->rodata->blkg_table_stride = options.bio_keys;
+  for (bpf_map* map : {skel->maps.blkg_index, skel->maps.blkg_table_keys,
+                       skel->maps.blkg_table_free, skel->maps.blkg_seen}) {
     if (absl::Status s = Check(bpf_map__set_max_entries(map, options.bio_keys), "bio keys");
         !s.ok()) {
       return s;
     }
   }
-  // One element of bio slots per CPU, indexed by the CPU's number.
-  if (const int cpus = libbpf_num_possible_cpus(); cpus > 0) {
-    if (absl::Status s = Check(
-            bpf_map__set_max_entries(skel->maps.blkg_slots, static_cast<uint32_t>(cpus)),
-            "bio slots per CPU");
-        !s.ok()) {
-      return s;
-    }
+  // One element of bio slots per CPU, indexed by the CPU's number, and the
+  // table's counts: an index's on every CPU.
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) {
+    return absl::InternalError(
+        "cannot count the possible CPUs (/sys/devices/system/cpu/possible)");
+  }
+  const uint64_t table_entries = uint64_t{options.bio_keys} * static_cast<uint64_t>(cpus);
+  if (table_entries > UINT32_MAX) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--bio-keys ", options.bio_keys, " times ", cpus,
+        " possible CPUs is more bio counters than one BPF array holds; use fewer keys"));
+  }
+  if (absl::Status s = Check(
+          bpf_map__set_max_entries(skel->maps.blkg_slots, static_cast<uint32_t>(cpus)),
+          "bio slots per CPU");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Check(bpf_map__set_max_entries(skel->maps.blkg_table,
+                                                      static_cast<uint32_t>(table_entries)),
+                             "bio table");
+      !s.ok()) {
+    return s;
   }
 
   // Every program starts off; the plan turns on what it attaches.
