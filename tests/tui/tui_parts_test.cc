@@ -111,6 +111,41 @@ TEST(FrameBuilder, RatesComeFromTheDeltaBetweenFrames) {
   EXPECT_EQ(fourth->clears, third->clears + 1);
 }
 
+// The filter's answers kept from the last refresh give the table a fresh
+// filter would: rows that changed, rows that came, a changed filter.
+TEST(CgroupTable, RememberedFilterAnswersMatchAFreshFilter) {
+  Model model;
+  FrameBuilder builder;
+  FeedStatus status;
+  CgroupFilterMemo memo;
+  uint64_t now = 2'000'000'000;
+  const auto pair = [&](int i, uint64_t bios) {
+    BlkgRecord b = Row(now, bios);
+    b.cgroup_id = b.blkg_cgroup_id = 100 + i;
+    b.cgroup = b.blkg_cgroup = (i % 3 == 0 ? "/keep/c" : "/other/c") + std::to_string(i);
+    model.Add(b);
+  };
+  int pairs = 200;
+  for (int i = 0; i < pairs; ++i) pair(i, 1 + i);
+  std::string filter = "KEEP";
+  for (int round = 0; round < 12; ++round) {
+    now += 1'000'000'000;
+    // Every seventh row changes, a few new ones come, and once the filter.
+    for (int i = round % 7; i < pairs; i += 7) pair(i, 1000 * round + i);
+    for (int k = 0; k < 5; ++k) pair(pairs++, 3);
+    if (round == 6) filter = "c1";
+    std::shared_ptr<const Frame> frame = builder.Build(model, now, 1'000'000'000, status);
+    const int sort = round % 3;
+    const PaneTable remembered = CgroupTable(*frame, sort, filter, &memo);
+    const PaneTable fresh = CgroupTable(*frame, sort, filter);
+    ASSERT_EQ(remembered.row_ids, fresh.row_ids) << "round " << round;
+    ASSERT_GT(fresh.size(), 10u);
+    for (size_t i = 0; i < fresh.size(); ++i) {
+      EXPECT_EQ(remembered.Row(i).cells, fresh.Row(i).cells) << "round " << round << " row " << i;
+    }
+  }
+}
+
 TEST(ViewState, SelectionFollowsItsRowWhenTheOrderChanges) {
   PaneTable table;
   table.rows = {{"a", {}, {}}, {"b", {}, {}}, {"c", {}, {}}};

@@ -106,6 +106,31 @@ TEST(ModelSharedRows, MatchesCgroupRowsThroughRandomChanges) {
   }
 }
 
+// The rows held in batches stay within twice the rows shown, and the
+// batches few, however the changes spread over the frames.
+TEST(ModelSharedRows, BatchesHoldAtMostTwiceTheRowsShown) {
+  std::mt19937 rng(11);
+  Model model;
+  for (int c = 0; c < 2000; ++c) model.Add(Pair(c, c % 2, 1, 100));
+  std::shared_ptr<const SharedCgroupRows> table = model.CgroupRowsSince(nullptr);
+  uint64_t ts = 100;
+  for (int round = 0; round < 60; ++round) {
+    ts += 10;
+    // From a tenth of the pairs to a handful: old batches thin out slowly.
+    const int changes = round % 2 == 0 ? 200 : 5;
+    for (int i = 0; i < changes; ++i) {
+      const int c = static_cast<int>(rng() % 2000);
+      model.Add(Pair(c, c % 2, ts, ts));
+    }
+    table = model.CgroupRowsSince(table);
+    size_t held = 0;
+    for (const auto& batch : table->batches) held += batch->size();
+    EXPECT_LE(held, 2 * table->rows.size()) << "round " << round;
+    EXPECT_LE(table->batches.size(), 33u) << "round " << round;
+    ExpectSameRows(Values(*table), model.CgroupRows());
+  }
+}
+
 // serve forgets removed cgroups between tables; the pairs left are
 // renumbered, and what follows must still be the table CgroupRows() builds,
 // in order, and go on taking records.

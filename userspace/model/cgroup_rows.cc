@@ -329,24 +329,30 @@ std::shared_ptr<const SharedCgroupRows> Model::CgroupRowsSince(
   // Failed allocations and throttle counts join rows across pairs (and make
   // rows of their own): then every row is built, as CgroupRows() does.
   const auto all_built = [&] {
-    std::vector<CgroupRow> rows = CgroupRows();
-    out->rows.reserve(rows.size());
-    out->others.reserve(rows.size());
-    for (CgroupRow& row : rows) {
-      out->others.push_back(std::make_shared<const CgroupRow>(std::move(row)));
-      out->rows.push_back(out->others.back().get());
-    }
+    auto batch = std::make_shared<const std::vector<CgroupRow>>(CgroupRows());
+    out->rows.reserve(batch->size());
+    for (const CgroupRow& row : *batch) out->rows.push_back(&row);
+    out->by_pair.clear();
+    out->batches = {std::move(batch)};
     return out;
   };
   if (!failures_.empty() || !throttles_.empty()) return all_built();
 
-  const bool reuse = previous != nullptr && previous->joins_stamp == joins_stamp_;
+  const bool reuse = previous != nullptr && previous->joins_stamp == joins_stamp_ &&
+                     !previous->by_pair.empty();
   const std::vector<BlkgPairs::Pair>& pairs = blkgs_.pairs();
   const std::vector<BlkgPairs::Placed>& order = blkgs_.order();
   out->by_pair.resize(pairs.size());
   out->rank_by_pair.resize(pairs.size());
+  out->batch_by_pair.resize(pairs.size());
   std::vector<uint32_t> shown;  // pairs with a row, in the pairs' order
   shown.reserve(order.size());
+  // Rows built now, and whose they are; placed in the new batch at the end.
+  auto fresh = std::make_shared<std::vector<CgroupRow>>();
+  std::vector<uint32_t> fresh_pairs;
+  // Rows kept from each batch of the previous table.
+  std::vector<uint32_t> kept(reuse ? previous->batches.size() : 0);
+  constexpr uint32_t kFresh = UINT32_MAX;
   std::array<uint32_t, kRanks + 1> starts{};  // counts at first, at rank + 1
   for (size_t i = 0; i < order.size(); ++i) {
     const BlkgPairs::Placed& placed = order[i];
@@ -355,21 +361,53 @@ std::shared_ptr<const SharedCgroupRows> Model::CgroupRowsSince(
       if (previous->by_pair[p] == nullptr) continue;  // not shown then, so not now
       out->by_pair[p] = previous->by_pair[p];
       out->rank_by_pair[p] = previous->rank_by_pair[p];
+      out->batch_by_pair[p] = previous->batch_by_pair[p];
+      ++kept[previous->batch_by_pair[p]];
     } else {
       Prefetch(order, i);
       const Sums s = SumPair(placed.first);
       if (s.path == nullptr) continue;
       if (s.path != placed.path) return all_built();  // renamed: re-sorted
-      out->by_pair[p] = std::make_shared<const CgroupRow>(PairRow{s, pairs[p].key, s.state, 0});
+      fresh->emplace_back(PairRow{s, pairs[p].key, s.state, 0});
+      fresh_pairs.push_back(p);
       out->rank_by_pair[p] = static_cast<uint8_t>(StateRank(s.state));
+      out->batch_by_pair[p] = kFresh;
     }
     ++starts[out->rank_by_pair[p] + 1];
     shown.push_back(p);
   }
+  // Batches that still hold at least half their rows, and a share of the
+  // table worth a batch of its own, stay; the rows left in the others move
+  // into the new batch. So the batches held stay few, and hold at most
+  // about twice the rows shown.
+  std::vector<uint32_t> renumbered(kept.size(), kFresh);
+  for (size_t b = 0; b < kept.size(); ++b) {
+    const size_t size = previous->batches[b]->size();
+    if (kept[b] > 0 && uint64_t{kept[b]} * 2 >= size && uint64_t{kept[b]} * 32 >= shown.size()) {
+      renumbered[b] = static_cast<uint32_t>(out->batches.size());
+      out->batches.push_back(previous->batches[b]);
+    }
+  }
+  for (uint32_t p : shown) {
+    uint32_t& batch = out->batch_by_pair[p];
+    if (batch == kFresh) continue;
+    batch = renumbered[batch];
+    if (batch != kFresh) continue;
+    fresh->push_back(*out->by_pair[p]);
+    fresh_pairs.push_back(p);
+  }
+  if (!fresh->empty()) {
+    const uint32_t batch = static_cast<uint32_t>(out->batches.size());
+    for (size_t k = 0; k < fresh_pairs.size(); ++k) {
+      out->by_pair[fresh_pairs[k]] = &(*fresh)[k];
+      out->batch_by_pair[fresh_pairs[k]] = batch;
+    }
+    out->batches.push_back(std::move(fresh));
+  }
   // Problems first; within a state, the pairs' order.
   for (int rank = 1; rank <= kRanks; ++rank) starts[rank] += starts[rank - 1];
   out->rows.resize(shown.size());
-  for (uint32_t p : shown) out->rows[starts[out->rank_by_pair[p]]++] = out->by_pair[p].get();
+  for (uint32_t p : shown) out->rows[starts[out->rank_by_pair[p]]++] = out->by_pair[p];
   return out;
 }
 

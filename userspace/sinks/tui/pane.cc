@@ -27,9 +27,10 @@ const std::vector<std::string_view>& SortNames(PaneId pane) {
   return CgroupSortNames();
 }
 
-PaneTable BuildPaneTable(PaneId pane, const Frame& frame, int sort, std::string_view filter) {
+PaneTable BuildPaneTable(PaneId pane, const Frame& frame, int sort, std::string_view filter,
+                         CgroupFilterMemo* memo) {
   switch (pane) {
-    case PaneId::kCgroups: return CgroupTable(frame, sort, filter);
+    case PaneId::kCgroups: return CgroupTable(frame, sort, filter, memo);
     case PaneId::kAllocations: return AllocationTable(frame, sort, filter);
     case PaneId::kWorkqueues: return WorkqueueTable(frame, sort, filter);
   }

@@ -89,7 +89,8 @@ const std::vector<std::string_view>& CgroupSortNames() {
   return *kNames;
 }
 
-PaneTable CgroupTable(const Frame& frame, int sort, std::string_view filter) {
+PaneTable CgroupTable(const Frame& frame, int sort, std::string_view filter,
+                      CgroupFilterMemo* memo) {
   PaneTable table;
   // Drop order: with a short width the byte counts and the bio total go
   // before the path is cut; the path, its readiness, the bio rate and
@@ -111,14 +112,49 @@ PaneTable CgroupTable(const Frame& frame, int sort, std::string_view filter) {
   auto rows = std::make_shared<std::vector<const CgroupView*>>();
   rows->reserve(frame.cgroups.size());
   const FilterMatcher matcher(filter);
-  for (const CgroupView& view : frame.cgroups) {
-    if (matcher.Matches(view.row.cgroup)) rows->push_back(&view);
+  const size_t n = frame.cgroups.size();
+  CgroupFilterMemo own;
+  if (memo == nullptr) memo = &own;
+  CgroupFilterMemo::Answers& now = memo->next;
+  const CgroupFilterMemo::Answers& last = memo->last;
+  now.filter.assign(filter);
+  now.owner = frame.cgroup_rows;
+  now.rows.resize(n);
+  now.matched.assign(n, 0);
+  now.ids.resize(n);
+  // Rows are known by address only while their table is held.
+  const bool recall = last.owner != nullptr && last.filter == filter;
+  // Where this row likely was last time: rows that came, went or changed
+  // since shift the rest, found again within a few places ahead.
+  constexpr size_t kLookAhead = 8;
+  size_t at = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const CgroupRow* row = &frame.cgroups[i].row;
+    now.rows[i] = row;
+    bool known = false;
+    for (size_t j = at; recall && j < std::min(last.rows.size(), at + kLookAhead); ++j) {
+      if (last.rows[j] != row) continue;
+      now.matched[i] = last.matched[j];
+      now.ids[i] = last.ids[j];
+      at = j + 1;
+      known = true;
+      break;
+    }
+    if (!known && matcher.Matches(row->cgroup)) {
+      now.matched[i] = 1;
+      now.ids[i] = RowId(*row);
+    }
+    if (now.matched[i]) rows->push_back(&frame.cgroups[i]);
   }
   std::stable_sort(rows->begin(), rows->end(), [sort](const CgroupView* a, const CgroupView* b) {
     return Before(sort, *a, *b);
   });
   table.row_ids.reserve(rows->size());
-  for (const CgroupView* view : *rows) table.row_ids.push_back(RowId(view->row));
+  for (const CgroupView* view : *rows) {
+    table.row_ids.push_back(now.ids[view - frame.cgroups.data()]);
+  }
+  std::swap(memo->last, memo->next);
+  memo->next.owner = nullptr;  // the older rows go
   // The table lives no longer than the frame it was built from.
   table.build_row = [rows](size_t i) { return CgroupTableRow(*(*rows)[i]); };
   return table;

@@ -181,7 +181,8 @@ Screen ComposeScreen(const Frame& frame, ViewState& state, int width, int height
       body = TextLines(view, state, width, body_rows + 1);
     } else {
       const PaneTable table =
-          BuildPaneTable(state.pane(), frame, state.sort(), state.filter());
+          BuildPaneTable(state.pane(), frame, state.sort(), state.filter(),
+                         &state.cgroup_filter_memo());
       state.SyncTable(table, body_rows);
       screen.push_back(TabLine(frame, state, table.size()));
       body = TableLines(table, state, width, body_rows);

@@ -43,6 +43,8 @@ class ViewState {
   int text_top() const { return text_top_; }
   PaneId detail_pane() const { return detail_pane_; }
   const std::string& detail_key() const { return detail_key_; }
+  // Kept from one refresh to the next by whoever builds the tables.
+  CgroupFilterMemo& cgroup_filter_memo() { return cgroup_filter_memo_; }
 
  private:
   struct Cursor {
@@ -77,6 +79,7 @@ class ViewState {
   PaneId detail_pane_ = PaneId::kCgroups;
   std::string detail_key_;
   int page_rows_ = 1;  // body rows at the last sync
+  CgroupFilterMemo cgroup_filter_memo_;
 };
 
 }  // namespace submitwatch::tui
