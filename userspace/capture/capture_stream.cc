@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <ctime>
@@ -68,6 +69,9 @@ CaptureStream::~CaptureStream() { Stop(); }
 absl::Status CaptureStream::Write(const Record& record) {
   std::unique_lock<std::mutex> lock(mu_);
   if (!error_.ok()) return error_;
+  if (pending_.capacity() - pending_.size() < kLineRoomBytes) {
+    pending_.reserve(std::min(2 * pending_.capacity(), kMaxBufferedBytes) + kLineRoomBytes);
+  }
   formatter_.AppendLine(record, pending_);
   if (pending_.size() < kHandOverBytes) return absl::OkStatus();
   wake_writer_.notify_one();

@@ -42,6 +42,10 @@ class CaptureStream {
   // a busy disk; a flood of --all-allocs writes 14 MiB/s) before Write()
   // waits: a buffer grows past kBufferBytes only then, and only to this.
   static constexpr size_t kMaxBufferedBytes = 4 << 20;
+  // Room kept for the next line whenever a buffer grows: it grows to
+  // kMaxBufferedBytes plus this at most, where doubling took it to twice
+  // that, all of it locked.
+  static constexpr size_t kLineRoomBytes = 64 << 10;
 
   struct Options {
     // Write out and fdatasync this often; zero: write when the buffer

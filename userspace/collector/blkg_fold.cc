@@ -25,8 +25,8 @@ BlkgFold FoldBlkgCounts(const std::vector<BlkgTable::Entry>& table,
             });
   // Each key's run of slots, found by key.
   struct Run {
-    size_t begin = 0;
-    size_t end = 0;
+    uint32_t begin = 0;  // slots number a few per CPU
+    uint32_t end = 0;
     bool in_table = false;
   };
   std::vector<Run> runs;
@@ -35,7 +35,7 @@ BlkgFold FoldBlkgCounts(const std::vector<BlkgTable::Entry>& table,
     size_t e = s + 1;
     while (e < fold.slots.size() && !KeyLess(fold.slots[s].key, fold.slots[e].key)) ++e;
     run_of.emplace(fold.slots[s].key, static_cast<uint32_t>(runs.size()));
-    runs.push_back({s, e});
+    runs.push_back({static_cast<uint32_t>(s), static_cast<uint32_t>(e)});
     s = e;
   }
   const auto with_slots = [&](BlkgKeyCounts& k, const Run& run) {

@@ -24,8 +24,8 @@ struct BlkgKeyCounts {
   uint32_t table_index = 0;  // when in_table
   sw_blkg_counters table{};  // at its index in the table; zero when !in_table
   // The key's occupied slots: [slots_begin, slots_end) of BlkgFold::slots.
-  size_t slots_begin = 0;
-  size_t slots_end = 0;
+  uint32_t slots_begin = 0;
+  uint32_t slots_end = 0;
   sw_blkg_counters in_slots{};  // those slots' counts added up
 
   sw_blkg_counters Total() const {
