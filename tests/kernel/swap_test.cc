@@ -16,6 +16,7 @@
 // bio_associate_blkg_from_page() charges the swap-out to the root's blkg
 // (the swap-ins, from the faulting task, stay the cgroup's).
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -102,8 +103,15 @@ TEST(SwapUnderMemoryPressure, DirectReclaimMakesTheSwapDisksBlkgInSubmitPlusRecl
   const std::string capture = TempPath("swap.jsonl");
   auto rec = RecordProcess::Start(capture, {"--interval", "200ms"});
   ASSERT_TRUE(rec.ok()) << rec.status();
-  // 64 MiB written over and over under a 16 MiB limit.
-  auto thrasher = ProcessInCgroups::Fork(dirs, [] { return ThrashMemory(64 * kMiB); });
+  // 64 MiB written over and over under a 16 MiB limit. Without huge pages:
+  // khugepaged, collapsing the process's pages into one, charges the new
+  // page to the cgroup and reclaims for it from its own context, and once
+  // (6.12, kprobe, v2) it was khugepaged that swapped out first and made
+  // the swap disk's blkg, not the process.
+  auto thrasher = ProcessInCgroups::Fork(dirs, [] {
+    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0) return 1;
+    return ThrashMemory(64 * kMiB);
+  });
   ASSERT_TRUE(thrasher.ok()) << thrasher.status();
   const pid_t pid = (*thrasher)->pid();
   bool swapped = false;
@@ -159,8 +167,8 @@ TEST(SwapUnderMemoryPressure, DirectReclaimMakesTheSwapDisksBlkgInSubmitPlusRecl
     if (row.cgroup == cgroup && row.disk == disk && !row.kthread) pair = &row;
   }
   const ToolIo root = ToolIoOfBlkg(*records, "/", disk);
-  // Swap-out writes a large folio (a THP, 2 MiB) as one bio, which the
-  // loop device's limits split: the kernel counts its parts.
+  // Swap-out may write a large folio as one bio, which the loop device's
+  // limits split: the kernel counts its parts.
   const std::optional<KernelIo> kernel = ExpectKernelAgrees(
       *records, io_dir, io_hierarchy->v2, cgroup, device, /*limited=*/false, /*splits=*/true);
   if (io_hierarchy->v2) {
