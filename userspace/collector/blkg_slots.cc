@@ -8,22 +8,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "collector/shared_words.h"
 #include "common/errno_text.h"
 
 namespace submitwatch {
-namespace {
-
-// The program writes these words while we read them: every access is atomic,
-// relaxed except where the gen orders them.
-uint64_t Load(uint64_t& word, std::memory_order order = std::memory_order_relaxed) {
-  return std::atomic_ref<uint64_t>(word).load(order);
-}
-
-void Store(uint64_t& word, uint64_t value, std::memory_order order = std::memory_order_relaxed) {
-  std::atomic_ref<uint64_t>(word).store(value, order);
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<BlkgSlots>> BlkgSlots::Map(int fd, int nr_cpus) {
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
@@ -50,19 +38,19 @@ std::vector<BlkgSlots::Occupied> BlkgSlots::Read() const {
     for (uint32_t i = 0; i < SW_BLKG_SLOTS; ++i) {
       sw_blkg_slot& s = c.slots[i];
       // Most slots are empty: skip them before touching the gen.
-      if (Load(s.key.blkg) == 0) continue;
-      const uint64_t gen = Load(c.gen[i], std::memory_order_acquire);
+      if (LoadShared(s.key.blkg) == 0) continue;
+      const uint64_t gen = LoadShared(c.gen[i], std::memory_order_acquire);
       if (gen & 1) continue;
       Occupied o;
       o.cpu = static_cast<uint32_t>(cpu);
       o.index = i;
       o.gen = gen;
-      o.key.blkg = Load(s.key.blkg);
-      o.key.task_cgroup_id = Load(s.key.task_cgroup_id);
-      o.counts.bios = Load(s.counts.bios);
-      o.counts.bytes = Load(s.counts.bytes);
+      o.key.blkg = LoadShared(s.key.blkg);
+      o.key.task_cgroup_id = LoadShared(s.key.task_cgroup_id);
+      o.counts.bios = LoadShared(s.counts.bios);
+      o.counts.bytes = LoadShared(s.counts.bytes);
       std::atomic_thread_fence(std::memory_order_acquire);
-      if (Load(c.gen[i]) != gen || o.key.blkg == 0) continue;  // claimed or cleared meanwhile
+      if (LoadShared(c.gen[i]) != gen || o.key.blkg == 0) continue;  // claimed or cleared meanwhile
       out.push_back(o);
     }
   }
@@ -82,11 +70,11 @@ bool BlkgSlots::Clear(const Occupied& slot, sw_blkg_counters* final) {
   // Same gen, so the same key: the program never moves a key out of a slot.
   // A bio of this key landing between these reads and the clear is lost,
   // like any bio of an entry evicted under IO.
-  final->bios = Load(s.counts.bios);
-  final->bytes = Load(s.counts.bytes);
-  Store(s.key.blkg, 0);
-  Store(s.key.task_cgroup_id, 0);
-  Store(c.gen[slot.index], slot.gen + 2, std::memory_order_release);
+  final->bios = LoadShared(s.counts.bios);
+  final->bytes = LoadShared(s.counts.bytes);
+  StoreShared(s.key.blkg, 0);
+  StoreShared(s.key.task_cgroup_id, 0);
+  StoreShared(c.gen[slot.index], slot.gen + 2, std::memory_order_release);
   return true;
 }
 

@@ -9,20 +9,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "collector/shared_words.h"
 #include "common/errno_text.h"
 
 namespace submitwatch {
 namespace {
-
-// Programs write these words while we read them: every access is atomic,
-// relaxed except where the gen orders them.
-uint64_t Load(uint64_t& word, std::memory_order order = std::memory_order_relaxed) {
-  return std::atomic_ref<uint64_t>(word).load(order);
-}
-
-void Store(uint64_t& word, uint64_t value, std::memory_order order = std::memory_order_relaxed) {
-  std::atomic_ref<uint64_t>(word).store(value, order);
-}
 
 size_t PageRounded(size_t bytes) {
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
@@ -69,14 +60,14 @@ void BlkgTable::Read(uint64_t end, std::vector<Entry>* out) const {
     sw_blkg_table_key& name = names_[i];
     // Most indexes in use are named and stay so: the gen is read around the
     // key only to catch one being named or emptied right now.
-    const uint64_t gen = Load(name.gen, std::memory_order_acquire);
+    const uint64_t gen = LoadShared(name.gen, std::memory_order_acquire);
     if (gen & 1) continue;
     Entry e;
     e.index = i;
-    e.key.blkg = Load(name.key.blkg);
-    e.key.task_cgroup_id = Load(name.key.task_cgroup_id);
+    e.key.blkg = LoadShared(name.key.blkg);
+    e.key.task_cgroup_id = LoadShared(name.key.task_cgroup_id);
     std::atomic_thread_fence(std::memory_order_acquire);
-    if (e.key.blkg == 0 || Load(name.gen) != gen) continue;
+    if (e.key.blkg == 0 || LoadShared(name.gen) != gen) continue;
     out->push_back(e);
   }
   // CPU by CPU, so each CPU's counts are read in one forward pass.
@@ -85,8 +76,8 @@ void BlkgTable::Read(uint64_t end, std::vector<Entry>* out) const {
     for (size_t j = first_entry; j < out->size(); ++j) {
       Entry& e = (*out)[j];
       sw_blkg_counters& c = on_cpu[e.index];
-      e.counts.bios += Load(c.bios);
-      e.counts.bytes += Load(c.bytes);
+      e.counts.bios += LoadShared(c.bios);
+      e.counts.bytes += LoadShared(c.bytes);
     }
   }
 }
@@ -96,8 +87,8 @@ sw_blkg_counters BlkgTable::Counts(uint32_t index) const {
   if (index >= stride_) return total;
   for (int cpu = 0; cpu < nr_cpus_; ++cpu) {
     sw_blkg_counters& c = counts_[sw_blkg_table_at(static_cast<uint32_t>(cpu), index, stride_)];
-    total.bios += Load(c.bios);
-    total.bytes += Load(c.bytes);
+    total.bios += LoadShared(c.bios);
+    total.bytes += LoadShared(c.bytes);
   }
   return total;
 }
@@ -108,17 +99,17 @@ void BlkgTable::Unname(uint32_t index) {
   // No program writes a name it does not hold, and this index's key is out
   // of the hash: ours alone. Odd meanwhile, so a reader skips it.
   const uint64_t gen = std::atomic_ref<uint64_t>(name.gen).fetch_add(1, std::memory_order_acq_rel);
-  Store(name.key.blkg, 0);
-  Store(name.key.task_cgroup_id, 0);
-  Store(name.gen, gen + 2, std::memory_order_release);
+  StoreShared(name.key.blkg, 0);
+  StoreShared(name.key.task_cgroup_id, 0);
+  StoreShared(name.gen, gen + 2, std::memory_order_release);
 }
 
 void BlkgTable::Zero(uint32_t index) {
   if (index >= stride_) return;
   for (int cpu = 0; cpu < nr_cpus_; ++cpu) {
     sw_blkg_counters& c = counts_[sw_blkg_table_at(static_cast<uint32_t>(cpu), index, stride_)];
-    Store(c.bios, 0);
-    Store(c.bytes, 0);
+    StoreShared(c.bios, 0);
+    StoreShared(c.bytes, 0);
   }
 }
 
