@@ -72,6 +72,22 @@ def _maps_mention(pid, needle):
         return False
 
 
+def mapped_rss_kib(pid, name):
+    """The resident KiB of pid's mappings of `name` (smaps' path field)."""
+    total, inside = 0, False
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                fields = line.split()
+                if "-" in fields[0] and len(fields) >= 5 and ":" not in fields[0]:
+                    inside = len(fields) >= 6 and fields[5] == name
+                elif inside and fields[0] == "Rss:":
+                    total += int(fields[1])
+    except OSError:
+        pass
+    return total
+
+
 class Tracer:
     """A tracer process; `attached_s` is the time from spawn to its ready mark."""
 

@@ -69,7 +69,8 @@ class TableTest(unittest.TestCase):
             BM_ScaleTopFrame={"after": {100_000: [12.0]}},
             report_s={"before": {350_000: [20.0]}, "after": {10_000: [0.1], 100_000: [1.0],
                                                            350_000: [3.5]}},
-            record_rss_mib={"after": {1_000: [12.0], 10_000: [13.0], 100_000: [23.0]}})
+            record_rss_mib={"after": {1_000: [12.0], 10_000: [13.0], 100_000: [23.0]}},
+            record_bpf_map_mib={"before": {100_000: [0.5]}, "after": {100_000: [7.0, 7.2]}})
 
     def test_curve_lines_show_each_build_and_the_growth(self):
         lines = scale.curve_lines(self.res)
@@ -99,6 +100,8 @@ class TableTest(unittest.TestCase):
         quadratic = rows["scale: growth 10k -> 100k, snapshot, kernel maps + model, every pair changed"]
         self.assertEqual((quadratic.value, quadratic.verdict), ("N^1.05", "PASS"))
         self.assertIn("scale: record RSS growth (least squares)", rows)
+        maps = rows["scale: of that RSS, BPF maps mapped in (MiB)"]
+        self.assertEqual((maps.value, maps.goal), ("7.1 (before 0.5)", None))
 
     def test_a_missing_measure_misses_its_goal(self):
         rows = {r.measure: r for r in scale.rows(result())}
