@@ -5,10 +5,10 @@
 #include <elf.h>
 
 #include <cstdlib>
-#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/library_symbols.h"
 
 namespace submitwatch {
 
@@ -88,18 +88,13 @@ absl::StatusOr<std::unique_ptr<BccLibrary>> BccLibrary::Load(const std::string& 
         ", or run without --user-stacks"));
   }
   auto api = std::make_shared<Api>();
-  const char* missing = nullptr;
-  const auto bind = [&](const char* name, auto& fn) {
-    if (missing != nullptr) return;
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(handle, name));
-    if (fn == nullptr) missing = name;
-  };
-  bind("bcc_symcache_new", api->symcache_new);
-  bind("bcc_free_symcache", api->free_symcache);
-  bind("bcc_symcache_resolve", api->symcache_resolve);
-  bind("bcc_symbol_free_demangle_name", api->free_demangle_name);
-  bind("bcc_symcache_refresh", api->symcache_refresh);
-  if (missing != nullptr) {
+  LibrarySymbols symbols(handle);
+  symbols.Bind("bcc_symcache_new", api->symcache_new);
+  symbols.Bind("bcc_free_symcache", api->free_symcache);
+  symbols.Bind("bcc_symcache_resolve", api->symcache_resolve);
+  symbols.Bind("bcc_symbol_free_demangle_name", api->free_demangle_name);
+  symbols.Bind("bcc_symcache_refresh", api->symcache_refresh);
+  if (const char* missing = symbols.missing(); missing != nullptr) {
     dlclose(handle);
     return absl::InvalidArgumentError(absl::StrCat(
         "--user-stacks: ", path, " has no function ", missing, " (not BCC's library, or too old): ",

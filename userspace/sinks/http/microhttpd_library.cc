@@ -2,10 +2,9 @@
 
 #include <dlfcn.h>
 
-#include <type_traits>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/library_symbols.h"
 
 namespace submitwatch {
 
@@ -21,21 +20,16 @@ absl::StatusOr<std::shared_ptr<const MicrohttpdApi>> LoadMicrohttpd() {
                      ": ", kMicrohttpdPackages));
   }
   auto api = std::make_shared<MicrohttpdApi>();
-  const char* missing = nullptr;
-  const auto bind = [&](const char* name, auto& fn) {
-    if (missing != nullptr) return;
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(handle, name));
-    if (fn == nullptr) missing = name;
-  };
-  bind("MHD_start_daemon", api->start_daemon);
-  bind("MHD_stop_daemon", api->stop_daemon);
-  bind("MHD_get_daemon_info", api->get_daemon_info);
-  bind("MHD_lookup_connection_value", api->lookup_connection_value);
-  bind("MHD_create_response_from_buffer", api->create_response_from_buffer);
-  bind("MHD_add_response_header", api->add_response_header);
-  bind("MHD_queue_response", api->queue_response);
-  bind("MHD_destroy_response", api->destroy_response);
-  if (missing != nullptr) {
+  LibrarySymbols symbols(handle);
+  symbols.Bind("MHD_start_daemon", api->start_daemon);
+  symbols.Bind("MHD_stop_daemon", api->stop_daemon);
+  symbols.Bind("MHD_get_daemon_info", api->get_daemon_info);
+  symbols.Bind("MHD_lookup_connection_value", api->lookup_connection_value);
+  symbols.Bind("MHD_create_response_from_buffer", api->create_response_from_buffer);
+  symbols.Bind("MHD_add_response_header", api->add_response_header);
+  symbols.Bind("MHD_queue_response", api->queue_response);
+  symbols.Bind("MHD_destroy_response", api->destroy_response);
+  if (const char* missing = symbols.missing(); missing != nullptr) {
     dlclose(handle);
     return absl::FailedPreconditionError(absl::StrCat(
         "serve: ", kMicrohttpdSoname, " has no function ", missing, " (too old?): ",
