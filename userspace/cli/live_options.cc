@@ -56,7 +56,8 @@ std::vector<OptionSpec> AttachOptionSpecs(bool also_replays) {
       {"ringbuf-size", 0, "BYTES", scoped("kernel ring buffer size, a power of two (default 1M)")},
       {"bio-keys", 0, "N",
        scoped("room for N (blkg, cgroup) keys in the kernel's bio counters, one per cgroup and "
-              "disk with IO (default 16K; each costs about 80 + 16 x CPUs bytes of kernel memory)")},
+              "disk with IO (default 16K; each costs about 110 + 16 x CPUs bytes of kernel memory, "
+              "24 + 16 x CPUs of them mapped into this process)")},
       {"mode", 'm', "MODE",
        scoped("attach the function hooks with MODE: fentry, kprobe or tracepoint; fails if it "
               "cannot (default: the best this host allows)")},
