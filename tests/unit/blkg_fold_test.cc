@@ -121,7 +121,8 @@ TEST(BlkgFold, NothingInTheMapsIsNoKeys) {
 
 TEST(BlkgFold, LiveKeysFeedTheirRowsWithTableAndSlotsTogether) {
   const sw_blkg_key key{0x1000, 5};
-  BlkgRows rows;
+  CgroupNames names;
+  BlkgRows rows(&names);
   rows.Seen(key, Identity(5, 0), 1);
   const BlkgFold fold = FoldBlkgCounts({InTable(0, key, 1)}, {Slot(0, key, 2)});
   rows.BeginSnapshot();
@@ -136,7 +137,8 @@ TEST(BlkgFold, AKeyNotSeenYetWaitsAndADoomedKeyIsHandedBackNotCounted) {
   const sw_blkg_key live{0x1000, 5};
   const sw_blkg_key unseen{0x3000, 5};  // its first-seen event is in flight
   const sw_blkg_key gone{0x2000, 9};
-  BlkgRows rows;
+  CgroupNames names;
+  BlkgRows rows(&names);
   rows.Seen(live, Identity(5, 0), 1);
   rows.Seen(gone, Identity(9, 1), 1);
   const BlkgFold fold =

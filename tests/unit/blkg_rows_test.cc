@@ -34,7 +34,8 @@ Snapshot End(BlkgRows& rows, bool forget_all = false) {
 }
 
 TEST(BlkgRows, EmitsARowOnlyWhenItsTotalsChange) {
-  BlkgRows rows;
+  CgroupNames names;
+  BlkgRows rows(&names);
   const sw_blkg_key key{0x1000, 5};
   rows.Seen(key, Identity(5, 0), 1);
   rows.BeginSnapshot();
@@ -52,7 +53,8 @@ TEST(BlkgRows, EmitsARowOnlyWhenItsTotalsChange) {
 }
 
 TEST(BlkgRows, EvictedEntriesKeepCountingInTheirRow) {
-  BlkgRows rows;
+  CgroupNames names;
+  BlkgRows rows(&names);
   const sw_blkg_key old_key{0x1000, 5};
   rows.Seen(old_key, Identity(5, 0), 1);
   rows.BeginSnapshot();
@@ -62,7 +64,7 @@ TEST(BlkgRows, EvictedEntriesKeepCountingInTheirRow) {
   // The disk went away: the entry leaves with one more bio than last seen.
   rows.BeginSnapshot();
   rows.Retire(old_key, {3, 12288});
-  EXPECT_EQ(rows.Find(old_key), nullptr);
+  EXPECT_FALSE(rows.Find(old_key));
   Snapshot after_evict = End(rows);
   ASSERT_EQ(after_evict.emitted.size(), 1u);
   EXPECT_EQ(after_evict.emitted[0].bios, 3u);
@@ -71,7 +73,7 @@ TEST(BlkgRows, EvictedEntriesKeepCountingInTheirRow) {
   // blkg, a new entry, the same row, which adds up both.
   const sw_blkg_key new_key{0x2000, 5};
   rows.Seen(new_key, Identity(5, 0), 2);
-  ASSERT_NE(rows.Find(new_key), nullptr);
+  ASSERT_TRUE(rows.Find(new_key));
   EXPECT_EQ(rows.Find(new_key)->diskseq, 2u);
   rows.BeginSnapshot();
   rows.Live(new_key, {4, 16384});
@@ -85,7 +87,8 @@ TEST(BlkgRows, EvictedEntriesKeepCountingInTheirRow) {
 // An eviction that could take only part of an entry's counts (a slot changed
 // under the collector) keeps the entry: the rest is live, taken later.
 TEST(BlkgRows, APartlyRetiredEntryStaysUntilTheRestIsTaken) {
-  BlkgRows rows;
+  CgroupNames names;
+  BlkgRows rows(&names);
   const sw_blkg_key key{0x1000, 5};
   rows.Seen(key, Identity(5, 0), 1);
   rows.BeginSnapshot();
@@ -95,13 +98,13 @@ TEST(BlkgRows, APartlyRetiredEntryStaysUntilTheRestIsTaken) {
   rows.BeginSnapshot();
   rows.Retire(key, {3, 12288}, /*keep_entry=*/true);
   rows.Live(key, {2, 8192});
-  EXPECT_NE(rows.Find(key), nullptr);
+  EXPECT_TRUE(rows.Find(key));
   EXPECT_TRUE(End(rows, /*forget_all=*/true).emitted.empty());  // still 5 bios
   EXPECT_EQ(rows.rows(), 1u);
 
   rows.BeginSnapshot();
   rows.Retire(key, {3, 12288});
-  EXPECT_EQ(rows.Find(key), nullptr);
+  EXPECT_FALSE(rows.Find(key));
   Snapshot last = End(rows);
   ASSERT_EQ(last.emitted.size(), 1u);
   EXPECT_EQ(last.emitted[0].bios, 6u);  // one more bio arrived before the rest was taken
@@ -109,7 +112,8 @@ TEST(BlkgRows, APartlyRetiredEntryStaysUntilTheRestIsTaken) {
 }
 
 TEST(BlkgRows, RowsAreForgottenOnlyWithoutEntriesAndOnceEmitted) {
-  BlkgRows rows;
+  CgroupNames names;
+  BlkgRows rows(&names);
   const sw_blkg_key a{0x1000, 5}, b{0x1000, 6};
   rows.Seen(a, Identity(5, 0), 1);
   rows.Seen(b, Identity(6, 0), 1);
@@ -124,7 +128,8 @@ TEST(BlkgRows, RowsAreForgottenOnlyWithoutEntriesAndOnceEmitted) {
 }
 
 TEST(BlkgRows, AnnouncingAnEntryTwiceDoesNotDoubleItsRow) {
-  BlkgRows rows;
+  CgroupNames names;
+  BlkgRows rows(&names);
   const sw_blkg_key key{0x1000, 5};
   rows.Seen(key, Identity(5, 0), 1);
   rows.Seen(key, Identity(5, 0), 1);
@@ -133,6 +138,55 @@ TEST(BlkgRows, AnnouncingAnEntryTwiceDoesNotDoubleItsRow) {
   rows.Retire(key, {1, 4096});
   End(rows, /*forget_all=*/true);
   EXPECT_EQ(rows.rows(), 0u);
+}
+
+// Rows keep ids and hold their cgroups' paths in the shared names: one copy
+// per cgroup, there until the last row naming a removed cgroup is dropped.
+TEST(BlkgRows, RowsHoldTheirCgroupsPathsUntilTheyAreForgotten) {
+  CgroupNames names;
+  BlkgRows rows(&names);
+  names.Set(5, "/c5");
+  BlkgRecord identity = Identity(5, 0);
+  identity.cgroup = identity.blkg_cgroup = "cgroup-5";  // what a late lookup would say
+  const sw_blkg_key a{0x1000, 5}, b{0x2000, 5};
+  rows.Seen(a, identity, 1);
+  identity.dev_minor = 1;
+  identity.disk = "loop1";
+  rows.Seen(b, identity, 1);
+  EXPECT_EQ(names.size(), 1u);
+
+  names.Forget(5);  // the cgroup was removed; its rows still name it
+  rows.BeginSnapshot();
+  rows.Retire(a, {1, 4096});
+  rows.Retire(b, {2, 8192});
+  Snapshot last = End(rows, /*forget_all=*/true);
+  ASSERT_EQ(last.emitted.size(), 2u);
+  EXPECT_EQ(last.emitted[0].cgroup, "/c5");
+  EXPECT_EQ(last.emitted[0].blkg_cgroup, "/c5");
+  EXPECT_EQ(last.emitted[0].disk, "loop0");
+  EXPECT_EQ(last.emitted[1].disk, "loop1");
+  EXPECT_EQ(rows.rows(), 0u);
+  EXPECT_EQ(names.Find(5), nullptr);
+}
+
+TEST(BlkgRows, AKernelThreadsRowNamesOnlyTheBlkgsCgroup) {
+  CgroupNames names;
+  BlkgRows rows(&names);
+  names.Set(9, "/owner");
+  BlkgRecord identity = Identity(0, 0);
+  identity.kthread = true;
+  identity.cgroup.clear();
+  identity.blkg_cgroup_id = 9;
+  const sw_blkg_key key{0x1000, 0};
+  rows.Seen(key, identity, 1);
+  rows.BeginSnapshot();
+  rows.Live(key, {1, 4096});
+  Snapshot s = End(rows);
+  ASSERT_EQ(s.emitted.size(), 1u);
+  EXPECT_TRUE(s.emitted[0].kthread);
+  EXPECT_EQ(s.emitted[0].cgroup, "");
+  EXPECT_EQ(s.emitted[0].blkg_cgroup, "/owner");
+  EXPECT_EQ(names.size(), 1u);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "collector/blkg_fold.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 #include <utility>
 
@@ -73,8 +74,8 @@ std::vector<DoomedBlkgKey> FeedLiveKeys(const BlkgFold& fold, BlkgRows& rows,
                                         const BlkgEvictionReason& eviction_reason) {
   std::vector<DoomedBlkgKey> doomed;
   for (const BlkgKeyCounts& k : fold.keys) {
-    const BlkgRows::Entry* entry = rows.Find(k.key);
-    if (entry == nullptr) continue;
+    const std::optional<BlkgRows::Entry> entry = rows.Find(k.key);
+    if (!entry) continue;
     if (const char* reason = eviction_reason(k.key, *entry)) {
       doomed.push_back({&k, reason});
     } else {

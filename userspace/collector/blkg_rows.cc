@@ -13,62 +13,95 @@ bool Same(const sw_blkg_counters& a, const sw_blkg_counters& b) {
 
 }  // namespace
 
-uint32_t BlkgRows::RowFor(const BlkgRecord& identity) {
-  const auto [index, inserted] = row_index_.try_emplace(BlkgRowKey::Of(identity), 0);
-  if (!inserted) {
-    Row& row = rows_[index->second];
-    if (identity.first_seen_ns != 0 &&
-        (row.identity.first_seen_ns == 0 || identity.first_seen_ns < row.identity.first_seen_ns)) {
-      row.identity.first_seen_ns = identity.first_seen_ns;
-    }
-    return index->second;
+BlkgRows::BlkgRows(CgroupNames* names)
+    : names_(names), row_index_(0, RowIndexHash{&rows_}, RowIndexEq{&rows_}) {}
+
+// The names outlive the rows: what the rows hold goes back.
+BlkgRows::~BlkgRows() {
+  for (const Row& row : rows_) {
+    if (row.used) Release(row);
   }
+}
+
+uint32_t BlkgRows::DiskNamed(const std::string& name) {
+  const auto [it, inserted] =
+      disk_index_.try_emplace(name, static_cast<uint32_t>(disk_names_.size()));
+  if (inserted) disk_names_.push_back(name);
+  return it->second;
+}
+
+uint32_t BlkgRows::RowFor(const BlkgRecord& identity) {
+  if (auto it = row_index_.find(BlkgRowKey::Of(identity)); it != row_index_.end()) {
+    Row& row = rows_[*it];
+    if (identity.first_seen_ns != 0 &&
+        (row.first_seen_ns == 0 || identity.first_seen_ns < row.first_seen_ns)) {
+      row.first_seen_ns = identity.first_seen_ns;
+    }
+    return *it;
+  }
+  uint32_t index;
   if (free_rows_.empty()) {
-    index->second = static_cast<uint32_t>(rows_.size());
+    index = static_cast<uint32_t>(rows_.size());
     rows_.emplace_back();
   } else {
-    index->second = free_rows_.back();
+    index = free_rows_.back();
     free_rows_.pop_back();
   }
-  Row& row = rows_[index->second];
+  Row& row = rows_[index];
   row = Row{};
   row.used = true;
-  row.identity = identity;
-  row.identity.bios = 0;
-  row.identity.bytes = 0;
-  return index->second;
+  row.first_seen_ns = identity.first_seen_ns;
+  row.cgroup_id = identity.cgroup_id;
+  row.blkg_cgroup_id = identity.blkg_cgroup_id;
+  row.dev_major = identity.dev_major;
+  row.dev_minor = identity.dev_minor;
+  row.disk = DiskNamed(identity.disk);
+  row.kthread = identity.kthread;
+  row.online = identity.online;
+  row.has_stats = identity.has_stats;
+  if (!row.kthread) names_->Hold(row.cgroup_id, identity.cgroup);
+  names_->Hold(row.blkg_cgroup_id, identity.blkg_cgroup);
+  row_index_.insert(index);
+  return index;
+}
+
+void BlkgRows::Release(const Row& row) {
+  if (!row.kthread) names_->Release(row.cgroup_id);
+  names_->Release(row.blkg_cgroup_id);
 }
 
 void BlkgRows::Forget(uint32_t index) {
   Row& row = rows_[index];
-  row_index_.erase(BlkgRowKey::Of(row.identity));
-  row = Row{};  // its strings go now, not when the place is reused
+  row_index_.erase(index);  // while the row still hashes as it was placed
+  Release(row);
+  row = Row{};
   free_rows_.push_back(index);
 }
 
 void BlkgRows::Seen(const sw_blkg_key& key, const BlkgRecord& identity, uint64_t diskseq) {
-  const BlkgRowKey row_key = BlkgRowKey::Of(identity);
   auto [it, inserted] = entries_.try_emplace(key);
   if (!inserted) {
     // The same entry announced twice (a retried first bio): nothing new, as
     // long as it still names the same row.
-    Row& old = rows_[it->second.entry.row];
-    if (BlkgRowKey::Of(old.identity) == row_key) return;
+    Row& old = rows_[it->second.row];
+    if (old.Key() == BlkgRowKey::Of(identity)) return;
     --old.entries;
   }
   const uint32_t row = RowFor(identity);
-  it->second.entry = {diskseq,
-                      identity.kthread ? identity.blkg_cgroup_id : identity.cgroup_id,
-                      identity.blkg_cgroup_id,
-                      identity.dev_major,
-                      identity.dev_minor,
-                      row};
+  it->second = {diskseq, row};
   ++rows_[row].entries;
 }
 
-const BlkgRows::Entry* BlkgRows::Find(const sw_blkg_key& key) const {
+std::optional<BlkgRows::Entry> BlkgRows::Find(const sw_blkg_key& key) const {
   auto it = entries_.find(key);
-  return it == entries_.end() ? nullptr : &it->second.entry;
+  if (it == entries_.end()) return std::nullopt;
+  const Row& row = rows_[it->second.row];
+  return Entry{it->second.diskseq,
+               row.kthread ? row.blkg_cgroup_id : row.cgroup_id,
+               row.blkg_cgroup_id,
+               row.dev_major,
+               row.dev_minor,
+               it->second.row};
 }
 
 void BlkgRows::BeginSnapshot() {
@@ -76,7 +109,10 @@ void BlkgRows::BeginSnapshot() {
 }
 
 void BlkgRows::Live(const sw_blkg_key& key, const sw_blkg_counters& totals) {
-  if (const Entry* entry = Find(key)) Live(*entry, totals);
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    Row& row = rows_[it->second.row];
+    row.live = Sum(row.live, totals);
+  }
 }
 
 void BlkgRows::Live(const Entry& entry, const sw_blkg_counters& totals) {
@@ -88,11 +124,36 @@ void BlkgRows::Retire(const sw_blkg_key& key, const sw_blkg_counters& final_tota
                       bool keep_entry) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
-  Row& row = rows_[it->second.entry.row];
+  Row& row = rows_[it->second.row];
   row.retired = Sum(row.retired, final_totals);
   if (keep_entry) return;
   --row.entries;
   entries_.erase(it);
+}
+
+// Assigned, not constructed: the record's strings keep their buffers.
+void BlkgRows::Identify(const Row& row, BlkgRecord* out) const {
+  out->first_seen_ns = row.first_seen_ns;
+  out->cgroup_id = row.cgroup_id;
+  out->kthread = row.kthread;
+  if (row.kthread) {
+    out->cgroup.clear();
+  } else {
+    out->cgroup.assign(HeldPath(row.cgroup_id));
+  }
+  out->dev_major = row.dev_major;
+  out->dev_minor = row.dev_minor;
+  out->disk.assign(disk_names_[row.disk]);
+  out->blkg_cgroup_id = row.blkg_cgroup_id;
+  out->blkg_cgroup.assign(HeldPath(row.blkg_cgroup_id));
+  out->online = row.online;
+  out->has_stats = row.has_stats;
+}
+
+const std::string& BlkgRows::HeldPath(uint64_t cgroup_id) const {
+  static const std::string kUnheld;
+  const std::string* path = names_->Find(cgroup_id);
+  return path != nullptr ? *path : kUnheld;
 }
 
 void BlkgRows::EndSnapshot(uint64_t now_ns, const std::function<void(const BlkgRecord&)>& emit,
@@ -103,14 +164,18 @@ void BlkgRows::EndSnapshot(uint64_t now_ns, const std::function<void(const BlkgR
     const sw_blkg_counters total = Sum(row.retired, row.live);
     if (!Same(total, row.emitted)) {
       row.emitted = total;
-      // Assigned, not constructed: the strings keep their buffers.
-      scratch_ = row.identity;
+      Identify(row, &scratch_);
       scratch_.ts_ns = now_ns;
       scratch_.bios = total.bios;
       scratch_.bytes = total.bytes;
       emit(scratch_);
+      if (row.entries <= 0 && forgettable(scratch_)) Forget(i);
+      continue;
     }
-    if (row.entries <= 0 && forgettable(row.identity)) Forget(i);
+    if (row.entries <= 0) {
+      Identify(row, &scratch_);
+      if (forgettable(scratch_)) Forget(i);
+    }
   }
 }
 

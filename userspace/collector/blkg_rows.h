@@ -9,12 +9,16 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "bpf/events.h"
 #include "model/records.h"
+#include "symbols/cgroup_names.h"
 
 namespace submitwatch {
 
@@ -33,8 +37,14 @@ struct BlkgKeyEq {
 // costs a hash probe per key and a pass over the rows, nothing more. Rows
 // live in a deque, reached from their entries by index; a forgotten row's
 // place is reused by the next new one.
+//
+// Memory is what bounds the recorder at 100,000 keys, so a row keeps ids,
+// not strings: its cgroups' paths are held in the shared CgroupNames, its
+// disk's name in a table of the few disks seen. A row is 96 bytes, an entry
+// 32 bytes of hash slot, the row index 4.
 class BlkgRows {
  public:
+  // What an entry's owner needs to decide its eviction, read from its row.
   struct Entry {
     uint64_t diskseq = 0;  // of the disk when the entry was first seen
     uint64_t row_cgroup_id = 0;
@@ -44,10 +54,18 @@ class BlkgRows {
     uint32_t row = 0;  // the row it feeds: BlkgRows' own
   };
 
-  // A first-seen event: `identity` names the row (counts are ignored).
+  // Rows hold the paths of the cgroups they name in `names`, which must
+  // outlive them.
+  explicit BlkgRows(CgroupNames* names);
+  BlkgRows(const BlkgRows&) = delete;
+  BlkgRows& operator=(const BlkgRows&) = delete;
+  ~BlkgRows();
+
+  // A first-seen event: `identity` names the row (counts are ignored); its
+  // cgroup paths are taken only for cgroups `names` cannot name.
   void Seen(const sw_blkg_key& key, const BlkgRecord& identity, uint64_t diskseq);
-  // nullptr until the entry's first-seen event arrived.
-  const Entry* Find(const sw_blkg_key& key) const;
+  // nullopt until the entry's first-seen event arrived.
+  std::optional<Entry> Find(const sw_blkg_key& key) const;
 
   // One snapshot: BeginSnapshot(), Live() per kernel entry, Retire() per
   // entry evicted since, EndSnapshot().
@@ -74,26 +92,62 @@ class BlkgRows {
 
  private:
   struct Row {
-    BlkgRecord identity;
+    uint64_t first_seen_ns = 0;
+    uint64_t cgroup_id = 0;
+    uint64_t blkg_cgroup_id = 0;
     sw_blkg_counters retired{};
     sw_blkg_counters live{};
     sw_blkg_counters emitted{};
-    int entries = 0;  // kernel entries feeding this row now
+    uint32_t dev_major = 0;
+    uint32_t dev_minor = 0;
+    int32_t entries = 0;  // kernel entries feeding this row now
+    uint32_t disk = 0;    // into disk_names_
+    bool kthread = false;
+    bool online = false;
+    bool has_stats = false;
     bool used = false;  // false: a forgotten row's place, free for the next
+
+    BlkgRowKey Key() const {
+      return {cgroup_id, kthread, dev_major, dev_minor, blkg_cgroup_id};
+    }
   };
   struct KeyState {
-    Entry entry;
+    uint64_t diskseq = 0;
+    uint32_t row = 0;
+  };
+
+  // The row index is a set of row numbers hashed by their rows' keys, and
+  // looked up by a key: 4 bytes a row instead of a copy of the key.
+  struct RowIndexHash {
+    using is_transparent = void;
+    const std::deque<Row>* rows;
+    size_t operator()(uint32_t row) const { return absl::HashOf((*rows)[row].Key()); }
+    size_t operator()(const BlkgRowKey& key) const { return absl::HashOf(key); }
+  };
+  struct RowIndexEq {
+    using is_transparent = void;
+    const std::deque<Row>* rows;
+    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
+    bool operator()(uint32_t row, const BlkgRowKey& key) const { return (*rows)[row].Key() == key; }
+    bool operator()(const BlkgRowKey& key, uint32_t row) const { return (*rows)[row].Key() == key; }
   };
 
   uint32_t RowFor(const BlkgRecord& identity);  // creates it when new
+  uint32_t DiskNamed(const std::string& name);
   void Forget(uint32_t row);
+  void Release(const Row& row);
+  void Identify(const Row& row, BlkgRecord* out) const;
+  const std::string& HeldPath(uint64_t cgroup_id) const;
 
+  CgroupNames* names_;
   absl::flat_hash_map<sw_blkg_key, KeyState, BlkgKeyHash, BlkgKeyEq> entries_;
-  absl::flat_hash_map<BlkgRowKey, uint32_t> row_index_;  // into rows_
-  // A deque: it grows without the spare half a vector keeps, at 100,000
-  // rows tens of MiB.
+  // A deque: it grows without the spare half a vector keeps, and its rows
+  // stay where they are, which the index's hash reads.
   std::deque<Row> rows_;
+  absl::flat_hash_set<uint32_t, RowIndexHash, RowIndexEq> row_index_;
   std::vector<uint32_t> free_rows_;  // places in rows_ of forgotten rows
+  std::vector<std::string> disk_names_;
+  absl::flat_hash_map<std::string, uint32_t> disk_index_;
   BlkgRecord scratch_;  // what EndSnapshot emits, reused
 };
 

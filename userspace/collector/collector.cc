@@ -120,7 +120,7 @@ uint64_t Collector::MonotonicNowNs() {
 
 Collector::Collector(const BpfSession& session, Sources sources, Sink sink, int nr_cpus)
     : session_(session), sources_(sources), sink_(std::move(sink)), nr_cpus_(nr_cpus),
-      map_reader_(nr_cpus) {
+      map_reader_(nr_cpus), blkgs_(&sources.cgroups->names()) {
   std::get<AllocRecord>(alloc_scratch_).stack.reserve(SW_STACK_DEPTH);
   spare_frames_.reserve(SW_STACK_DEPTH);
 }

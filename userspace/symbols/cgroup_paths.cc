@@ -88,19 +88,19 @@ absl::StatusOr<CgroupHierarchy> FindIoHierarchy(const std::string& mountinfo_pat
 }
 
 const std::string& CgroupPaths::Path(uint64_t cgroup_id) {
-  if (auto it = paths_.find(cgroup_id); it != paths_.end()) return it->second;
+  if (const std::string* path = names_.Find(cgroup_id)) return *path;
   const int64_t now = absl::GetCurrentTimeNanos();
-  if (now - last_scan_ns_ > 1'000'000'000 || paths_.empty()) {
+  if (now - last_scan_ns_ > 1'000'000'000 || names_.size() == 0) {
     Rescan();
     last_scan_ns_ = now;
-    if (auto it = paths_.find(cgroup_id); it != paths_.end()) return it->second;
+    if (const std::string* path = names_.Find(cgroup_id)) return *path;
   }
   unnamed_ = absl::StrCat("cgroup-", cgroup_id);
   return unnamed_;
 }
 
 void CgroupPaths::Remember(uint64_t cgroup_id, std::string path) {
-  paths_.insert_or_assign(cgroup_id, std::move(path));
+  names_.Set(cgroup_id, std::move(path));
 }
 
 void CgroupPaths::Rescan() {
@@ -109,7 +109,7 @@ void CgroupPaths::Rescan() {
       [&](const std::string& dir, const std::string& rel) {
         struct stat st;
         if (stat(dir.c_str(), &st) != 0) return;
-        paths_[st.st_ino] = rel.empty() ? "/" : rel;
+        names_.Set(st.st_ino, rel.empty() ? "/" : rel);
         DIR* d = opendir(dir.c_str());
         if (d == nullptr) return;
         while (dirent* entry = readdir(d)) {

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "symbols/cgroup_names.h"
 
 namespace submitwatch {
 
@@ -55,19 +55,19 @@ class CgroupPaths {
   const std::string& Path(uint64_t cgroup_id);
   // What cgroup:cgroup_mkdir told while the cgroup existed; wins over a scan.
   void Remember(uint64_t cgroup_id, std::string path);
-  // The cgroup is gone and its rows carry the path: the name is not needed.
-  void Forget(uint64_t cgroup_id) { paths_.erase(cgroup_id); }
+  // The cgroup is gone: its name goes once no row holds it.
+  void Forget(uint64_t cgroup_id) { names_.Forget(cgroup_id); }
   // Shrinks the table once most of it was forgotten.
-  void Compact() {
-    if (paths_.size() * 4 < paths_.capacity()) paths_.rehash(0);
-  }
+  void Compact() { names_.Compact(); }
   const CgroupHierarchy& hierarchy() const { return hierarchy_; }
+  // What rows hold their cgroups' paths in.
+  CgroupNames& names() { return names_; }
 
  private:
   void Rescan();
 
   CgroupHierarchy hierarchy_;
-  absl::flat_hash_map<uint64_t, std::string> paths_;
+  CgroupNames names_;
   std::string unnamed_;  // what Path() returned for a cgroup it could not name
   int64_t last_scan_ns_ = 0;
 };
