@@ -247,6 +247,10 @@ struct sw_cgroup_event {
 };
 SW_ASSERT_SIZE(sw_cgroup_event, 32 + SW_CGROUP_PATH_LEN);
 
+/* Work functions the programs keep stats of; a host's further ones are not
+ * counted. */
+#define SW_WQ_FUNCS 4096
+
 struct sw_wq_stats {
   sw_u64 queued;
   sw_u64 activated;

@@ -482,12 +482,55 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
   return absl::OkStatus();
 }
 
+// A number is handed out before its function is inserted, and one whose
+// insert lost a race is never used: numbers without a function are looked
+// for again at the next snapshot (a read of a few thousand entries at most).
+absl::Status Collector::ReadWorkFuncs(uint64_t next) {
+  wq_funcs_.resize(std::max<size_t>(wq_funcs_.size(), next));
+  absl::Status s = plain_map_reader_.ForEach<uint64_t, uint64_t>(
+      bpf_map__fd(session_.skel()->maps.wq_funcs), "wq_funcs",
+      [&](uint64_t func, absl::Span<const uint64_t> number) {
+        if (number[0] >= wq_funcs_.size() || wq_funcs_[number[0]].func != 0) return;
+        WqFunc& f = wq_funcs_[number[0]];
+        f.func = func;
+        f.name = sources_.symbols->FunctionName(func);
+        if (f.name.empty()) f.name = sources_.symbols->Format(func);
+      });
+  unnamed_wq_funcs_ = 0;
+  for (const WqFunc& f : wq_funcs_) unnamed_wq_funcs_ += f.func == 0;
+  return s;
+}
+
 absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
-  return map_reader_.ForEach<uint64_t, sw_wq_stats>(
-      bpf_map__fd(session_.skel()->maps.wq_stats), "wq_stats",
-      [&](uint64_t func, absl::Span<const sw_wq_stats> per_cpu) {
+  const uint32_t zero = 0;
+  uint64_t next = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(session_.skel()->maps.wq_func_next), &zero, &next) != 0) {
+    return MapError("wq_func_next", errno);
+  }
+  // Past the last number the programs handed out every CPU that came later
+  // found the table full.
+  next = std::min<uint64_t>(next, SW_WQ_FUNCS);
+  if (next > wq_funcs_.size() || unnamed_wq_funcs_ > 0) {
+    if (absl::Status s = ReadWorkFuncs(next); !s.ok()) return s;
+  }
+  return map_reader_.ForEachOfFirst<sw_wq_stats>(
+      bpf_map__fd(session_.skel()->maps.wq_stats), "wq_stats", static_cast<uint32_t>(next),
+      [&](uint32_t number, absl::Span<const sw_wq_stats> per_cpu) {
+        if (number >= wq_funcs_.size()) return;
+        WqFunc& f = wq_funcs_[number];
+        // A number taken at the moment of the read is named next time.
+        if (f.func == 0) return;
+        uint64_t queued = 0, executed = 0;
+        for (const sw_wq_stats& s : per_cpu) {
+          queued += s.queued;
+          executed += s.executed;
+        }
+        if (f.queued == queued && f.executed == executed) return;
+        f.queued = queued;
+        f.executed = executed;
         WqRecord r;
         r.ts_ns = now_ns;
+        r.function = f.name;
         r.latency_log2.assign(SW_HIST_BUCKETS, 0);
         r.runtime_log2.assign(SW_HIST_BUCKETS, 0);
         for (const sw_wq_stats& s : per_cpu) {
@@ -503,17 +546,6 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
             r.runtime_log2[i] += s.runtime_log2[i];
           }
         }
-        WqEmitted& emitted = wq_emitted_[func];
-        if (emitted.queued == r.queued && emitted.executed == r.executed) return;
-        emitted = {r.queued, r.executed};
-        auto name = work_func_names_.find(func);
-        if (name == work_func_names_.end()) {
-          name = work_func_names_
-                     .emplace(func, std::string(sources_.symbols->FunctionName(func)))
-                     .first;
-          if (name->second.empty()) name->second = sources_.symbols->Format(func);
-        }
-        r.function = name->second;
         sink_(Record(std::move(r)));
       });
 }

@@ -96,9 +96,12 @@ class Collector {
       return H::combine(std::move(h), k.cgroup_id, uint64_t{k.dev_major} << 32 | k.dev_minor);
     }
   };
-  // What a work function's row was last emitted with: it is emitted again
-  // only when they change.
-  struct WqEmitted {
+  // A work function by its number in the kernel's wq_stats.
+  struct WqFunc {
+    uint64_t func = 0;  // 0: a number no function took
+    std::string name;
+    // What its row was last emitted with: it is emitted again only when
+    // they change.
     uint64_t queued = 0;
     uint64_t executed = 0;
   };
@@ -121,6 +124,8 @@ class Collector {
   absl::Status TakeTableIndex(const BlkgKeyCounts& k, sw_blkg_counters* last);
   absl::Status FreeTableIndexes();
   absl::Status SnapshotWorkqueues(uint64_t now_ns);
+  // Learns the functions numbered since the last snapshot, up to `next`.
+  absl::Status ReadWorkFuncs(uint64_t next);
   absl::Status SnapshotLost(uint64_t now_ns);
   absl::Status SnapshotThrottle(uint64_t now_ns);
 
@@ -130,6 +135,7 @@ class Collector {
   ring_buffer* ring_ = nullptr;
   int nr_cpus_ = 0;
   PerCpuMapReader map_reader_;
+  PerCpuMapReader plain_map_reader_{1};  // a plain map reads as one CPU's
   uint64_t events_ = 0;
   uint64_t malformed_ = 0;
   uint64_t lost_total_ = 0;
@@ -148,8 +154,8 @@ class Collector {
   absl::flat_hash_set<uint64_t> evicted_blkgs_;
   std::map<std::string, uint64_t> evicted_;
   uint64_t peak_entries_ = 0;
-  absl::flat_hash_map<uint64_t, WqEmitted> wq_emitted_;  // by work function
-  absl::flat_hash_map<uint64_t, std::string> work_func_names_;
+  std::vector<WqFunc> wq_funcs_;  // by number
+  size_t unnamed_wq_funcs_ = 0;
   absl::flat_hash_map<ThrottleRowKey, ThrottleRow> throttle_rows_;
   LostRecord last_lost_;
   Record blkg_record_{BlkgRecord{}};  // each emitted blkg row, in turn

@@ -28,20 +28,22 @@ size_t Words(size_t bytes) { return (bytes + 7) / 8; }
 }  // namespace
 
 absl::Status PerCpuMapReader::ReadAll(int fd, const char* map_name, size_t key_size,
-                                      size_t value_size, const RawFn& fn) {
+                                      size_t value_size, const RawFn& fn, size_t limit) {
+  if (limit == 0) return absl::OkStatus();
   if (method_ == Method::kBatch) {
     bool refused = false;
-    if (absl::Status s = ReadBatches(fd, map_name, key_size, value_size, fn, &refused);
+    if (absl::Status s = ReadBatches(fd, map_name, key_size, value_size, fn, limit, &refused);
         !s.ok() || !refused) {
       return s;
     }
     method_ = Method::kPerEntry;
   }
-  return ReadEntries(fd, map_name, key_size, value_size, fn);
+  return ReadEntries(fd, map_name, key_size, value_size, fn, limit);
 }
 
 absl::Status PerCpuMapReader::ReadBatches(int fd, const char* map_name, size_t key_size,
-                                          size_t value_size, const RawFn& fn, bool* refused) {
+                                          size_t value_size, const RawFn& fn, size_t limit,
+                                          bool* refused) {
   const size_t entry_value_bytes = Words(value_size) * 8 * static_cast<size_t>(nr_cpus_);
   uint32_t capacity =
       std::max<uint32_t>(kMinBatchEntries, static_cast<uint32_t>(kBatchValueBytes / entry_value_bytes));
@@ -49,10 +51,11 @@ absl::Status PerCpuMapReader::ReadBatches(int fd, const char* map_name, size_t k
   uint64_t in_batch = 0, out_batch = 0;
   bool first = true;
   LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  size_t delivered = 0;
   while (true) {
     keys_.resize(Words(key_size * capacity));
     values_.resize(Words(entry_value_bytes * capacity));
-    uint32_t count = capacity;
+    uint32_t count = static_cast<uint32_t>(std::min<size_t>(capacity, limit - delivered));
     const int err = bpf_map_lookup_batch(fd, first ? nullptr : &in_batch, &out_batch,
                                          keys_.data(), values_.data(), &count, &opts);
     const int error_number = err != 0 ? errno : 0;
@@ -72,15 +75,18 @@ absl::Status PerCpuMapReader::ReadBatches(int fd, const char* map_name, size_t k
     const auto* values = reinterpret_cast<const char*>(values_.data());
     for (uint32_t i = 0; i < count; ++i) fn(keys + i * key_size, values + i * entry_value_bytes);
     if (err != 0) return absl::OkStatus();  // ENOENT: that was the last of them
+    delivered += count;
+    if (delivered >= limit) return absl::OkStatus();
     in_batch = out_batch;
     first = false;
   }
 }
 
 absl::Status PerCpuMapReader::ReadEntries(int fd, const char* map_name, size_t key_size,
-                                          size_t value_size, const RawFn& fn) {
+                                          size_t value_size, const RawFn& fn, size_t limit) {
   const size_t entry_value_bytes = Words(value_size) * 8 * static_cast<size_t>(nr_cpus_);
   std::vector<uint64_t> key(Words(key_size)), next(Words(key_size));
+  size_t delivered = 0;
   values_.resize(Words(entry_value_bytes));
   const void* prev = nullptr;
   while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
@@ -91,6 +97,7 @@ absl::Status PerCpuMapReader::ReadEntries(int fd, const char* map_name, size_t k
       return MapError(map_name, errno);
     }
     fn(key.data(), values_.data());
+    if (++delivered >= limit) break;
   }
   return absl::OkStatus();
 }

@@ -41,18 +41,34 @@ class PerCpuMapReader {
                    });
   }
 
+  // The same for the first `limit` entries of a per-CPU array: those its
+  // programs have handed out, without copying the unused rest.
+  template <typename Value, typename Fn>
+  absl::Status ForEachOfFirst(int fd, const char* map_name, uint32_t limit, Fn&& fn) {
+    static_assert(sizeof(Value) % 8 == 0);
+    return ReadAll(fd, map_name, sizeof(uint32_t), sizeof(Value),
+                   [&](const void* key_bytes, const void* value_bytes) {
+                     uint32_t index;
+                     memcpy(&index, key_bytes, sizeof(index));
+                     fn(index, absl::Span<const Value>(static_cast<const Value*>(value_bytes),
+                                                       static_cast<size_t>(nr_cpus_)));
+                   },
+                   limit);
+  }
+
   // How the last read went.
   Method method() const { return method_; }
 
  private:
   using RawFn = std::function<void(const void* key, const void* values)>;
+  // At most `limit` entries, in the map's order.
   absl::Status ReadAll(int fd, const char* map_name, size_t key_size, size_t value_size,
-                       const RawFn& fn);
+                       const RawFn& fn, size_t limit = SIZE_MAX);
   // false: the kernel refused batches (nothing was read).
   absl::Status ReadBatches(int fd, const char* map_name, size_t key_size, size_t value_size,
-                           const RawFn& fn, bool* refused);
+                           const RawFn& fn, size_t limit, bool* refused);
   absl::Status ReadEntries(int fd, const char* map_name, size_t key_size, size_t value_size,
-                           const RawFn& fn);
+                           const RawFn& fn, size_t limit);
 
   int nr_cpus_;
   Method method_;
