@@ -23,11 +23,18 @@ BlkgRows::~BlkgRows() {
   }
 }
 
-uint32_t BlkgRows::DiskNamed(const std::string& name) {
-  const auto [it, inserted] =
-      disk_index_.try_emplace(name, static_cast<uint32_t>(disk_names_.size()));
-  if (inserted) disk_names_.push_back(name);
-  return it->second;
+// Disk names past the 65,535th share the last one's place: a host does not
+// see that many disk names in one run (a name comes back with its disk).
+uint16_t BlkgRows::DiskNamed(const std::string& name) {
+  constexpr size_t kMaxDisks = 65535;
+  auto it = disk_index_.find(name);
+  if (it != disk_index_.end()) return it->second;
+  if (disk_names_.size() >= kMaxDisks) {
+    disk_names_.back() = "?";
+    return static_cast<uint16_t>(kMaxDisks - 1);
+  }
+  disk_names_.push_back(name);
+  return disk_index_.emplace(name, static_cast<uint16_t>(disk_names_.size() - 1)).first->second;
 }
 
 uint32_t BlkgRows::RowFor(const BlkgRecord& identity) {
@@ -49,7 +56,7 @@ uint32_t BlkgRows::RowFor(const BlkgRecord& identity) {
   }
   Row& row = rows_[index];
   row = Row{};
-  row.used = true;
+  row.used = 1;
   row.first_seen_ns = identity.first_seen_ns;
   row.cgroup_id = identity.cgroup_id;
   row.blkg_cgroup_id = identity.blkg_cgroup_id;
@@ -59,15 +66,15 @@ uint32_t BlkgRows::RowFor(const BlkgRecord& identity) {
   row.kthread = identity.kthread;
   row.online = identity.online;
   row.has_stats = identity.has_stats;
-  if (!row.kthread) names_->Hold(row.cgroup_id, identity.cgroup);
-  names_->Hold(row.blkg_cgroup_id, identity.blkg_cgroup);
+  if (!row.kthread) row.cgroup_name = names_->Hold(row.cgroup_id, identity.cgroup);
+  row.blkg_cgroup_name = names_->Hold(row.blkg_cgroup_id, identity.blkg_cgroup);
   row_index_.insert(index);
   return index;
 }
 
 void BlkgRows::Release(const Row& row) {
-  if (!row.kthread) names_->Release(row.cgroup_id);
-  names_->Release(row.blkg_cgroup_id);
+  if (!row.kthread) names_->Release(row.cgroup_name);
+  names_->Release(row.blkg_cgroup_name);
 }
 
 void BlkgRows::Forget(uint32_t index) {
@@ -139,21 +146,15 @@ void BlkgRows::Identify(const Row& row, BlkgRecord* out) const {
   if (row.kthread) {
     out->cgroup.clear();
   } else {
-    out->cgroup.assign(HeldPath(row.cgroup_id));
+    out->cgroup.assign(names_->Path(row.cgroup_name));
   }
   out->dev_major = row.dev_major;
   out->dev_minor = row.dev_minor;
   out->disk.assign(disk_names_[row.disk]);
   out->blkg_cgroup_id = row.blkg_cgroup_id;
-  out->blkg_cgroup.assign(HeldPath(row.blkg_cgroup_id));
+  out->blkg_cgroup.assign(names_->Path(row.blkg_cgroup_name));
   out->online = row.online;
   out->has_stats = row.has_stats;
-}
-
-const std::string& BlkgRows::HeldPath(uint64_t cgroup_id) const {
-  static const std::string kUnheld;
-  const std::string* path = names_->Find(cgroup_id);
-  return path != nullptr ? *path : kUnheld;
 }
 
 void BlkgRows::EndSnapshot(uint64_t now_ns, const std::function<void(const BlkgRecord&)>& emit,

@@ -100,17 +100,22 @@ class BlkgRows {
     sw_blkg_counters emitted{};
     uint32_t dev_major = 0;
     uint32_t dev_minor = 0;
+    CgroupNames::Ref cgroup_name = 0;  // held unless kthread
+    CgroupNames::Ref blkg_cgroup_name = 0;
     int32_t entries = 0;  // kernel entries feeding this row now
-    uint32_t disk = 0;    // into disk_names_
-    bool kthread = false;
-    bool online = false;
-    bool has_stats = false;
-    bool used = false;  // false: a forgotten row's place, free for the next
+    uint16_t disk = 0;    // into disk_names_
+    // Bits, not bools: five booleans would take the row past 96 bytes, the
+    // size at which a deque's 512-byte blocks hold rows with little waste.
+    uint8_t kthread : 1 = 0;
+    uint8_t online : 1 = 0;
+    uint8_t has_stats : 1 = 0;
+    uint8_t used : 1 = 0;  // 0: a forgotten row's place, free for the next
 
     BlkgRowKey Key() const {
       return {cgroup_id, kthread, dev_major, dev_minor, blkg_cgroup_id};
     }
   };
+  static_assert(sizeof(Row) == 96, "5 rows to a deque block");
   struct KeyState {
     uint64_t diskseq = 0;
     uint32_t row = 0;
@@ -133,11 +138,10 @@ class BlkgRows {
   };
 
   uint32_t RowFor(const BlkgRecord& identity);  // creates it when new
-  uint32_t DiskNamed(const std::string& name);
+  uint16_t DiskNamed(const std::string& name);
   void Forget(uint32_t row);
   void Release(const Row& row);
   void Identify(const Row& row, BlkgRecord* out) const;
-  const std::string& HeldPath(uint64_t cgroup_id) const;
 
   CgroupNames* names_;
   absl::flat_hash_map<sw_blkg_key, KeyState, BlkgKeyHash, BlkgKeyEq> entries_;
@@ -147,7 +151,7 @@ class BlkgRows {
   absl::flat_hash_set<uint32_t, RowIndexHash, RowIndexEq> row_index_;
   std::vector<uint32_t> free_rows_;  // places in rows_ of forgotten rows
   std::vector<std::string> disk_names_;
-  absl::flat_hash_map<std::string, uint32_t> disk_index_;
+  absl::flat_hash_map<std::string, uint16_t> disk_index_;
   BlkgRecord scratch_;  // what EndSnapshot emits, reused
 };
 

@@ -495,7 +495,8 @@ absl::Status Collector::ReadWorkFuncs(uint64_t next) {
         f.func = func;
         f.name = sources_.symbols->FunctionName(func);
         if (f.name.empty()) f.name = sources_.symbols->Format(func);
-      });
+      },
+      SW_WQ_FUNCS);
   unnamed_wq_funcs_ = 0;
   for (const WqFunc& f : wq_funcs_) unnamed_wq_funcs_ += f.func == 0;
   return s;

@@ -16,7 +16,7 @@ namespace {
 constexpr int kKernelEnotsupp = 524;
 // Bytes of values fetched per batch: enough for thousands of entries, small
 // whatever the number of CPUs.
-constexpr size_t kBatchValueBytes = 1 << 20;
+constexpr size_t kBatchValueBytes = 256 << 10;
 constexpr uint32_t kMinBatchEntries = 64;
 
 absl::Status MapError(const char* what, int err) {
@@ -45,19 +45,20 @@ absl::Status PerCpuMapReader::ReadBatches(int fd, const char* map_name, size_t k
                                           size_t value_size, const RawFn& fn, size_t limit,
                                           bool* refused) {
   const size_t entry_value_bytes = Words(value_size) * 8 * static_cast<size_t>(nr_cpus_);
-  uint32_t capacity =
-      std::max<uint32_t>(kMinBatchEntries, static_cast<uint32_t>(kBatchValueBytes / entry_value_bytes));
+  // Room for no more than asked: the buffers stay allocated between reads.
+  uint32_t capacity = static_cast<uint32_t>(std::min<size_t>(
+      limit, std::max<size_t>(kMinBatchEntries, kBatchValueBytes / entry_value_bytes)));
   // The batch token: a bucket index for hash maps; room for any map's.
   uint64_t in_batch = 0, out_batch = 0;
   bool first = true;
   LIBBPF_OPTS(bpf_map_batch_opts, opts);
   size_t delivered = 0;
   while (true) {
-    keys_.resize(Words(key_size * capacity));
-    values_.resize(Words(entry_value_bytes * capacity));
+    uint64_t* keys_room = keys_.Of(Words(key_size * capacity));
+    uint64_t* values_room = values_.Of(Words(entry_value_bytes * capacity));
     uint32_t count = static_cast<uint32_t>(std::min<size_t>(capacity, limit - delivered));
     const int err = bpf_map_lookup_batch(fd, first ? nullptr : &in_batch, &out_batch,
-                                         keys_.data(), values_.data(), &count, &opts);
+                                         keys_room, values_room, &count, &opts);
     const int error_number = err != 0 ? errno : 0;
     if (err != 0 && first && count == 0 &&
         (error_number == EINVAL || error_number == kKernelEnotsupp ||
@@ -71,8 +72,8 @@ absl::Status PerCpuMapReader::ReadBatches(int fd, const char* map_name, size_t k
       continue;
     }
     if (err != 0 && error_number != ENOENT) return MapError(map_name, error_number);
-    const auto* keys = reinterpret_cast<const char*>(keys_.data());
-    const auto* values = reinterpret_cast<const char*>(values_.data());
+    const auto* keys = reinterpret_cast<const char*>(keys_room);
+    const auto* values = reinterpret_cast<const char*>(values_room);
     for (uint32_t i = 0; i < count; ++i) fn(keys + i * key_size, values + i * entry_value_bytes);
     if (err != 0) return absl::OkStatus();  // ENOENT: that was the last of them
     delivered += count;
@@ -87,16 +88,16 @@ absl::Status PerCpuMapReader::ReadEntries(int fd, const char* map_name, size_t k
   const size_t entry_value_bytes = Words(value_size) * 8 * static_cast<size_t>(nr_cpus_);
   std::vector<uint64_t> key(Words(key_size)), next(Words(key_size));
   size_t delivered = 0;
-  values_.resize(Words(entry_value_bytes));
+  uint64_t* value = values_.Of(Words(entry_value_bytes));
   const void* prev = nullptr;
   while (bpf_map_get_next_key(fd, prev, next.data()) == 0) {
     key = next;
     prev = key.data();
-    if (bpf_map_lookup_elem(fd, key.data(), values_.data()) != 0) {
+    if (bpf_map_lookup_elem(fd, key.data(), value) != 0) {
       if (errno == ENOENT) continue;  // deleted under us
       return MapError(map_name, errno);
     }
-    fn(key.data(), values_.data());
+    fn(key.data(), value);
     if (++delivered >= limit) break;
   }
   return absl::OkStatus();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -29,8 +30,9 @@ class PerCpuMapReader {
   // value type is a multiple of 8 bytes, as the kernel lays per-CPU values.
   // An entry deleted while the map is read is skipped; one inserted may or
   // may not be seen, and (per entry) a key may be seen twice.
+  // `max_entries`, where the map's is small, keeps the buffers that small.
   template <typename Key, typename Value, typename Fn>
-  absl::Status ForEach(int fd, const char* map_name, Fn&& fn) {
+  absl::Status ForEach(int fd, const char* map_name, Fn&& fn, size_t max_entries = SIZE_MAX) {
     static_assert(sizeof(Value) % 8 == 0);
     return ReadAll(fd, map_name, sizeof(Key), sizeof(Value),
                    [&](const void* key_bytes, const void* value_bytes) {
@@ -38,7 +40,8 @@ class PerCpuMapReader {
                      memcpy(&key, key_bytes, sizeof(key));
                      fn(key, absl::Span<const Value>(static_cast<const Value*>(value_bytes),
                                                      static_cast<size_t>(nr_cpus_)));
-                   });
+                   },
+                   max_entries);
   }
 
   // The same for the first `limit` entries of a per-CPU array: those its
@@ -72,10 +75,23 @@ class PerCpuMapReader {
 
   int nr_cpus_;
   Method method_;
-  // Reused from one read to the next: the snapshot allocates nothing once
-  // the maps stop growing. Values are 8-byte aligned.
-  std::vector<uint64_t> keys_;
-  std::vector<uint64_t> values_;
+  // Room for batches, reused from one read to the next: the snapshot
+  // allocates nothing once the maps stop growing. Not zeroed: a page the
+  // kernel never writes (a batch of a small map in room for a big one)
+  // never becomes resident. Values are 8-byte aligned.
+  struct Room {
+    std::unique_ptr<uint64_t[]> words;
+    size_t size = 0;
+    uint64_t* Of(size_t n) {
+      if (n > size) {
+        words = std::make_unique_for_overwrite<uint64_t[]>(n);
+        size = n;
+      }
+      return words.get();
+    }
+  };
+  Room keys_;
+  Room values_;
 };
 
 }  // namespace submitwatch
