@@ -29,10 +29,9 @@ uint16_t BlkgRows::DiskNamed(const std::string& name) {
   constexpr size_t kMaxDisks = 65535;
   auto it = disk_index_.find(name);
   if (it != disk_index_.end()) return it->second;
-  if (disk_names_.size() >= kMaxDisks) {
-    disk_names_.back() = "?";
-    return static_cast<uint16_t>(kMaxDisks - 1);
-  }
+  // The last place is "?", shared by every name past it.
+  if (disk_names_.size() == kMaxDisks - 1) disk_names_.emplace_back("?");
+  if (disk_names_.size() >= kMaxDisks) return static_cast<uint16_t>(kMaxDisks - 1);
   disk_names_.push_back(name);
   return disk_index_.emplace(name, static_cast<uint16_t>(disk_names_.size() - 1)).first->second;
 }

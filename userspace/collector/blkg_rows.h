@@ -112,7 +112,7 @@ class BlkgRows {
     uint8_t used : 1 = 0;  // 0: a forgotten row's place, free for the next
 
     BlkgRowKey Key() const {
-      return {cgroup_id, kthread, dev_major, dev_minor, blkg_cgroup_id};
+      return {cgroup_id, kthread != 0, dev_major, dev_minor, blkg_cgroup_id};
     }
   };
   static_assert(sizeof(Row) == 96, "5 rows to a deque block");
