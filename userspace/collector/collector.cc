@@ -508,8 +508,8 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
   if (bpf_map_lookup_elem(bpf_map__fd(session_.skel()->maps.wq_func_next), &zero, &next) != 0) {
     return MapError("wq_func_next", errno);
   }
-  // Past the last number the programs handed out every CPU that came later
-  // found the table full.
+  // The counter goes on past SW_WQ_FUNCS when the table is full; those
+  // numbers were refused.
   next = std::min<uint64_t>(next, SW_WQ_FUNCS);
   if (next > wq_funcs_.size() || unnamed_wq_funcs_ > 0) {
     if (absl::Status s = ReadWorkFuncs(next); !s.ok()) return s;
