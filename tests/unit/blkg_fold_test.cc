@@ -34,7 +34,7 @@ std::vector<BlkgRecord> End(BlkgRows& rows) {
   std::vector<BlkgRecord> emitted;
   rows.EndSnapshot(
       1000, [&](BlkgRecord r) { emitted.push_back(std::move(r)); },
-      [](const BlkgRecord&) { return false; });
+      [](uint64_t) { return false; });
   return emitted;
 }
 

@@ -29,7 +29,7 @@ Snapshot End(BlkgRows& rows, bool forget_all = false) {
   Snapshot s;
   rows.EndSnapshot(
       1000, [&](BlkgRecord r) { s.emitted.push_back(std::move(r)); },
-      [&](const BlkgRecord&) { return forget_all; });
+      [&](uint64_t) { return forget_all; });
   return s;
 }
 

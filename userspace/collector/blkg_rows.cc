@@ -103,7 +103,7 @@ std::optional<BlkgRows::Entry> BlkgRows::Find(const sw_blkg_key& key) const {
   if (it == entries_.end()) return std::nullopt;
   const Row& row = rows_[it->second.row];
   return Entry{it->second.diskseq,
-               row.kthread ? row.blkg_cgroup_id : row.cgroup_id,
+               row.RowCgroupId(),
                row.blkg_cgroup_id,
                row.dev_major,
                row.dev_minor,
@@ -157,7 +157,7 @@ void BlkgRows::Identify(const Row& row, BlkgRecord* out) const {
 }
 
 void BlkgRows::EndSnapshot(uint64_t now_ns, const std::function<void(const BlkgRecord&)>& emit,
-                           const std::function<bool(const BlkgRecord&)>& forgettable) {
+                           const std::function<bool(uint64_t row_cgroup_id)>& forgettable) {
   for (uint32_t i = 0; i < rows_.size(); ++i) {
     Row& row = rows_[i];
     if (!row.used) continue;
@@ -169,12 +169,11 @@ void BlkgRows::EndSnapshot(uint64_t now_ns, const std::function<void(const BlkgR
       scratch_.bios = total.bios;
       scratch_.bytes = total.bytes;
       emit(scratch_);
-      if (row.entries <= 0 && forgettable(scratch_)) Forget(i);
-      continue;
     }
-    if (row.entries <= 0) {
-      Identify(row, &scratch_);
-      if (forgettable(scratch_)) Forget(i);
+    // Asked by id: rows waiting out a removed cgroup's grace period are
+    // visited every snapshot, and naming them for it copied their paths.
+    if (row.entries <= 0 && forgettable(row.RowCgroupId())) {
+      Forget(i);
     }
   }
 }

@@ -80,9 +80,10 @@ class BlkgRows {
   // Emits every row whose totals changed, stamped now_ns; the record passed
   // is reused for the next row (no allocation per row). Rows with no entry
   // left in the kernel whose totals were emitted are dropped when
-  // `forgettable` says their cgroup cannot come back.
+  // `forgettable` says their cgroup (the blkg's for a kernel thread's row)
+  // cannot come back.
   void EndSnapshot(uint64_t now_ns, const std::function<void(const BlkgRecord&)>& emit,
-                   const std::function<bool(const BlkgRecord&)>& forgettable);
+                   const std::function<bool(uint64_t row_cgroup_id)>& forgettable);
 
   // Shrinks the tables once most rows and entries are gone.
   void Compact();
@@ -111,6 +112,8 @@ class BlkgRows {
     uint8_t has_stats : 1 = 0;
     uint8_t used : 1 = 0;  // 0: a forgotten row's place, free for the next
 
+    // The cgroup the row is shown under: a kernel thread's is the blkg's.
+    uint64_t RowCgroupId() const { return kthread ? blkg_cgroup_id : cgroup_id; }
     BlkgRowKey Key() const {
       return {cgroup_id, kthread != 0, dev_major, dev_minor, blkg_cgroup_id};
     }

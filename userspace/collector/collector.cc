@@ -476,9 +476,7 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
         std::get<BlkgRecord>(blkg_record_) = r;
         sink_(blkg_record_);
       },
-      [&](const BlkgRecord& r) {
-        return DeadLongEnough(r.kthread ? r.blkg_cgroup_id : r.cgroup_id, now_ns);
-      });
+      [&](uint64_t row_cgroup_id) { return DeadLongEnough(row_cgroup_id, now_ns); });
   return absl::OkStatus();
 }
 
