@@ -5,7 +5,9 @@
 //                            for SIGINT/SIGTERM. With --stats, hold the
 //                            kernel's BPF run-time statistics on meanwhile
 //                            (fd-scoped: they go off when this process exits,
-//                            however it exits).
+//                            however it exits). With --clock, instead a
+//                            program that only reads the clock on each hook
+//                            where submitwatch's workqueue programs do.
 //   percpu-flood             make the kernel call alloc_percpu() about RATE
 //                            times a second for SECONDS, from THREADS
 //                            threads: each BPF per-CPU hash map created with
@@ -124,24 +126,46 @@ uint64_t NumberFlag(const std::vector<std::string>& args, const std::string& nam
 
 // --- floor -------------------------------------------------------------------
 
+// The empty programs (floor_*), or with --clock the one-clock-read ones
+// (clock_*), never both: each set is measured apart from the other.
 int Floor(const std::vector<std::string>& args) {
   int stats_fd = -1;
   if (HasFlag(args, "stats")) {
     stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
     if (stats_fd < 0) return Fail(absl::StrCat("BPF_ENABLE_STATS: ", ErrnoText(errno)));
   }
-  floor_bpf* skel = floor_bpf::open_and_load();
-  if (skel == nullptr) return Fail(absl::StrCat("loading bench/floor.bpf.c: ", ErrnoText(errno)));
-  if (floor_bpf::attach(skel) != 0) {
+  const bool clock = HasFlag(args, "clock");
+  floor_bpf* skel = floor_bpf::open();
+  if (skel == nullptr) return Fail(absl::StrCat("opening bench/floor.bpf.c: ", ErrnoText(errno)));
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel->obj) {
+    bpf_program__set_autoload(prog, absl::StartsWith(bpf_program__name(prog), "clock_") == clock);
+  }
+  if (floor_bpf::load(skel) != 0) {
     floor_bpf::destroy(skel);
-    return Fail(absl::StrCat("attaching the floor programs: ", ErrnoText(errno)));
+    return Fail(absl::StrCat("loading bench/floor.bpf.c: ", ErrnoText(errno)));
+  }
+  std::vector<bpf_link*> links;
+  auto detach = [&] {
+    for (bpf_link* link : links) bpf_link__destroy(link);
+    floor_bpf::destroy(skel);
+  };
+  bpf_object__for_each_program(prog, skel->obj) {
+    if (!bpf_program__autoload(prog)) continue;
+    bpf_link* link = bpf_program__attach(prog);
+    if (link == nullptr) {
+      const int err = errno;
+      detach();
+      return Fail(absl::StrCat("attaching ", bpf_program__name(prog), ": ", ErrnoText(err)));
+    }
+    links.push_back(link);
   }
   signal(SIGINT, OnStop);
   signal(SIGTERM, OnStop);
   printf("attached\n");
   fflush(stdout);
   while (!g_stop) pause();
-  floor_bpf::destroy(skel);
+  detach();
   if (stats_fd >= 0) close(stats_fd);
   return 0;
 }
@@ -751,7 +775,7 @@ int main(int argc, char** argv) {
   if (command == "scale-fill") return ScaleFill(args);
   if (command == "exporter") return Exporter(args);
   fprintf(stderr,
-          "usage: bench_tool floor [--stats]\n"
+          "usage: bench_tool floor [--stats] [--clock]\n"
           "       bench_tool percpu-flood [--rate N] [--batch K] [--threads T] [--seconds S]\n"
           "       bench_tool loss-exact [--ringbuf BYTES] [--allocs N] [--batch K]\n"
           "       bench_tool synth-capture --output FILE [--bytes N | --churn CGROUPS]\n"

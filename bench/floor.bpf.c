@@ -32,3 +32,30 @@ int BPF_PROG(floor_wq_execute_start) { return 0; }
 
 SEC("raw_tp/workqueue_execute_end")
 int BPF_PROG(floor_wq_execute_end) { return 0; }
+
+/* One clock read and nothing else, on each hook where a workqueue program
+ * takes a timestamp: what bpf_ktime_get_ns() alone costs there, so the cost
+ * table can say how much of a program's cost above the floor is the clock.
+ * Loaded only by `bench_tool floor --clock`, in rounds where no submitwatch
+ * program runs on these hooks: one that ran ahead of submitwatch's on the
+ * same hook would warm what they use. Named clock_ for floor_. */
+SEC("tp_btf/workqueue_queue_work")
+int BPF_PROG(clock_wq_queue_work)
+{
+  bpf_ktime_get_ns();
+  return 0;
+}
+
+SEC("tp_btf/workqueue_execute_start")
+int BPF_PROG(clock_wq_execute_start)
+{
+  bpf_ktime_get_ns();
+  return 0;
+}
+
+SEC("raw_tp/workqueue_execute_end")
+int BPF_PROG(clock_wq_execute_end)
+{
+  bpf_ktime_get_ns();
+  return 0;
+}

@@ -21,6 +21,8 @@ BIO = "sw_block_bio_queue"
 PERCPU = "sw_percpu_alloc"
 BPFTRACE_PERCPU = "percpu_alloc_pe"
 BEFORE = "before"
+# Rides along with bpftrace's run, which attaches nothing to the workqueue hooks.
+CLOCK = "clock"
 # Each workqueue program runs once per work item of the host.
 WQ_GOAL_NS = 100
 # bpftrace names its programs after the tracepoint, truncated.
@@ -31,6 +33,12 @@ BPFTRACE_FLOOR = {"block_bio_queue": "floor_block_bio_queue",
 def floor_program(name):
     """The empty program on the hook `name` runs on."""
     return BPFTRACE_FLOOR.get(name, name.replace("sw_", "floor_", 1))
+
+
+def clock_program(name):
+    """The one-clock-read program (`bench_tool floor --clock`) on the hook
+    `name` runs on; there is one where a workqueue program reads the clock."""
+    return name.replace("sw_", "clock_", 1)
 
 
 @dataclass
@@ -57,6 +65,8 @@ class ProgramCost:
 class CostResult:
     programs: list         # ProgramCost, by owner and program
     bio_by_workload: dict  # workload -> sw_block_bio_queue above the floor per round
+    # clock_ program -> one bpf_ktime_get_ns() above the floor, per round
+    clock: dict = field(default_factory=dict)
 
 
 def named_costs(names, before, after):
@@ -97,6 +107,8 @@ def _prog_names(ids):
 def _tracer(cleanup, who, capture):
     if who == "bpftrace":
         return bpftrace_tracer(cleanup)
+    if who == CLOCK:
+        return floor_tracer(cleanup, ["--clock"])
     binary = os.path.join(config.BASELINE_BUILD, "submitwatch") if who == BEFORE else None
     return submitwatch_tracer(cleanup, capture, binary=binary)
 
@@ -106,17 +118,21 @@ def measure(lab):
     log("\n-- BPF cost per event, from run-time stats (on for this phase only: fd-scoped, "
         f"held by the floor process). Each round runs the workload {len(variants)} times: with "
         f"{', then '.join(variants)} attached, each next to the empty-program floor" +
-        (" (before: the baseline build's submitwatch)" if config.BASELINE_BUILD else ""))
+        (" (before: the baseline build's submitwatch)" if config.BASELINE_BUILD else "") +
+        "; bpftrace's run also has bench_tool floor --clock's one-clock-read programs on the "
+        "workqueue hooks")
     cleanup = lab.cleanup
     floor = floor_tracer(cleanup, ["--stats"]).start()
     capture = os.path.join(lab.workdir, "cost.jsonl")
     programs = {}  # (owner, program) -> ProgramCost
     bio_by_workload = {}
+    clock = {}
     try:
         for r in range(config.RUNS):
             for who in variants:
                 tracer = _tracer(cleanup, who, capture).start()
-                owners = [floor.proc.pid, tracer.proc.pid]
+                clock_tracer = _tracer(cleanup, CLOCK, capture).start() if who == "bpftrace" else None
+                owners = [floor.proc.pid, tracer.proc.pid] + ([clock_tracer.proc.pid] if clock_tracer else [])
                 before = _prog_counters(owners)
                 names = _prog_names(set(before))
                 theirs = set(_prog_counters([tracer.proc.pid]))
@@ -128,6 +144,8 @@ def measure(lab):
                                       "--batch", "200", "--seconds", "1"], "bench_tool")
                 after = _prog_counters(owners)
                 tracer.stop()
+                if clock_tracer:
+                    clock_tracer.stop()
                 if who == "submitwatch":
                     for part, t0, t1 in (("zram reads", before, after_reads),
                                          ("workqueue storm", after_reads, after_storm)):
@@ -136,6 +154,11 @@ def measure(lab):
                         if gap is not None:
                             bio_by_workload.setdefault(part, []).append(gap)
                 costs = named_costs(names, before, after)
+                for name, cost in costs.items():
+                    if name.startswith("clock_"):
+                        gap = above_floor(cost, costs.get(name.replace("clock_", "floor_", 1)))
+                        if gap is not None:
+                            clock.setdefault(name, []).append(gap)
                 for name in (names.get(i, str(i)) for i in theirs):
                     programs.setdefault((who, name), ProgramCost(who, name)).add(
                         costs[name], costs.get(floor_program(name)))
@@ -144,7 +167,7 @@ def measure(lab):
         floor.stop()
         if os.path.exists(capture):
             os.unlink(capture)
-    result = CostResult([programs[k] for k in sorted(programs)], bio_by_workload)
+    result = CostResult([programs[k] for k in sorted(programs)], bio_by_workload, clock)
     _log_table(result)
     return result
 
@@ -157,6 +180,8 @@ def _log_table(result):
             f"{spread(p.floor):<20} {spread(p.above):<20}")
     for part, above in result.bio_by_workload.items():
         log(f"   submitwatch {BIO}, {part} alone: {spread(above)} ns above the floor")
+    for program, above in sorted(result.clock.items()):
+        log(f"   {program} (one bpf_ktime_get_ns(), in bpftrace's runs): {spread(above)} ns above the floor")
 
 
 def _median_above(result, owner, program):
@@ -191,4 +216,7 @@ def rows(result):
         if before is not None:
             row = Row(row.measure, f"{row.value} (before {before:.0f})", row.goal, row.measured)
         out.append(row)
+        clock = result.clock.get(clock_program(p.program)) if p.owner == "submitwatch" else None
+        if clock:
+            out.append(stat_row("  of which one bpf_ktime_get_ns() alone", clock))
     return out

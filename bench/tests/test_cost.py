@@ -1,6 +1,7 @@
 import unittest
 
-from harness.cost import CostResult, ProgramCost, floor_program, named_costs, parse_fdinfo, rows
+from harness.cost import (CostResult, ProgramCost, clock_program, floor_program, named_costs,
+                          parse_fdinfo, rows)
 from harness.stats import Cost, ProgCounters
 
 
@@ -8,6 +9,9 @@ class FloorProgramTest(unittest.TestCase):
     def test_submitwatch_programs_map_by_prefix(self):
         self.assertEqual(floor_program("sw_block_bio_queue"), "floor_block_bio_queue")
         self.assertEqual(floor_program("sw_wq_execute_start"), "floor_wq_execute_start")
+
+    def test_the_clock_read_on_the_same_hook(self):
+        self.assertEqual(clock_program("sw_wq_execute_end"), "clock_wq_execute_end")
 
     def test_bpftrace_programs_are_named_after_the_truncated_tracepoint(self):
         self.assertEqual(floor_program("block_bio_queue"), "floor_block_bio_queue")
@@ -84,6 +88,20 @@ class RowsTest(unittest.TestCase):
              "< bpftrace's 3034", "MISS"),
             ("sw_wq_queue_work (submitwatch) ns/event above floor", "80 [80-80] (before 441)",
              "<= 100", "PASS"),
+        ])
+
+    def test_the_clock_read_under_the_program_that_takes_one(self):
+        wq = ProgramCost("submitwatch", "sw_wq_execute_start", [100], [160.0], [62.0], [98.0])
+        wq_before = ProgramCost("before", "sw_wq_execute_start", [100], [170.0], [62.0], [108.0])
+        activate = ProgramCost("submitwatch", "sw_wq_activate_work", [100], [70.0], [58.0], [12.0])
+        clock = {"clock_wq_execute_start": [49.0, 47.0, 51.0]}
+        got = [(r.measure, r.value, str(r.goal or ""), r.verdict)
+               for r in rows(CostResult([wq_before, activate, wq], {}, clock))]
+        self.assertEqual(got, [
+            ("sw_wq_activate_work (submitwatch) ns/event above floor", "12 [12-12]", "<= 100", "PASS"),
+            ("sw_wq_execute_start (submitwatch) ns/event above floor", "98 [98-98] (before 108)",
+             "<= 100", "PASS"),
+            ("  of which one bpf_ktime_get_ns() alone", "49 [47-51]", "", ""),
         ])
 
     def test_no_goal_row_without_a_floor(self):
