@@ -127,6 +127,44 @@ TEST(JsonParserTest, DuplicateKeysAreErrors) {
   EXPECT_EQ(ParseError(R"({"a":1,"b":2,"a":3})"), "column 14: duplicate object key \"a\"");
 }
 
+TEST(JsonParserTest, TheRepeatNamedIsTheFirstInTheInput) {
+  // "z" repeats before "a" does; sorted by text, "a" would come first.
+  EXPECT_EQ(ParseError(R"({"z":1,"a":2,"z":3,"a":4})"), "column 14: duplicate object key \"z\"");
+  // Many distinct keys and one repeat at the end.
+  std::string many = "{";
+  for (int i = 0; i < 200; ++i) many += "\"k" + std::to_string(i) + "\":0,";
+  const size_t column = many.size() + 1;
+  many += "\"k117\":1}";
+  EXPECT_EQ(ParseError(many),
+            "column " + std::to_string(column) + ": duplicate object key \"k117\"");
+}
+
+// Plain runs are scanned eight bytes at a time: every stop byte, at every
+// offset from the word's start, must end the run exactly there.
+TEST(JsonParserTest, EveryStopByteAtEveryOffsetOfAWord) {
+  for (size_t prefix = 0; prefix < 20; ++prefix) {
+    const std::string plain(prefix, 'x');
+    absl::StatusOr<JsonValue> escaped = ParseJson("\"" + plain + "\\n" + plain + "\"");
+    ASSERT_TRUE(escaped.ok()) << prefix;
+    EXPECT_EQ(*escaped->AsString(), plain + "\n" + plain);
+    absl::StatusOr<JsonValue> quoted = ParseJson("[\"" + plain + "\",1]");
+    ASSERT_TRUE(quoted.ok()) << prefix;
+    EXPECT_EQ(*(*quoted->AsArray())[0].AsString(), plain);
+    absl::StatusOr<JsonValue> utf8 = ParseJson("\"" + plain + "\xc3\xa9" + plain + "\"");
+    ASSERT_TRUE(utf8.ok()) << prefix;
+    EXPECT_EQ(*utf8->AsString(), plain + "\xc3\xa9" + plain);
+    EXPECT_EQ(ParseError("\"" + plain + "\x01\""),
+              "column " + std::to_string(prefix + 2) +
+                  ": byte 0x01 inside a string (control characters must be escaped)");
+    // The last printable bytes next to the stops: ' ' (0x20), '~' (0x7e),
+    // '!' and '#' around '"', '[' and ']' around '\\'.
+    const std::string edges = plain + " ~!#[]";
+    absl::StatusOr<JsonValue> edge = ParseJson("\"" + edges + "\"");
+    ASSERT_TRUE(edge.ok()) << prefix;
+    EXPECT_EQ(*edge->AsString(), edges);
+  }
+}
+
 TEST(JsonParserTest, TrailingGarbage) {
   EXPECT_EQ(ParseError("{} x"), "column 4: unexpected 'x' after the JSON value");
   EXPECT_EQ(ParseError("[1]]"), "column 4: unexpected ']' after the JSON value");

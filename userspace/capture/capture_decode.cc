@@ -25,14 +25,17 @@ std::string Describe(const JsonValue& value) {
 }
 
 // Reads typed fields of one JSON object and keeps the first error, so the
-// decoders below read as a list of fields with one check at the end.
+// decoders below read as a list of fields with one check at the end. Strings
+// are moved out of the object: each field is read once, and copying them
+// was a good part of reading a capture back.
 class Fields {
  public:
-  Fields(const JsonValue& object, std::string_view type, std::string prefix = "")
-      : object_(object), type_(type), prefix_(std::move(prefix)) {}
+  // `members` must outlive this.
+  Fields(JsonValue::Object& members, std::string_view type, std::string prefix = "")
+      : members_(members), type_(type), prefix_(std::move(prefix)) {}
 
   const absl::Status& status() const { return status_; }
-  bool Has(std::string_view key) const { return object_.Find(key) != nullptr; }
+  bool Has(std::string_view key) { return Find(key) != nullptr; }
 
   uint64_t Uint64(std::string_view key) {
     return Unsigned(key, std::numeric_limits<uint64_t>::max());
@@ -58,26 +61,26 @@ class Fields {
   }
 
   std::string String(std::string_view key) {
-    const JsonValue* value = Get(key);
+    JsonValue* value = Get(key);
     if (value == nullptr) return "";
-    if (const std::string* s = value->AsString()) return *s;
+    if (std::string* s = value->AsString()) return std::move(*s);
     Fail(key, "expected a string, got " + Describe(*value));
     return "";
   }
 
   std::vector<std::string> StringArray(std::string_view key) {
     std::vector<std::string> out;
-    const JsonValue::Array* items = Array(key);
+    JsonValue::Array* items = Array(key);
     if (items == nullptr) return out;
     out.reserve(items->size());
     for (size_t i = 0; i < items->size(); ++i) {
-      const std::string* s = (*items)[i].AsString();
+      std::string* s = (*items)[i].AsString();
       if (s == nullptr) {
         Fail(absl::StrFormat("%s[%d]", key, i),
              "expected a string, got " + Describe((*items)[i]));
         return {};
       }
-      out.push_back(*s);
+      out.push_back(std::move(*s));
     }
     return out;
   }
@@ -99,27 +102,27 @@ class Fields {
     return out;
   }
 
-  const JsonValue::Array* Array(std::string_view key) {
-    const JsonValue* value = Get(key);
+  JsonValue::Array* Array(std::string_view key) {
+    JsonValue* value = Get(key);
     if (value == nullptr) return nullptr;
-    if (const JsonValue::Array* a = value->AsArray()) return a;
+    if (JsonValue::Array* a = value->AsArray()) return a;
     Fail(key, "expected an array, got " + Describe(*value));
     return nullptr;
   }
 
-  const JsonValue::Object* Object(std::string_view key) {
-    const JsonValue* value = Get(key);
+  JsonValue::Object* Object(std::string_view key) {
+    JsonValue* value = Get(key);
     if (value == nullptr) return nullptr;
-    if (const JsonValue::Object* o = value->AsObject()) return o;
+    if (JsonValue::Object* o = value->AsObject()) return o;
     Fail(key, "expected an object, got " + Describe(*value));
     return nullptr;
   }
 
   // Every field of format version 1 is required: a missing one means the
   // line is damaged, and guessing a default would hide that.
-  const JsonValue* Get(std::string_view key) {
+  JsonValue* Get(std::string_view key) {
     if (!status_.ok()) return nullptr;
-    const JsonValue* value = object_.Find(key);
+    JsonValue* value = Find(key);
     if (value == nullptr) {
       status_ = absl::InvalidArgumentError(
           absl::StrFormat("%s record: missing field \"%s%s\"", type_, prefix_, key));
@@ -158,7 +161,24 @@ class Fields {
     return *i;
   }
 
-  const JsonValue& object_;
+  // The member named `key`, looked for from the last one found (Has() then
+  // a read ask for the same one) onwards: the writer writes the fields in
+  // the order the decoders read them, so this is a comparison or two per
+  // field, where a search from the start was a dozen.
+  JsonValue* Find(std::string_view key) {
+    const size_t n = members_.size();
+    for (size_t k = 0; k < n; ++k) {
+      const size_t i = (last_ + k) % n;
+      if (members_[i].first == key) {
+        last_ = i;
+        return &members_[i].second;
+      }
+    }
+    return nullptr;
+  }
+
+  JsonValue::Object& members_;
+  size_t last_ = 0;
   std::string_view type_;
   std::string prefix_;
   absl::Status status_;
@@ -177,14 +197,15 @@ absl::StatusOr<Record> DecodeHeader(Fields& f) {
   h.all_allocs = f.Bool("all_allocs");
   // Optional: captures written before --user-stacks existed lack it.
   if (f.Has("user_stacks")) h.user_stacks = f.Bool("user_stacks");
-  if (const JsonValue::Array* hooks = f.Array("hooks")) {
+  if (JsonValue::Array* hooks = f.Array("hooks")) {
     for (size_t i = 0; i < hooks->size(); ++i) {
-      const JsonValue& item = (*hooks)[i];
-      if (!item.is_object()) {
+      JsonValue& item = (*hooks)[i];
+      JsonValue::Object* members = item.AsObject();
+      if (members == nullptr) {
         f.Fail(absl::StrCat("hooks[", i, "]"), "expected an object, got " + Describe(item));
         break;
       }
-      Fields hook_fields(item, kRecordTypeHeader, absl::StrCat("hooks[", i, "]."));
+      Fields hook_fields(*members, kRecordTypeHeader, absl::StrCat("hooks[", i, "]."));
       HookMode hook;
       hook.hook = hook_fields.String("hook");
       hook.mode = hook_fields.String("mode");
@@ -337,17 +358,19 @@ absl::StatusOr<Record> DecodeSummary(Fields& f) {
 
 }  // namespace
 
-absl::StatusOr<Record> DecodeRecord(const JsonValue& line) {
-  if (!line.is_object()) {
+absl::StatusOr<Record> DecodeRecord(JsonValue&& line) {
+  JsonValue::Object* members = line.AsObject();
+  if (members == nullptr) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "expected a JSON object, got %s", JsonValue::KindName(line.kind())));
   }
+  // No decoder reads "type", so its text stays in place for `f` to name.
   const JsonValue* type_value = line.Find("type");
   const std::string* type = type_value != nullptr ? type_value->AsString() : nullptr;
   if (type == nullptr) {
     return absl::InvalidArgumentError("record has no \"type\" string field");
   }
-  Fields f(line, *type);
+  Fields f(*members, *type);
   if (*type == kRecordTypeAlloc) return DecodeAlloc(f);
   if (*type == kRecordTypeBlkg) return DecodeBlkg(f);
   if (*type == kRecordTypeWq) return DecodeWq(f);
@@ -357,6 +380,11 @@ absl::StatusOr<Record> DecodeRecord(const JsonValue& line) {
   if (*type == kRecordTypeHeader) return DecodeHeader(f);
   return absl::UnimplementedError(
       absl::StrFormat("unknown record type \"%s\"", absl::CEscape(*type)));
+}
+
+absl::StatusOr<Record> DecodeRecord(const JsonValue& line) {
+  JsonValue copy = line;
+  return DecodeRecord(std::move(copy));
 }
 
 }  // namespace submitwatch

@@ -16,6 +16,8 @@ namespace submitwatch {
 // Unimplemented for a "type" this version does not know (readers skip those).
 // A header is decoded as it is; checking its format and version is the
 // reader's job.
+// Takes `line`'s strings; the second form decodes a copy.
+absl::StatusOr<Record> DecodeRecord(JsonValue&& line);
 absl::StatusOr<Record> DecodeRecord(const JsonValue& line);
 
 }  // namespace submitwatch

@@ -27,7 +27,7 @@ bool IsBlank(std::string_view line) {
 absl::StatusOr<Record> ParseRecordLine(std::string_view line) {
   absl::StatusOr<JsonValue> json = ParseJson(line);
   if (!json.ok()) return json.status();
-  return DecodeRecord(*json);
+  return DecodeRecord(*std::move(json));
 }
 
 absl::StatusOr<CaptureReader> CaptureReader::Open(const std::string& path) {
@@ -139,7 +139,7 @@ absl::Status CaptureReader::ReadHeader() {
     if (*version < 1) {
       return LineError(absl::StrFormat("unsupported capture format version %d", *version));
     }
-    absl::StatusOr<Record> header = DecodeRecord(*json);
+    absl::StatusOr<Record> header = DecodeRecord(*std::move(json));
     if (!header.ok()) return LineError(header.status().message());
     header_ = std::get<CaptureHeader>(*std::move(header));
     return absl::OkStatus();
@@ -184,7 +184,7 @@ absl::StatusOr<std::optional<Record>> CaptureReader::Next() {
       }
       return Fail(JsonLineError(json.status()));
     }
-    absl::StatusOr<Record> record = DecodeRecord(*json);
+    absl::StatusOr<Record> record = DecodeRecord(*std::move(json));
     if (!record.ok()) {
       if (absl::IsUnimplemented(record.status())) {
         ++skipped_records_;

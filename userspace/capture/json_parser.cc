@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "capture/json_writer.h"
@@ -60,6 +62,35 @@ void AppendUtf8(std::string& out, uint32_t cp) {
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+constexpr size_t kObjectMembersHint = 24;
+constexpr size_t kArrayItemsHint = 32;
+
+// The length of the run of bytes at the start of `text` that a JSON string
+// holds as they are: printable ASCII other than '"' and '\\'. Eight bytes a
+// step: capture strings (stack frames, cgroup paths) are long and plain.
+size_t PlainRun(std::string_view text) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  size_t i = 0;
+  // Lane order is byte order only on little-endian machines.
+  for (; __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && i + 8 <= text.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    // A byte's high bit is set where it is < 0x20, '"', '\\' or >= 0x80.
+    const uint64_t quote = w ^ (kOnes * '"');
+    const uint64_t backslash = w ^ (kOnes * '\\');
+    const uint64_t stop = ((w - kOnes * 0x20) | (quote - kOnes) | (backslash - kOnes) | w) & kHighs;
+    // (x - 1) sets a high bit for a zero byte x, and may for a byte after
+    // one that borrowed: only bytes past the first stop, which are not used.
+    if (stop != 0) return i + static_cast<size_t>(__builtin_ctzll(stop) / 8);
+  }
+  for (; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+  }
+  return i;
+}
 
 class Parser {
  public:
@@ -146,6 +177,8 @@ class Parser {
       ++pos_;
       return JsonValue(std::move(items));
     }
+    // A stack's frames, mostly: growing one by one moved them five times.
+    items.reserve(kArrayItemsHint);
     while (true) {
       absl::StatusOr<JsonValue> item = ParseValue(depth);
       if (!item.ok()) return item.status();
@@ -174,6 +207,9 @@ class Parser {
       ++pos_;
       return JsonValue(std::move(members));
     }
+    // A capture record's keys, mostly: growing one by one moved them five times.
+    members.reserve(kObjectMembersHint);
+    key_positions.reserve(kObjectMembersHint);
     while (true) {
       SkipWhitespace();
       if (AtEnd() || Peek() != '"') return Unexpected("a string key");
@@ -202,23 +238,33 @@ class Parser {
     return JsonValue(std::move(members));
   }
 
-  // Sorting indices keeps this O(n log n) for hostile objects with many keys.
+  // Sorting hashes keeps this O(n log n) for hostile objects with many keys,
+  // and compares strings only where hashes meet: a capture line has a dozen
+  // keys or two, and sorting them by text was a twentieth of a report.
+  // Names the repeat that comes first in the input.
   absl::Status CheckDuplicateKeys(const JsonValue::Object& members,
                                   const std::vector<size_t>& key_positions) const {
     if (members.size() < 2) return absl::OkStatus();
-    std::vector<size_t> order(members.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return members[a].first < members[b].first;
-    });
-    for (size_t i = 1; i < order.size(); ++i) {
-      if (members[order[i]].first == members[order[i - 1]].first) {
-        return ErrorAt(key_positions[order[i]],
-                       absl::StrFormat("duplicate object key %s",
-                                       Quote(members[order[i]].first)));
+    std::vector<std::pair<size_t, size_t>> hashed(members.size());  // hash, index
+    const absl::Hash<std::string_view> hash;
+    for (size_t i = 0; i < members.size(); ++i) hashed[i] = {hash(members[i].first), i};
+    std::sort(hashed.begin(), hashed.end());
+    size_t repeat = members.size();
+    for (size_t run = 0; run < hashed.size();) {
+      size_t end = run + 1;
+      while (end < hashed.size() && hashed[end].first == hashed[run].first) ++end;
+      for (size_t j = run; j < end; ++j) {
+        for (size_t k = j + 1; k < end; ++k) {
+          if (members[hashed[j].second].first == members[hashed[k].second].first) {
+            repeat = std::min(repeat, std::max(hashed[j].second, hashed[k].second));
+          }
+        }
       }
+      run = end;
     }
-    return absl::OkStatus();
+    if (repeat == members.size()) return absl::OkStatus();
+    return ErrorAt(key_positions[repeat],
+                   absl::StrFormat("duplicate object key %s", Quote(members[repeat].first)));
   }
 
   absl::StatusOr<uint32_t> ParseHex4() {
@@ -284,11 +330,7 @@ class Parser {
     while (true) {
       // Copy runs of plain ASCII at once; most capture strings are nothing else.
       const size_t run_start = pos_;
-      while (pos_ < text_.size()) {
-        const unsigned char c = Peek();
-        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
-        ++pos_;
-      }
+      pos_ += PlainRun(text_.substr(pos_));
       out.append(text_.substr(run_start, pos_ - run_start));
       if (AtEnd()) return ErrorAt(start, "unterminated string");
       const unsigned char c = Peek();

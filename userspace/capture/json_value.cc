@@ -42,6 +42,9 @@ std::optional<double> JsonValue::AsDouble() const {
 const std::string* JsonValue::AsString() const { return std::get_if<std::string>(&value_); }
 const JsonValue::Array* JsonValue::AsArray() const { return std::get_if<Array>(&value_); }
 const JsonValue::Object* JsonValue::AsObject() const { return std::get_if<Object>(&value_); }
+std::string* JsonValue::AsString() { return std::get_if<std::string>(&value_); }
+JsonValue::Array* JsonValue::AsArray() { return std::get_if<Array>(&value_); }
+JsonValue::Object* JsonValue::AsObject() { return std::get_if<Object>(&value_); }
 
 const JsonValue* JsonValue::Find(std::string_view key) const {
   const Object* object = AsObject();

@@ -52,6 +52,10 @@ class JsonValue {
   const std::string* AsString() const;
   const Array* AsArray() const;
   const Object* AsObject() const;
+  // The same, for a reader that takes the contents (moves strings out).
+  std::string* AsString();
+  Array* AsArray();
+  Object* AsObject();
 
   // The member named `key`, or nullptr if absent or this is not an object.
   const JsonValue* Find(std::string_view key) const;

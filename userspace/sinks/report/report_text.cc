@@ -110,15 +110,27 @@ std::string RenderAllocations(std::vector<AllocRow> rows) {
                    {names::kColContext}, {names::kColGfp},
                    {names::kColCount, Align::kRight}, {names::kColBytes, Align::kRight},
                    {names::kColCgroup}, {names::kColComm}});
-  for (const AllocRow& row : rows) {
+  for (AllocRow& row : rows) {
     std::string verdict = Str(VerdictName(row.verdict));
     if (row.verdict == Verdict::kUnsafe) verdict = absl::StrCat(Str(names::kUnsafeMark), verdict);
     std::string count = absl::StrCat(row.count);
     if (row.failed != 0) {
       absl::StrAppend(&count, " (", row.failed, Str(names::kFailedSuffix), ")");
     }
-    table.AddRow({verdict, row.site, Str(AllocatorName(row.allocator)), row.context_text,
-                  GfpCell(row), count, FormatBytes(row.bytes), row.cgroup, row.comm});
+    // Moved, not copied: the rows are this function's, and a report of many
+    // short-lived cgroups has hundreds of thousands.
+    std::vector<std::string> cells;
+    cells.reserve(9);
+    cells.push_back(std::move(verdict));
+    cells.push_back(std::move(row.site));
+    cells.emplace_back(AllocatorName(row.allocator));
+    cells.push_back(std::move(row.context_text));
+    cells.push_back(GfpCell(row));
+    cells.push_back(std::move(count));
+    cells.push_back(FormatBytes(row.bytes));
+    cells.push_back(std::move(row.cgroup));
+    cells.push_back(std::move(row.comm));
+    table.AddRow(std::move(cells));
   }
   std::vector<AllocRow>().swap(rows);
   return Section(names::kTitleAllocations, table);
