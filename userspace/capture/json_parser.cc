@@ -65,6 +65,7 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 constexpr size_t kObjectMembersHint = 24;
 constexpr size_t kArrayItemsHint = 32;
+constexpr size_t kReserveBytesPerInputByte = 8;
 
 // The length of the run of bytes at the start of `text` that a JSON string
 // holds as they are: printable ASCII other than '"' and '\\'. Eight bytes a
@@ -178,7 +179,7 @@ class Parser {
       return JsonValue(std::move(items));
     }
     // A stack's frames, mostly: growing one by one moved them five times.
-    items.reserve(kArrayItemsHint);
+    Reserve(items, kArrayItemsHint);
     while (true) {
       absl::StatusOr<JsonValue> item = ParseValue(depth);
       if (!item.ok()) return item.status();
@@ -208,8 +209,8 @@ class Parser {
       return JsonValue(std::move(members));
     }
     // A capture record's keys, mostly: growing one by one moved them five times.
-    members.reserve(kObjectMembersHint);
-    key_positions.reserve(kObjectMembersHint);
+    Reserve(members, kObjectMembersHint);
+    Reserve(key_positions, kObjectMembersHint);
     while (true) {
       SkipWhitespace();
       if (AtEnd() || Peek() != '"') return Unexpected("a string key");
@@ -408,8 +409,20 @@ class Parser {
     return JsonValue(value);
   }
 
+  // Room ahead for `n` items, while the room reserved so far is within a
+  // few times the input's size: a hostile line of many tiny containers
+  // must not make each one's room an allocation out of proportion to it.
+  template <typename Vector>
+  void Reserve(Vector& items, size_t n) {
+    const size_t bytes = n * sizeof(typename Vector::value_type);
+    if (bytes > reserve_budget_) return;
+    reserve_budget_ -= bytes;
+    items.reserve(n);
+  }
+
   std::string_view text_;
   size_t pos_ = 0;
+  size_t reserve_budget_ = text_.size() * kReserveBytesPerInputByte;
 };
 
 }  // namespace
