@@ -139,6 +139,16 @@ TEST(JsonParserTest, TheRepeatNamedIsTheFirstInTheInput) {
             "column " + std::to_string(column) + ": duplicate object key \"k117\"");
 }
 
+TEST(JsonParserTest, OneKeyRepeatedManyTimesNamesItsSecondUse) {
+  // All one hash: the keys that share one are sorted, not compared in pairs.
+  std::string same = "{\"b\":0";
+  const size_t column = same.size() + 2;
+  for (int i = 0; i < 50000; ++i) same += ",\"b\":0";
+  same += "}";
+  EXPECT_EQ(ParseError(same),
+            "column " + std::to_string(column) + ": duplicate object key \"b\"");
+}
+
 // Plain runs are scanned eight bytes at a time: every stop byte, at every
 // offset from the word's start, must end the run exactly there.
 TEST(JsonParserTest, EveryStopByteAtEveryOffsetOfAWord) {

@@ -240,9 +240,9 @@ class Parser {
   }
 
   // Sorting hashes keeps this O(n log n) for hostile objects with many keys,
-  // and compares strings only where hashes meet: a capture line has a dozen
-  // keys or two, and sorting them by text was a twentieth of a report.
-  // Names the repeat that comes first in the input.
+  // and compares texts only among keys whose hashes meet: a capture line has
+  // a dozen keys or two, and sorting them all by text was a twentieth of a
+  // report. Names the repeat that comes first in the input.
   absl::Status CheckDuplicateKeys(const JsonValue::Object& members,
                                   const std::vector<size_t>& key_positions) const {
     if (members.size() < 2) return absl::OkStatus();
@@ -250,14 +250,21 @@ class Parser {
     const absl::Hash<std::string_view> hash;
     for (size_t i = 0; i < members.size(); ++i) hashed[i] = {hash(members[i].first), i};
     std::sort(hashed.begin(), hashed.end());
+    const auto by_text = [&](const std::pair<size_t, size_t>& a,
+                             const std::pair<size_t, size_t>& b) {
+      return members[a.second].first < members[b.second].first;
+    };
     size_t repeat = members.size();
     for (size_t run = 0; run < hashed.size();) {
       size_t end = run + 1;
       while (end < hashed.size() && hashed[end].first == hashed[run].first) ++end;
-      for (size_t j = run; j < end; ++j) {
-        for (size_t k = j + 1; k < end; ++k) {
-          if (members[hashed[j].second].first == members[hashed[k].second].first) {
-            repeat = std::min(repeat, std::max(hashed[j].second, hashed[k].second));
+      if (end - run > 1) {
+        // Still in input order within the run, so a stable sort by text
+        // puts each key's first use ahead of its repeats.
+        std::stable_sort(hashed.begin() + run, hashed.begin() + end, by_text);
+        for (size_t k = run + 1; k < end; ++k) {
+          if (members[hashed[k].second].first == members[hashed[k - 1].second].first) {
+            repeat = std::min(repeat, hashed[k].second);
           }
         }
       }
