@@ -113,6 +113,18 @@ static __always_inline void sw_take_stack(void *ctx, struct sw_alloc_event *e)
   e->stack_depth = bytes > 0 ? bytes / sizeof(e->stack[0]) : 0;
 }
 
+/* The function of the work item the current task runs, if it is a
+ * workqueue worker (or rescuer) running one: the kernel's own record, which
+ * stays right across preemption, where the workqueue programs' per-CPU
+ * entry is another worker's once that one starts an item. */
+static __always_inline u64 sw_worker_current_func(struct task_struct *task, u32 task_flags)
+{
+  if (!(task_flags & SW_PF_WQ_WORKER) || !bpf_core_field_exists(task->worker_private))
+    return 0;
+  struct worker *worker = task->worker_private;
+  return (u64)BPF_CORE_READ(worker, current_func);
+}
+
 /* Most allocations are in no interesting context, and the program's cost is
  * theirs: the context is decided first, from the cheapest evidence on, and
  * the event is built only for an allocation that will be sent. The kernel
@@ -135,12 +147,9 @@ static __always_inline int sw_handle_alloc(void *ctx, u8 allocator, u64 call_sit
   u32 context = 0;
   if (task_flags & (SW_PF_MEMALLOC | SW_PF_KSWAPD))
     context |= SW_CTX_RECLAIM;
-  u64 work_func = 0;
-  struct sw_current_work *cur = bpf_map_lookup_elem(&current_work, &zero);
-  if (cur && cur->tid == tid && cur->work_func) {
+  u64 work_func = sw_worker_current_func(task, task_flags);
+  if (work_func)
     context |= SW_CTX_WORKER;
-    work_func = cur->work_func;
-  }
   bool stack_taken = false;
   if (task->bio_list) {
     context |= SW_CTX_SUBMIT | SW_CTX_BIO_LIST;

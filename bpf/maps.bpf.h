@@ -111,21 +111,34 @@ struct {
   __type(value, u64);
 } wq_func_cache SEC(".maps");
 
-/* Queue time of pending work items, in the slot a hash of the work item's
- * address picks: a direct-mapped table shared by all CPUs, as queue and
- * execute may be on different ones. Finding a slot is an array index, where
- * the LRU hash table this replaces cost a probe and an LRU update per work
- * item (most of the ~1 us the four workqueue programs took). A work item
- * whose slot another one is being written into is not timed (SW_LOST_WQ_PENDING);
- * one queued over an older item's slot takes it, so the slot of a cancelled
- * item, which never executes, is reused rather than leaked. gen guards the
- * slot as in struct sw_blkg_cpu_slots: odd while a program writes it. */
+/* Queue and start times of work items, in the slot a hash of the work
+ * item's address picks: a direct-mapped table shared by all CPUs, as queue
+ * and execute may be on different ones. Finding a slot is an array index,
+ * where the LRU hash table this replaces cost a probe and an LRU update per
+ * work item (most of the ~1 us the four workqueue programs took).
+ *
+ * Each time is one word: its low 48 bits (wraps after 78 hours; times are
+ * compared modulo 2^48) under a 16-bit tag, other bits of the same hash. An
+ * aligned 8-byte store publishes both at once, so the programs write a slot
+ * with plain stores and read it with plain loads: no atomic, which would
+ * wait for the line (last written by whichever CPU ran the previous item
+ * there) and for every store before it; a plain store's miss the store
+ * buffer hides. A queue time is taken once: execute_start writes the start
+ * time beside it, and a queue time that is not after the start time of the
+ * same item is stale (a run not queued through the tracepoint, such as a
+ * barrier work on the stack, or a queue event the kernel skipped because a
+ * program was already running on that CPU). One queued over an older item's
+ * slot takes it, so the slot of a cancelled item, which never executes, is
+ * reused rather than leaked; the older item then finds another's tag in its
+ * slot (SW_LOST_WQ_PENDING). An item that matches the tag of another (one
+ * in 2^15) would take its time. */
 #define SW_WQ_PENDING_SLOTS 16384 /* a power of two */
+#define SW_WQ_PENDING_TIME_BITS 48
+#define SW_WQ_PENDING_TIME_MASK ((1ull << SW_WQ_PENDING_TIME_BITS) - 1)
 
 struct sw_wq_pending_slot {
-  u64 gen;
-  u64 work;  /* struct work_struct *, as a number; 0: free */
-  u64 queued_ns;
+  u64 queued;  /* tag | time; 0: never written */
+  u64 started;
 };
 
 struct {
@@ -135,9 +148,21 @@ struct {
   __type(value, struct sw_wq_pending_slot);
 } wq_pending SEC(".maps");
 
-static __always_inline u32 sw_wq_pending_index(u64 work_bits)
+struct sw_wq_pending_key {
+  u32 index;
+  u64 tag; /* in place, above the time bits; never 0 */
+};
+
+static __always_inline struct sw_wq_pending_key sw_wq_pending_key_of(u64 work_bits)
 {
-  return (u32)((work_bits * 0x9E3779B97F4A7C15ull) >> 50) & (SW_WQ_PENDING_SLOTS - 1);
+  u64 h = work_bits * 0x9E3779B97F4A7C15ull;
+  struct sw_wq_pending_key k = {
+      .index = (u32)(h >> 50) & (SW_WQ_PENDING_SLOTS - 1),
+      /* bits 34..49: the index's 14 are above them; the top tag bit is set,
+       * so a slot in use is never the free word 0. */
+      .tag = ((h << 14) & ~SW_WQ_PENDING_TIME_MASK) | (1ull << 63),
+  };
+  return k;
 }
 
 struct {

@@ -2,7 +2,8 @@
 /*
  * workqueue:* tracepoints. Hot path: once per work item each; per-CPU stats
  * found by the function's number (a cache word, then an array index), plus
- * the shared pending table that links queue time to start time.
+ * the shared pending table that links queue time to start time. No helper
+ * call but the clock's: bpf_get_current_pid_tgid() alone was ~13 ns.
  * work->func is a typed load, not BPF_CORE_READ(): a probe-read helper call
  * cost 26-61 ns per program run (measured against the empty-program floor).
  */
@@ -68,43 +69,50 @@ static __always_inline struct sw_wq_stats *sw_wq_stats_of(u64 func)
   return bpf_map_lookup_elem(&wq_stats, &number);
 }
 
-/* The work item's slot in wq_pending, and its address as a number in
- * *bits: stored in the CPU's scratch and read back, the pointer becomes a
- * value the verifier lets us hash. */
-static __always_inline struct sw_wq_pending_slot *
-sw_wq_slot_of(struct sw_current_work *cur, struct work_struct *work, u64 *bits)
+/* The work item's address as a number: stored in the CPU's scratch and read
+ * back, the pointer becomes a value the verifier lets us hash. */
+static __always_inline u64 sw_wq_work_bits(struct sw_current_work *cur, struct work_struct *work)
 {
   cur->work_bits = (u64)work;
-  *bits = *(volatile u64 *)&cur->work_bits;
-  u32 index = sw_wq_pending_index(*bits);
-  return bpf_map_lookup_elem(&wq_pending, &index);
+  return *(volatile u64 *)&cur->work_bits;
+}
+
+/* Whether the item whose tag queued has started at or after that time. */
+static __always_inline bool sw_wq_started_since(u64 started, u64 queued)
+{
+  return (started & ~SW_WQ_PENDING_TIME_MASK) == (queued & ~SW_WQ_PENDING_TIME_MASK) &&
+         ((started - queued) & SW_WQ_PENDING_TIME_MASK) < (1ull << (SW_WQ_PENDING_TIME_BITS - 1));
+}
+
+/* Counts the queue of an item that went to the inactive list, whose
+ * activate_work did not follow its queue_work. */
+static __noinline void sw_wq_count_queued(u64 func)
+{
+  struct sw_wq_stats *s = sw_wq_stats_of(func);
+  if (s)
+    s->queued++;
 }
 
 SEC("tp_btf/workqueue_queue_work")
 int BPF_PROG(sw_wq_queue_work, int req_cpu, struct pool_workqueue *pwq,
              struct work_struct *work)
 {
+  /* The clock first: its lfence would wait for the loads before it; after
+   * it, they overlap. */
+  u64 now = bpf_ktime_get_ns();
   struct sw_current_work *cur = sw_this_cpu_work();
   if (!cur)
     return 0;
-  struct sw_wq_stats *s = sw_wq_stats_of(sw_wq_func_bits(cur, (u64)work->func));
-  if (s)
-    s->queued++;
-  u64 bits;
-  struct sw_wq_pending_slot *slot = sw_wq_slot_of(cur, work, &bits);
-  if (!slot)
-    return 0;
-  /* Loses only to another CPU writing a work item of the same slot at this
-   * very moment; an older item there is overwritten. */
-  u64 g = slot->gen;
-  if ((g & 1) || __sync_val_compare_and_swap(&slot->gen, g, g + 1) != g) {
-    sw_count_lost(SW_LOST_WQ_PENDING);
-    return 0;
-  }
-  slot->work = bits;
-  slot->queued_ns = bpf_ktime_get_ns();
-  /* Even again; a full barrier, so a reader that sees it sees the slot. */
-  __sync_fetch_and_add(&slot->gen, 1);
+  u64 func = sw_wq_func_bits(cur, (u64)work->func);
+  u64 bits = sw_wq_work_bits(cur, work);
+  if (cur->queued_func)
+    sw_wq_count_queued(cur->queued_func);
+  cur->queued_func = func;
+  cur->queued_work = bits;
+  struct sw_wq_pending_key k = sw_wq_pending_key_of(bits);
+  struct sw_wq_pending_slot *slot = bpf_map_lookup_elem(&wq_pending, &k.index);
+  if (slot)
+    *(volatile u64 *)&slot->queued = k.tag | (now & SW_WQ_PENDING_TIME_MASK);
   return 0;
 }
 
@@ -114,7 +122,19 @@ int BPF_PROG(sw_wq_activate_work, struct work_struct *work)
   struct sw_current_work *cur = sw_this_cpu_work();
   if (!cur)
     return 0;
-  struct sw_wq_stats *s = sw_wq_stats_of(sw_wq_func_bits(cur, (u64)work->func));
+  u64 func = sw_wq_func_bits(cur, (u64)work->func);
+  u64 bits = sw_wq_work_bits(cur, work);
+  struct sw_wq_stats *s = sw_wq_stats_of(func);
+  u64 queued_func = cur->queued_func;
+  if (queued_func) {
+    cur->queued_func = 0;
+    if (queued_func == func && cur->queued_work == bits) {
+      if (s)
+        s->queued++;
+    } else {
+      sw_wq_count_queued(queued_func);
+    }
+  }
   if (s)
     s->activated++;
   return 0;
@@ -123,35 +143,44 @@ int BPF_PROG(sw_wq_activate_work, struct work_struct *work)
 SEC("tp_btf/workqueue_execute_start")
 int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
 {
-  u64 now = bpf_ktime_get_ns();
   struct sw_current_work *cur = sw_this_cpu_work();
   if (!cur)
     return 0;
+  cur->work = (u64)work;
+  u64 bits = *(volatile u64 *)&cur->work;
   cur->work_func = (u64)work->func;
-  cur->start_ns = now;
-  cur->tid = (u32)bpf_get_current_pid_tgid();
   struct sw_wq_stats *s = sw_wq_stats_of(*(volatile u64 *)&cur->work_func);
-  if (!s)
+  struct sw_wq_pending_key k = sw_wq_pending_key_of(bits);
+  struct sw_wq_pending_slot *slot = bpf_map_lookup_elem(&wq_pending, &k.index);
+  u64 queued = 0, started = 0;
+  if (slot) {
+    queued = *(volatile u64 *)&slot->queued;
+    started = *(volatile u64 *)&slot->started;
+  }
+  if (s)
+    s->executed++;
+  /* The clock after the loads, not before: the clock's lfence stops every
+   * load after it until it completes, while loads before it (the slot's
+   * line often comes from the CPU that queued the item) are in flight
+   * during the helper call up to it. */
+  u64 now = bpf_ktime_get_ns();
+  cur->start_ns = now;
+  if (!s || !slot)
     return 0;
-  s->executed++;
-  u64 bits;
-  struct sw_wq_pending_slot *slot = sw_wq_slot_of(cur, work, &bits);
-  if (!slot)
+  if ((queued & ~SW_WQ_PENDING_TIME_MASK) != k.tag) {
+    /* Another item's queue time, and that item has not run since: it took
+     * this slot while this item waited (or this item was not queued while
+     * we watched, and the other one is pending). */
+    if (queued != 0 && !sw_wq_started_since(started, queued))
+      sw_count_lost(SW_LOST_WQ_PENDING);
     return 0;
-  /* A seqlock read: the slot is this item's, and no write moved gen while
-   * its time was read. The queue's writes happened before this item could
-   * run; only a collision can write meanwhile. */
-  u64 g = *(volatile u64 *)&slot->gen;
-  if ((g & 1) || *(volatile u64 *)&slot->work != bits)
-    return 0;
-  u64 queued_ns = *(volatile u64 *)&slot->queued_ns;
-  if (*(volatile u64 *)&slot->gen != g)
-    return 0;
-  /* Freed, unless another item took the slot meanwhile: then it is its. A
-   * stale slot must not time a later run of the same address (a barrier
-   * work on the stack, which is never queued through this tracepoint). */
-  __sync_val_compare_and_swap(&slot->work, bits, 0);
-  u64 latency = now - queued_ns;
+  }
+  /* The start time only where the queue time is this item's, so another
+   * pending item's stays whole. */
+  *(volatile u64 *)&slot->started = k.tag | (now & SW_WQ_PENDING_TIME_MASK);
+  if (sw_wq_started_since(started, queued))
+    return 0; /* a stale queue time: this run was not queued through the tracepoint */
+  u64 latency = (now - queued) & SW_WQ_PENDING_TIME_MASK;
   sw_hist_add(s->latency_log2, latency);
   s->latency_sum_ns += latency;
   if (latency > s->latency_max_ns)
@@ -167,14 +196,15 @@ SEC("raw_tp/workqueue_execute_end")
 int BPF_PROG(sw_wq_execute_end, struct work_struct *work, work_func_t function)
 {
   struct sw_current_work *cur = sw_this_cpu_work();
-  if (!cur || cur->tid != (u32)bpf_get_current_pid_tgid() ||
-      cur->work_func != (u64)function)
+  if (!cur || cur->work != (u64)work || cur->work_func != (u64)function)
     return 0;
-  u64 runtime = bpf_ktime_get_ns() - cur->start_ns;
   cur->work_func = 0;
   struct sw_wq_stats *s = sw_wq_stats_of((u64)function);
   if (!s)
     return 0;
+  /* After the stats are found, as in execute_start: their loads overlap
+   * the helper call. */
+  u64 runtime = bpf_ktime_get_ns() - cur->start_ns;
   sw_hist_add(s->runtime_log2, runtime);
   s->runtime_sum_ns += runtime;
   if (runtime > s->runtime_max_ns)

@@ -3,7 +3,9 @@
 // the test caused.
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <variant>
@@ -17,6 +19,8 @@
 #include "model/gfp.h"
 #include "model/records.h"
 #include "model/verdict.h"
+#include "trace_instance.h"
+#include "workqueue_trace.h"
 
 namespace submitwatch::testing {
 namespace {
@@ -142,6 +146,82 @@ TEST_F(RecordTest, DirectIoInFreshCgroupIsReadyWithAtomicBlkgAllocation) {
   ASSERT_FALSE(lost.empty());
   EXPECT_EQ(lost.back().Total(), 0u);
   EXPECT_EQ(std::get<CaptureSummary>(records.back()).lost, 0u);
+}
+
+// The workqueue programs against the kernel's own trace of the same work
+// items: the loop driver's work for a dd, counted and timed by both. Holds
+// the tool's queue/start pairing (a hashed slot, two tagged time words) and
+// its per-CPU bookkeeping (counts left for activate_work, the item a worker
+// runs) to what the kernel says happened.
+TEST_F(RecordTest, WorkqueueCountsAndTimesAgreeWithTheKernelsOwnTrace) {
+  absl::StatusOr<std::unique_ptr<TraceInstance>> trace =
+      TraceInstance::Start({"workqueue/workqueue_queue_work", "workqueue/workqueue_execute_start",
+                            "workqueue/workqueue_execute_end"},
+                           "mono");
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  // The sleep after dd: the loop worker ends its last item after dd's last
+  // write completes; the tool must still be attached then.
+  const std::string script = absl::StrCat(
+      "echo $$ > ", ShellQuote(cgroup_->dir() + "/cgroup.procs"), " && dd if=/dev/zero of=",
+      ShellQuote(loop_->device()), " bs=", kBlockSize, " count=", kBlocks,
+      " oflag=direct status=none && sleep 0.5");
+  CommandResult r = RunCommand(SubmitwatchCommand(
+      "record", {"-o", capture_, "--interval", "200ms", "--", "sh", "-c", script}));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  absl::StatusOr<std::string> text = (*trace)->StopAndRead();
+  ASSERT_TRUE(text.ok()) << text.status();
+  auto records = CaptureReader::ReadAll(capture_);
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_TRUE(std::holds_alternative<CaptureSummary>(records->back()));
+  const CaptureSummary& summary = std::get<CaptureSummary>(records->back());
+  // The capture's clock is the trace's: CLOCK_MONOTONIC.
+  const std::map<std::string, TracedWorkFunction> traced =
+      ParseWorkqueueTrace(*text, summary.ts_ns - summary.duration_ns, summary.ts_ns);
+
+  std::map<std::string, WqRecord> last;  // rows are cumulative
+  for (const WqRecord& w : OfType<WqRecord>(*records)) last[w.function] = w;
+  int compared = 0;
+  for (const char* function : {"loop_workfn", "loop_rootcg_workfn"}) {
+    auto t = traced.find(function);
+    if (t == traced.end()) continue;
+    SCOPED_TRACE(function);
+    ++compared;
+    auto w = last.find(function);
+    ASSERT_NE(w, last.end()) << "the trace has " << t->second.executed << " runs, the tool none";
+    const TracedWorkFunction& k = t->second;
+    EXPECT_EQ(w->second.queued, k.queued);
+    EXPECT_EQ(w->second.executed, k.executed);
+    uint64_t latencies = 0, runtimes = 0;
+    for (uint64_t n : w->second.latency_log2) latencies += n;
+    for (uint64_t n : w->second.runtime_log2) runtimes += n;
+    printf("SUBMITWATCH-REFEREE workqueue trace function=%s tool: queued=%llu executed=%llu "
+           "latencies=%llu sum=%lluns max=%lluns runtimes=%llu sum=%lluns kernel: queued=%llu "
+           "executed=%llu latencies=%llu sum=%lluns max=%lluns runtimes=%llu sum=%lluns\n",
+           function, (unsigned long long)w->second.queued, (unsigned long long)w->second.executed,
+           (unsigned long long)latencies, (unsigned long long)w->second.latency_sum_ns,
+           (unsigned long long)w->second.latency_max_ns, (unsigned long long)runtimes,
+           (unsigned long long)w->second.runtime_sum_ns, (unsigned long long)k.queued,
+           (unsigned long long)k.executed, (unsigned long long)k.latencies,
+           (unsigned long long)k.latency_sum_ns, (unsigned long long)k.latency_max_ns,
+           (unsigned long long)k.runtimes, (unsigned long long)k.runtime_sum_ns);
+    EXPECT_EQ(latencies, k.latencies);
+    EXPECT_EQ(runtimes, k.runtimes);
+    // tracefs prints microseconds: each traced time is up to 1 us early, so
+    // each traced duration is off by less than 1 us either way; 2 us per
+    // item leaves room for the trace event and the program running at
+    // different moments of the same tracepoint.
+    const auto within = [](uint64_t a, uint64_t b, uint64_t slack) {
+      return (a > b ? a - b : b - a) <= slack;
+    };
+    EXPECT_TRUE(within(w->second.latency_sum_ns, k.latency_sum_ns, 2'000 * k.latencies))
+        << "tool " << w->second.latency_sum_ns << " ns, trace " << k.latency_sum_ns << " ns";
+    EXPECT_TRUE(within(w->second.latency_max_ns, k.latency_max_ns, 2'000))
+        << "tool " << w->second.latency_max_ns << " ns, trace " << k.latency_max_ns << " ns";
+    EXPECT_TRUE(within(w->second.runtime_sum_ns, k.runtime_sum_ns, 2'000 * k.runtimes))
+        << "tool " << w->second.runtime_sum_ns << " ns, trace " << k.runtime_sum_ns << " ns";
+  }
+  EXPECT_GT(compared, 0) << "no loop work in the trace";
+  EXPECT_EQ(summary.lost, 0u);
 }
 
 }  // namespace

@@ -102,6 +102,7 @@ absl::StatusOr<CaptureSummary> RunLiveLoop(LiveSetup& live, const LiveLoopOption
   // Detached first, so the last drain and snapshot see everything the
   // programs produced, and the counts of runs, events and losses agree.
   live.session->Detach();
+  (*collector)->ProgramsDetached();
   const uint64_t end_ns = Collector::MonotonicNowNs();
   if (status.ok()) {
     if (absl::StatusOr<int> n = (*collector)->Drain(); !n.ok()) status = n.status();

@@ -480,6 +480,11 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
   return absl::OkStatus();
 }
 
+std::string Collector::WorkFunctionName(uint64_t func) const {
+  std::string name(sources_.symbols->FunctionName(func));
+  return name.empty() ? sources_.symbols->Format(func) : name;
+}
+
 // A number is handed out before its function is inserted, and one whose
 // insert lost a race is never used: numbers without a function are looked
 // for again at the next snapshot (a read of a few thousand entries at most).
@@ -491,13 +496,34 @@ absl::Status Collector::ReadWorkFuncs(uint64_t next) {
         if (number[0] >= wq_funcs_.size() || wq_funcs_[number[0]].func != 0) return;
         WqFunc& f = wq_funcs_[number[0]];
         f.func = func;
-        f.name = sources_.symbols->FunctionName(func);
-        if (f.name.empty()) f.name = sources_.symbols->Format(func);
+        f.name = WorkFunctionName(func);
       },
       SW_WQ_FUNCS);
   unnamed_wq_funcs_ = 0;
   for (const WqFunc& f : wq_funcs_) unnamed_wq_funcs_ += f.func == 0;
   return s;
+}
+
+absl::StatusOr<Collector::QueuedLeft> Collector::QueuedLeftPerCpu() {
+  QueuedLeft left;
+  absl::Status s = map_reader_.ForEachOfFirst<sw_current_work>(
+      bpf_map__fd(session_.skel()->maps.current_work), "current_work", 1,
+      [&](uint32_t, absl::Span<const sw_current_work> per_cpu) {
+        for (const sw_current_work& c : per_cpu) {
+          if (c.queued_func == 0) continue;
+          // At most one per CPU, once: a scan of the functions is enough.
+          bool numbered = false;
+          for (uint32_t n = 0; n < wq_funcs_.size() && !numbered; ++n) {
+            if (wq_funcs_[n].func == c.queued_func) {
+              ++left.by_number[n];
+              numbered = true;
+            }
+          }
+          if (!numbered) ++left.unnumbered[c.queued_func];
+        }
+      });
+  if (!s.ok()) return s;
+  return left;
 }
 
 absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
@@ -512,6 +538,24 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
   if (next > wq_funcs_.size() || unnamed_wq_funcs_ > 0) {
     if (absl::Status s = ReadWorkFuncs(next); !s.ok()) return s;
   }
+  // While attached, a CPU's queue left out lands in wq_stats at that CPU's
+  // next queue or activation, so the counts only lag; adding it here could
+  // count it twice, were it to land between the two reads.
+  QueuedLeft queued_left;
+  if (detached_) {
+    absl::StatusOr<QueuedLeft> left = QueuedLeftPerCpu();
+    if (!left.ok()) return left.status();
+    queued_left = *std::move(left);
+  }
+  for (const auto& [func, n] : queued_left.unnumbered) {
+    WqRecord r;
+    r.ts_ns = now_ns;
+    r.function = WorkFunctionName(func);
+    r.queued = n;
+    r.latency_log2.assign(SW_HIST_BUCKETS, 0);
+    r.runtime_log2.assign(SW_HIST_BUCKETS, 0);
+    sink_(Record(std::move(r)));
+  }
   return map_reader_.ForEachOfFirst<sw_wq_stats>(
       bpf_map__fd(session_.skel()->maps.wq_stats), "wq_stats", static_cast<uint32_t>(next),
       [&](uint32_t number, absl::Span<const sw_wq_stats> per_cpu) {
@@ -519,7 +563,9 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
         WqFunc& f = wq_funcs_[number];
         // A number taken at the moment of the read is named next time.
         if (f.func == 0) return;
-        uint64_t queued = 0, executed = 0;
+        auto left = queued_left.by_number.find(number);
+        const uint64_t queued_left_here = left == queued_left.by_number.end() ? 0 : left->second;
+        uint64_t queued = queued_left_here, executed = 0;
         for (const sw_wq_stats& s : per_cpu) {
           queued += s.queued;
           executed += s.executed;
@@ -532,6 +578,7 @@ absl::Status Collector::SnapshotWorkqueues(uint64_t now_ns) {
         r.function = f.name;
         r.latency_log2.assign(SW_HIST_BUCKETS, 0);
         r.runtime_log2.assign(SW_HIST_BUCKETS, 0);
+        r.queued = queued_left_here;
         for (const sw_wq_stats& s : per_cpu) {
           r.queued += s.queued;
           r.activated += s.activated;

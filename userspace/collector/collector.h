@@ -57,6 +57,11 @@ class Collector {
   absl::StatusOr<int> Drain();
   // Reads the counter maps; emits the rows that changed since the last call.
   absl::Status Snapshot(uint64_t now_ns);
+  // The programs are detached: the snapshots from now on also count the
+  // work items queued whose count the workqueue programs had left in their
+  // per-CPU state (events.h, sw_current_work::queued_func), which no
+  // program can change any more.
+  void ProgramsDetached() { detached_ = true; }
 
   uint64_t events() const { return events_; }
   uint64_t lost() const { return lost_total_; }
@@ -124,8 +129,18 @@ class Collector {
   absl::Status TakeTableIndex(const BlkgKeyCounts& k, sw_blkg_counters* last);
   absl::Status FreeTableIndexes();
   absl::Status SnapshotWorkqueues(uint64_t now_ns);
+  // The function's name, else its address as Format() writes it.
+  std::string WorkFunctionName(uint64_t func) const;
   // Learns the functions numbered since the last snapshot, up to `next`.
   absl::Status ReadWorkFuncs(uint64_t next);
+  // Once detached: the queues not yet in wq_stats, by function number, and
+  // by function address for a function no program numbered (its one queue
+  // went to the inactive list and nothing else of it was seen).
+  struct QueuedLeft {
+    absl::flat_hash_map<uint32_t, uint64_t> by_number;
+    std::map<uint64_t, uint64_t> unnumbered;
+  };
+  absl::StatusOr<QueuedLeft> QueuedLeftPerCpu();
   absl::Status SnapshotLost(uint64_t now_ns);
   absl::Status SnapshotThrottle(uint64_t now_ns);
 
@@ -155,6 +170,7 @@ class Collector {
   std::map<std::string, uint64_t> evicted_;
   uint64_t peak_entries_ = 0;
   std::vector<WqFunc> wq_funcs_;  // by number
+  bool detached_ = false;
   size_t unnamed_wq_funcs_ = 0;
   absl::flat_hash_map<ThrottleRowKey, ThrottleRow> throttle_rows_;
   LostRecord last_lost_;
