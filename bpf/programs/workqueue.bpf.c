@@ -165,7 +165,7 @@ int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
    * during the helper call up to it. */
   u64 now = bpf_ktime_get_ns();
   cur->start_ns = now;
-  if (!s || !slot)
+  if (!s || !slot || cur->work_func == wq_barrier_func)
     return 0;
   if ((queued & ~SW_WQ_PENDING_TIME_MASK) != k.tag) {
     /* Another item's queue time, and that item has not run since: it took

@@ -130,7 +130,17 @@ TEST(Churn, CgroupsAndDisksComeAndGoWhileRecording) {
   unlink(capture.c_str());
   ASSERT_NE(model.summary(), nullptr);
   const CaptureSummary& summary = *model.summary();
-  EXPECT_EQ(summary.lost, 0u);
+  // No event is lost. Of the work items' latencies, the few that another
+  // item's queue time overwrote in a burst (bpf/maps.bpf.h, wq_pending) are
+  // counted, and stay under 0.1% of the items that ran.
+  LostRecord lost = model.Lost();
+  const uint64_t untimed = lost.counts["wq_pending"];
+  EXPECT_EQ(summary.lost, untimed) << "events lost";
+  uint64_t work_items = 0;
+  for (const WqRow& w : model.WqRows()) work_items += w.executed;
+  printf("churn: %llu work items ran, %llu not timed (wq_pending)\n",
+         static_cast<unsigned long long>(work_items), static_cast<unsigned long long>(untimed));
+  EXPECT_LE(untimed * 1000, work_items);
 
   // Exactly one row per cgroup on its disk, with its exact totals.
   std::map<std::string, int> rows_on_disk;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "bpf/events.h"
@@ -35,6 +36,10 @@ absl::Status ConfigureObject(const LoadPlan& plan, const LoaderOptions& options,
   skel->rodata->submit_depth_mode = plan.ModeOf(Hook::kSubmitPath) != AttachMode::kTracepoint;
   skel->rodata->assoc_mode = plan.ModeOf(Hook::kBlkgAssoc) != AttachMode::kTracepoint;
   skel->rodata->throttle_mode = plan.ModeOf(Hook::kBlkThrotl) != AttachMode::kTracepoint;
+  if (options.symbols != nullptr) {
+    const std::vector<AddressRange> barrier = options.symbols->FunctionRanges({"wq_barrier_func"});
+    if (!barrier.empty()) skel->rodata->wq_barrier_func = barrier[0].start;
+  }
 
   if (absl::Status s = Check(bpf_map__set_max_entries(skel->maps.events, options.ringbuf_bytes),
                              "ring buffer size");
