@@ -116,12 +116,15 @@ static __always_inline void sw_take_stack(void *ctx, struct sw_alloc_event *e)
 /* The function of the work item the current task runs, if it is a
  * workqueue worker (or rescuer) running one: the kernel's own record, which
  * stays right across preemption, where the workqueue programs' per-CPU
- * entry is another worker's once that one starts an item. */
+ * entry is another worker's once that one starts an item. A worker is a
+ * kthread: worker_private is its struct kthread (5.17 on), whose data is
+ * the struct worker (kthread_data()). */
 static __always_inline u64 sw_worker_current_func(struct task_struct *task, u32 task_flags)
 {
   if (!(task_flags & SW_PF_WQ_WORKER) || !bpf_core_field_exists(task->worker_private))
     return 0;
-  struct worker *worker = task->worker_private;
+  struct kthread *kthread = task->worker_private;
+  struct worker *worker = BPF_CORE_READ(kthread, data);
   return (u64)BPF_CORE_READ(worker, current_func);
 }
 
