@@ -224,7 +224,20 @@ TEST_F(RecordTest, WorkqueueCountsAndTimesAgreeWithTheKernelsOwnTrace) {
     EXPECT_TRUE(within(w->second.runtime_sum_ns, k.runtime_sum_ns, k.runtimes))
         << "tool " << w->second.runtime_sum_ns << " ns, trace " << k.runtime_sum_ns << " ns";
   }
-  EXPECT_GT(compared, 0) << "no loop work in the trace";
+  if (compared == 0) {
+    // What the trace did hold, in the capture's span and in all.
+    std::string seen;
+    for (const auto& [fn, t] : traced) absl::StrAppend(&seen, " ", fn, "=", t.executed);
+    std::string all;
+    for (const auto& [fn, t] : ParseWorkqueueTrace(*text, 0, UINT64_MAX)) {
+      absl::StrAppend(&all, " ", fn, "=", t.executed);
+    }
+    ADD_FAILURE() << "no loop work in the trace; capture span [" << summary.ts_ns - summary.duration_ns
+                  << ", " << summary.ts_ns << "] ns, " << text->size()
+                  << " bytes of trace; in the span:" << seen << "; in all:" << all
+                  << "; the trace's last lines:\n"
+                  << text->substr(text->size() > 2000 ? text->size() - 2000 : 0);
+  }
   EXPECT_EQ(summary.lost, 0u);
 }
 
