@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -160,12 +161,16 @@ TEST_F(RecordTest, WorkqueueCountsAndTimesAgreeWithTheKernelsOwnTrace) {
                             "workqueue/workqueue_execute_end"},
                            "mono");
   ASSERT_TRUE(trace.ok()) << trace.status();
-  // The sleep after dd: the loop worker ends its last item after dd's last
-  // write completes; the tool must still be attached then.
+  // The workload marks the trace where it starts and ends: the span
+  // compared, inside the time the tool is attached, without relating the
+  // trace's clock to the capture's. The sleep after dd: the loop worker ends
+  // its last item after dd's last write completes.
+  const std::string marker = ShellQuote((*trace)->MarkerPath());
   const std::string script = absl::StrCat(
-      "echo $$ > ", ShellQuote(cgroup_->dir() + "/cgroup.procs"), " && dd if=/dev/zero of=",
+      "echo $$ > ", ShellQuote(cgroup_->dir() + "/cgroup.procs"),
+      " && echo submitwatch-start > ", marker, " && dd if=/dev/zero of=",
       ShellQuote(loop_->device()), " bs=", kBlockSize, " count=", kBlocks,
-      " oflag=direct status=none && sleep 0.5");
+      " oflag=direct status=none && sleep 0.5 && echo submitwatch-end > ", marker);
   CommandResult r = RunCommand(SubmitwatchCommand(
       "record", {"-o", capture_, "--interval", "200ms", "--", "sh", "-c", script}));
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -175,9 +180,10 @@ TEST_F(RecordTest, WorkqueueCountsAndTimesAgreeWithTheKernelsOwnTrace) {
   ASSERT_TRUE(records.ok()) << records.status();
   ASSERT_TRUE(std::holds_alternative<CaptureSummary>(records->back()));
   const CaptureSummary& summary = std::get<CaptureSummary>(records->back());
-  // The capture's clock is the trace's: CLOCK_MONOTONIC.
-  const std::map<std::string, TracedWorkFunction> traced =
-      ParseWorkqueueTrace(*text, summary.ts_ns - summary.duration_ns, summary.ts_ns);
+  const std::optional<uint64_t> from = MarkerTimeNs(*text, "submitwatch-start");
+  const std::optional<uint64_t> to = MarkerTimeNs(*text, "submitwatch-end");
+  ASSERT_TRUE(from && to) << "the workload's marks are not in the trace";
+  const std::map<std::string, TracedWorkFunction> traced = ParseWorkqueueTrace(*text, *from, *to);
 
   std::map<std::string, WqRecord> last;  // rows are cumulative
   for (const WqRecord& w : OfType<WqRecord>(*records)) last[w.function] = w;
@@ -232,8 +238,8 @@ TEST_F(RecordTest, WorkqueueCountsAndTimesAgreeWithTheKernelsOwnTrace) {
     for (const auto& [fn, t] : ParseWorkqueueTrace(*text, 0, UINT64_MAX)) {
       absl::StrAppend(&all, " ", fn, "=", t.executed);
     }
-    ADD_FAILURE() << "no loop work in the trace; capture span [" << summary.ts_ns - summary.duration_ns
-                  << ", " << summary.ts_ns << "] ns, " << text->size()
+    ADD_FAILURE() << "no loop work in the trace; marked span [" << *from << ", " << *to
+                  << "] ns, " << text->size()
                   << " bytes of trace; in the span:" << seen << "; in all:" << all
                   << "; the trace's last lines:\n"
                   << text->substr(text->size() > 2000 ? text->size() - 2000 : 0);

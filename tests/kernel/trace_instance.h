@@ -23,6 +23,9 @@ class TraceInstance {
   TraceInstance(const TraceInstance&) = delete;
   TraceInstance& operator=(const TraceInstance&) = delete;
 
+  // Where a process writes a line into this instance's trace
+  // ("tracing_mark_write: <line>").
+  std::string MarkerPath() const { return instance_dir_ + "/trace_marker"; }
   // Stops recording and returns what the buffer holds, as tracefs prints it.
   absl::StatusOr<std::string> StopAndRead();
 

@@ -19,6 +19,23 @@ struct Event {
   absl::string_view function;  // empty where the event has none
 };
 
+// The timestamp of a line, the last word before its event name at name_at:
+// "  sh-12  [001] .....  1234.567890: tracing_mark_write: ...".
+bool TimestampBefore(absl::string_view line, size_t name_at, uint64_t* ts_ns) {
+  const size_t close = line.find("] ");
+  if (close == absl::string_view::npos || close > name_at) return false;
+  absl::string_view head = line.substr(close + 1, name_at - close - 1);
+  head = head.substr(head.rfind(' ') + 1);
+  const size_t dot = head.find('.');
+  uint64_t sec = 0, usec = 0;
+  if (dot == absl::string_view::npos || !absl::SimpleAtoi(head.substr(0, dot), &sec) ||
+      !absl::SimpleAtoi(head.substr(dot + 1), &usec)) {
+    return false;
+  }
+  *ts_ns = sec * 1'000'000'000 + usec * 1'000;
+  return true;
+}
+
 // "  kworker/u4:2-57  [001] d..2.  1234.567890: workqueue_queue_work: work
 // struct=0000000012345678 function=loop_workfn workqueue=loop0 ..." (the
 // start and end events print "work struct 00000000...: function f").
@@ -29,17 +46,9 @@ bool ParseLine(absl::string_view line, Event* e) {
   if (close == absl::string_view::npos) return false;
   if (!absl::SimpleAtoi(line.substr(open + 2, close - open - 2), &e->cpu)) return false;
   const size_t name_at = line.find(": workqueue_", close);
-  if (name_at == absl::string_view::npos) return false;
-  // The timestamp is the last word before the event name: "1234.567890".
-  absl::string_view head = line.substr(close + 1, name_at - close - 1);
-  head = head.substr(head.rfind(' ') + 1);
-  const size_t dot = head.find('.');
-  uint64_t sec = 0, usec = 0;
-  if (dot == absl::string_view::npos || !absl::SimpleAtoi(head.substr(0, dot), &sec) ||
-      !absl::SimpleAtoi(head.substr(dot + 1), &usec)) {
+  if (name_at == absl::string_view::npos || !TimestampBefore(line, name_at, &e->ts_ns)) {
     return false;
   }
-  e->ts_ns = sec * 1'000'000'000 + usec * 1'000;
   absl::string_view rest = line.substr(name_at + 2);
   const size_t colon = rest.find(':');
   if (colon == absl::string_view::npos) return false;
@@ -105,6 +114,20 @@ std::map<std::string, TracedWorkFunction> ParseWorkqueueTrace(absl::string_view 
     }
   }
   return out;
+}
+
+std::optional<uint64_t> MarkerTimeNs(absl::string_view text, absl::string_view marker) {
+  constexpr absl::string_view kMark = ": tracing_mark_write: ";
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    const size_t at = line.find(kMark);
+    if (at == absl::string_view::npos ||
+        absl::StripTrailingAsciiWhitespace(line.substr(at + kMark.size())) != marker) {
+      continue;
+    }
+    uint64_t ts_ns = 0;
+    if (TimestampBefore(line, at, &ts_ns)) return ts_ns;
+  }
+  return std::nullopt;
 }
 
 }  // namespace submitwatch::testing

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -31,6 +32,10 @@ struct TracedWorkFunction {
 // Lines that are not workqueue events are skipped.
 std::map<std::string, TracedWorkFunction> ParseWorkqueueTrace(absl::string_view text,
                                                                uint64_t from_ns, uint64_t to_ns);
+
+// The timestamp of the first line written to trace_marker with exactly
+// `marker`, or nullopt.
+std::optional<uint64_t> MarkerTimeNs(absl::string_view text, absl::string_view marker);
 
 }  // namespace submitwatch::testing
 

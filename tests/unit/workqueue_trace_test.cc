@@ -75,5 +75,15 @@ TEST(WorkqueueTrace, SkipsLinesThatAreNotWorkqueueEvents) {
   EXPECT_TRUE(f.empty());
 }
 
+TEST(WorkqueueTrace, FindsTheTimeOfAMarkerLine) {
+  constexpr char kMarked[] =
+      "              sh-812     [000] .....   100.000007: tracing_mark_write: submitwatch-start\n"
+      "              sh-812     [001] .....   101.250000: tracing_mark_write: submitwatch-end\n";
+  EXPECT_EQ(MarkerTimeNs(kMarked, "submitwatch-start"), 100'000'007'000u);
+  EXPECT_EQ(MarkerTimeNs(kMarked, "submitwatch-end"), 101'250'000'000u);
+  EXPECT_EQ(MarkerTimeNs(kMarked, "submitwatch"), std::nullopt);
+  EXPECT_EQ(MarkerTimeNs(kTrace, "submitwatch-start"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace submitwatch::testing
