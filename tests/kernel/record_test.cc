@@ -214,13 +214,14 @@ TEST_F(RecordTest, WorkqueueCountsAndTimesAgreeWithTheKernelsOwnTrace) {
     EXPECT_EQ(latencies, k.latencies);
     EXPECT_EQ(runtimes, k.runtimes);
     // tracefs prints microseconds: each traced time is up to 1 us early, so
-    // each traced duration is off by less than 1 us either way; 2 us per
-    // item leaves room for the trace event and the program running at
-    // different moments of the same tracepoint. Under qemu's emulation
-    // those moments are further apart (a maximum of 3.34 ms against the
-    // trace's 3.33 ms, on 6.1): 2 % of the value, where that is more.
+    // each traced duration is off by less than 1 us either way. The trace
+    // event and the program run at different moments of the same
+    // tracepoint: well under 1 us here, up to ~2 us under qemu's emulation
+    // (6.1: run times 2.97 ms against the trace's 2.87 ms over 64 items, a
+    // maximum of 3.34 ms against 3.33 ms). 5 us per item, or 2 % of the
+    // value where that is more.
     const auto within = [](uint64_t tool, uint64_t kernel, uint64_t items) {
-      const uint64_t slack = std::max<uint64_t>(2'000 * items, kernel / 50);
+      const uint64_t slack = std::max<uint64_t>(5'000 * items, kernel / 50);
       return (tool > kernel ? tool - kernel : kernel - tool) <= slack;
     };
     EXPECT_TRUE(within(w->second.latency_sum_ns, k.latency_sum_ns, k.latencies))
