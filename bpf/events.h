@@ -270,9 +270,9 @@ SW_ASSERT_SIZE(sw_wq_stats, 56 + 16 * SW_HIST_BUCKETS);
 /* Per CPU, the workqueue programs' own state. */
 struct sw_current_work {
   /* The work item this CPU's worker started last: execute_end takes its
-   * start time here if the item (address and function) it ends is this
-   * one, else from the item's slot in wq_pending (a worker that slept
-   * mid-item while another started one). Not the worker's tid:
+   * start time from the item's slot in wq_pending, and from here only for
+   * an item without one, if the item (address and function) it ends is
+   * this one. Not the worker's tid:
    * bpf_get_current_pid_tgid() is a helper call, ~13 ns of execute_start's
    * budget, and a work item runs on one worker at a time. */
   sw_u64 work_func;

@@ -188,21 +188,6 @@ int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
   return 0;
 }
 
-/* The start time of the item this worker ends, when the CPU's entry is
- * another's: the worker slept or was preempted mid-item (loop_workfn waits
- * for its IO) and another worker started an item on this CPU. The item's
- * slot has its start time, where its queue time was found; an item is
- * never run twice at once, so nothing else starts it meanwhile. 0: none. */
-static __noinline u64 sw_wq_slot_start_ns(u64 work_bits)
-{
-  struct sw_wq_pending_key k = sw_wq_pending_key_of(work_bits);
-  struct sw_wq_pending_slot *slot = bpf_map_lookup_elem(&wq_pending, &k.index);
-  if (!slot)
-    return 0;
-  u64 started = *(volatile u64 *)&slot->started;
-  return (started & ~SW_WQ_PENDING_TIME_MASK) == k.tag ? started : 0;
-}
-
 /* The work item may be freed by its function, so only the function pointer the
  * tracepoint passes is used here, and its address as a number. raw_tp, not
  * tp_btf: the verifier refuses a typed read of a function-pointer argument
@@ -213,19 +198,31 @@ int BPF_PROG(sw_wq_execute_end, struct work_struct *work, work_func_t function)
   struct sw_current_work *cur = sw_this_cpu_work();
   if (!cur)
     return 0;
-  u64 start_ns = 0;
+  /* The start time: the item's slot has it where execute_start found the
+   * item's queue time. It is the item's own, wherever it started: a worker
+   * of an unbound workqueue that slept mid-item (loop_workfn waits for its
+   * IO) may wake on another CPU, and a CPU's entry may be another worker's
+   * or a run's that ended elsewhere. An item never runs twice at once, so
+   * nothing else starts it meanwhile. Else the CPU's entry, if it is this
+   * item's (an item not queued while we watched). */
+  struct sw_wq_pending_key k = sw_wq_pending_key_of((u64)work);
+  struct sw_wq_pending_slot *slot = bpf_map_lookup_elem(&wq_pending, &k.index);
+  u64 started = slot ? *(volatile u64 *)&slot->started : 0;
   bool own = cur->work == (u64)work && cur->work_func == (u64)function;
   if (own)
     cur->work_func = 0;
-  else
-    start_ns = sw_wq_slot_start_ns((u64)work);
   struct sw_wq_stats *s = sw_wq_stats_of((u64)function);
-  if (!s || (!own && start_ns == 0))
+  if (!s)
     return 0;
-  /* After the stats are found, as in execute_start: their loads overlap
-   * the helper call. */
+  /* After the loads, as in execute_start: they overlap the helper call. */
   u64 now = bpf_ktime_get_ns();
-  u64 runtime = own ? now - cur->start_ns : (now - start_ns) & SW_WQ_PENDING_TIME_MASK;
+  u64 runtime;
+  if ((started & ~SW_WQ_PENDING_TIME_MASK) == k.tag)
+    runtime = (now - started) & SW_WQ_PENDING_TIME_MASK;
+  else if (own)
+    runtime = now - cur->start_ns;
+  else
+    return 0;
   sw_hist_add(s->runtime_log2, runtime);
   s->runtime_sum_ns += runtime;
   if (runtime > s->runtime_max_ns)

@@ -88,7 +88,9 @@ std::map<std::string, TracedWorkFunction> ParseWorkqueueTrace(absl::string_view 
     uint64_t start_ns;
     absl::string_view function;
   };
-  absl::flat_hash_map<std::pair<absl::string_view, int>, Running> running;  // by (item, cpu)
+  // By item: one never runs twice at once, and a worker of an unbound
+  // workqueue may end an item on another CPU than it started it.
+  absl::flat_hash_map<absl::string_view, Running> running;
   for (const Event& e : events) {
     if (e.name == "workqueue_queue_work") {
       ++out[std::string(e.function)].queued;
@@ -103,9 +105,9 @@ std::map<std::string, TracedWorkFunction> ParseWorkqueueTrace(absl::string_view 
         f.latency_max_ns = std::max(f.latency_max_ns, latency);
         queued_at.erase(q);
       }
-      running[{e.work, e.cpu}] = Running{e.ts_ns, e.function};
+      running[e.work] = Running{e.ts_ns, e.function};
     } else if (e.name == "workqueue_execute_end") {
-      if (auto r = running.find({e.work, e.cpu}); r != running.end()) {
+      if (auto r = running.find(e.work); r != running.end()) {
         TracedWorkFunction& f = out[std::string(r->second.function)];
         ++f.runtimes;
         f.runtime_sum_ns += e.ts_ns - r->second.start_ns;

@@ -22,7 +22,7 @@ struct TracedWorkFunction {
   uint64_t latencies = 0;
   uint64_t latency_sum_ns = 0;
   uint64_t latency_max_ns = 0;
-  // execute_start -> execute_end of the same item on the same CPU.
+  // execute_start -> execute_end of the same item.
   uint64_t runtimes = 0;
   uint64_t runtime_sum_ns = 0;
 };

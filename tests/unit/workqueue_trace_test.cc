@@ -75,6 +75,18 @@ TEST(WorkqueueTrace, SkipsLinesThatAreNotWorkqueueEvents) {
   EXPECT_TRUE(f.empty());
 }
 
+TEST(WorkqueueTrace, PairsAnEndOnAnotherCpuWithItsStart) {
+  // A worker of an unbound workqueue slept mid-item and woke on CPU 1.
+  auto f = ParseWorkqueueTrace(
+      "  kworker/u4:1-9  [000] ..... 7.000010: workqueue_execute_start: work struct "
+      "00000000aaaaaaaa: function loop_workfn\n"
+      "  kworker/u4:1-9  [001] ..... 7.000110: workqueue_execute_end: work struct "
+      "00000000aaaaaaaa: function loop_workfn\n",
+      0, UINT64_MAX);
+  EXPECT_EQ(f["loop_workfn"].runtimes, 1u);
+  EXPECT_EQ(f["loop_workfn"].runtime_sum_ns, 100'000u);
+}
+
 TEST(WorkqueueTrace, FindsTheTimeOfAMarkerLine) {
   constexpr char kMarked[] =
       "              sh-812     [000] .....   100.000007: tracing_mark_write: submitwatch-start\n"
