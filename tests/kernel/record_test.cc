@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -216,12 +217,18 @@ TEST_F(RecordTest, WorkqueueCountsAndTimesAgreeWithTheKernelsOwnTrace) {
     // tracefs prints microseconds: each traced time is up to 1 us early, so
     // each traced duration is off by less than 1 us either way. The trace
     // event and the program run at different moments of the same
-    // tracepoint: well under 1 us here, up to ~2 us under qemu's emulation
-    // (6.1: run times 2.97 ms against the trace's 2.87 ms over 64 items, a
-    // maximum of 3.34 ms against 3.33 ms, 184 us against 176 us). 5 us per
-    // item, 25 us at least, or 2 % of the value where that is more.
-    const auto within = [](uint64_t tool, uint64_t kernel, uint64_t items) {
-      const uint64_t slack = std::max({uint64_t{25'000}, 5'000 * items, kernel / 50});
+    // tracepoint, well under 1 us apart here: 5 us per item, 25 us at
+    // least, or 2 % of the value where that is more. Under qemu's software
+    // emulation (scripts/qemu-test), the guest's vCPUs share one thread,
+    // which may pause a vCPU for a time slice between the two: one item's
+    // latency differed by 200 us (6.12, 538 us against the trace's 736 us).
+    // There the times are held only to 1 ms per item, which still catches
+    // a time taken from the wrong word or the wrong run; the counts stay
+    // exact.
+    const bool emulated = getenv("SUBMITWATCH_TEST_EMULATED") != nullptr;
+    const uint64_t per_item = emulated ? 1'000'000 : 5'000;
+    const auto within = [&](uint64_t tool, uint64_t kernel, uint64_t items) {
+      const uint64_t slack = std::max({5 * per_item, per_item * items, kernel / 50});
       return (tool > kernel ? tool - kernel : kernel - tool) <= slack;
     };
     EXPECT_TRUE(within(w->second.latency_sum_ns, k.latency_sum_ns, k.latencies))
