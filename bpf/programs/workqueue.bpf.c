@@ -97,8 +97,9 @@ SEC("tp_btf/workqueue_queue_work")
 int BPF_PROG(sw_wq_queue_work, int req_cpu, struct pool_workqueue *pwq,
              struct work_struct *work)
 {
-  /* The clock first: its lfence would wait for the loads before it; after
-   * it, they overlap. */
+  /* The clock first, unlike execute_start: nothing here loads a line another
+   * CPU wrote (the CPU's entry and the item being queued are this CPU's),
+   * and the slot is only stored to. */
   u64 now = bpf_ktime_get_ns();
   struct sw_current_work *cur = sw_this_cpu_work();
   if (!cur)
