@@ -40,11 +40,12 @@ static __noinline s64 sw_wq_func_number(u64 func)
   return known ? (s64)*known : -1;
 }
 
-/* work->func as a number: a typed load gives a pointer the verifier will
- * not let us hash; stored in the CPU's scratch and read back, it is one. */
-static __always_inline u64 sw_wq_func_bits(struct sw_current_work *cur, u64 func)
+/* A pointer from a typed load (work, work->func) as a number: the verifier
+ * will not let us hash a pointer; stored in the CPU's scratch and read back,
+ * it is one. */
+static __always_inline u64 sw_wq_bits(struct sw_current_work *cur, u64 pointer)
 {
-  cur->work_bits = func;
+  cur->work_bits = pointer;
   return *(volatile u64 *)&cur->work_bits;
 }
 
@@ -67,14 +68,6 @@ static __always_inline struct sw_wq_stats *sw_wq_stats_of(u64 func)
       *(volatile u64 *)cached = (func << 16) | (number + 1);
   }
   return bpf_map_lookup_elem(&wq_stats, &number);
-}
-
-/* The work item's address as a number: stored in the CPU's scratch and read
- * back, the pointer becomes a value the verifier lets us hash. */
-static __always_inline u64 sw_wq_work_bits(struct sw_current_work *cur, struct work_struct *work)
-{
-  cur->work_bits = (u64)work;
-  return *(volatile u64 *)&cur->work_bits;
 }
 
 /* Whether the item whose tag queued has started at or after that time. */
@@ -104,8 +97,8 @@ int BPF_PROG(sw_wq_queue_work, int req_cpu, struct pool_workqueue *pwq,
   struct sw_current_work *cur = sw_this_cpu_work();
   if (!cur)
     return 0;
-  u64 func = sw_wq_func_bits(cur, (u64)work->func);
-  u64 bits = sw_wq_work_bits(cur, work);
+  u64 func = sw_wq_bits(cur, (u64)work->func);
+  u64 bits = sw_wq_bits(cur, (u64)work);
   if (cur->queued_func)
     sw_wq_count_queued(cur->queued_func);
   cur->queued_func = func;
@@ -123,8 +116,8 @@ int BPF_PROG(sw_wq_activate_work, struct work_struct *work)
   struct sw_current_work *cur = sw_this_cpu_work();
   if (!cur)
     return 0;
-  u64 func = sw_wq_func_bits(cur, (u64)work->func);
-  u64 bits = sw_wq_work_bits(cur, work);
+  u64 func = sw_wq_bits(cur, (u64)work->func);
+  u64 bits = sw_wq_bits(cur, (u64)work);
   struct sw_wq_stats *s = sw_wq_stats_of(func);
   u64 queued_func = cur->queued_func;
   if (queued_func) {
@@ -166,7 +159,14 @@ int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
    * during the helper call up to it. */
   u64 now = bpf_ktime_get_ns();
   cur->start_ns = now;
-  if (!s || !slot || cur->work_func == wq_barrier_func)
+  if (!slot)
+    return 0;
+  /* Every run writes its start time, timed or not: execute_end takes it
+   * from here, and a word left by this item's previous run would time
+   * this one from then. A collided slot's pending item loses only its
+   * start word, whose own tag says it is not this one's. */
+  *(volatile u64 *)&slot->started = k.tag | (now & SW_WQ_PENDING_TIME_MASK);
+  if (!s || cur->work_func == wq_barrier_func)
     return 0;
   if ((queued & ~SW_WQ_PENDING_TIME_MASK) != k.tag) {
     /* Another item's queue time, and that item has not run since: it took
@@ -176,9 +176,7 @@ int BPF_PROG(sw_wq_execute_start, struct work_struct *work)
       sw_count_lost(SW_LOST_WQ_PENDING);
     return 0;
   }
-  /* The start time only where the queue time is this item's, so another
-   * pending item's stays whole. */
-  *(volatile u64 *)&slot->started = k.tag | (now & SW_WQ_PENDING_TIME_MASK);
+  /* `started` is the word as it was before this run. */
   if (sw_wq_started_since(started, queued))
     return 0; /* a stale queue time: this run was not queued through the tracepoint */
   u64 latency = (now - queued) & SW_WQ_PENDING_TIME_MASK;
@@ -199,13 +197,13 @@ int BPF_PROG(sw_wq_execute_end, struct work_struct *work, work_func_t function)
   struct sw_current_work *cur = sw_this_cpu_work();
   if (!cur)
     return 0;
-  /* The start time: the item's slot has it where execute_start found the
-   * item's queue time. It is the item's own, wherever it started: a worker
+  /* The start time: the item's slot has it, written by execute_start. It is
+   * the item's own, wherever it started: a worker
    * of an unbound workqueue that slept mid-item (loop_workfn waits for its
    * IO) may wake on another CPU, and a CPU's entry may be another worker's
    * or a run's that ended elsewhere. An item never runs twice at once, so
-   * nothing else starts it meanwhile. Else the CPU's entry, if it is this
-   * item's (an item not queued while we watched). */
+   * nothing else starts it meanwhile. Else (an item of the same slot
+   * started since) the CPU's entry, if it is this item's. */
   struct sw_wq_pending_key k = sw_wq_pending_key_of((u64)work);
   struct sw_wq_pending_slot *slot = bpf_map_lookup_elem(&wq_pending, &k.index);
   u64 started = slot ? *(volatile u64 *)&slot->started : 0;
