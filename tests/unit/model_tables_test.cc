@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -323,6 +324,39 @@ TEST(CgroupRows, WithinAStateByPathThenDisk) {
   EXPECT_EQ(rows[4].cgroup, "/c");
 }
 
+// Within a state, by path as std::string orders it: paths that share long
+// prefixes, end where others go on, or hold bytes above 0x7f; and a second
+// batch of pairs, sorted apart and merged in.
+TEST(CgroupRows, PathOrderIsTheStringsAcrossLongCommonPrefixes) {
+  const std::string base = "/kubepods.slice/kubepods-burstable.slice/pod";
+  std::vector<std::string> paths = {
+      base + "aaaaaaaa-1", base + "aaaaaaaa-0", base + "aaaaaaaa", base + "aaaaaaa",
+      base + "aaaaaaaab",  base + "\xc3\xa9t\xc3\xa9", base + "Z", base + "aaaaaaaa-10",
+      base + "a",          base + "aaaaaaaa-0/child"};
+  for (int i = 0; i < 200; ++i) paths.push_back(base + "x" + std::to_string(i * 7919 % 1000));
+  Model model;
+  uint64_t id = 100;
+  for (const std::string& path : paths) {
+    model.Add(Blkg(100, id, path, id, path, 1, 10));
+    ++id;
+  }
+  std::vector<std::string> expected = paths;
+  std::sort(expected.begin(), expected.end());
+  const auto rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), paths.size());
+  for (size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].cgroup, expected[i]) << i;
+
+  // A second batch placed among the first: sorted apart, then merged.
+  model.Add(Blkg(200, 1, base + "aaaaaaaa-05", 1, base + "aaaaaaaa-05", 1, 10));
+  model.Add(Blkg(200, 2, base, 2, base, 1, 10));
+  expected.push_back(base + "aaaaaaaa-05");
+  expected.push_back(base);
+  std::sort(expected.begin(), expected.end());
+  const auto more = model.CgroupRows();
+  ASSERT_EQ(more.size(), expected.size());
+  for (size_t i = 0; i < more.size(); ++i) EXPECT_EQ(more[i].cgroup, expected[i]) << i;
+}
+
 TEST(CgroupRows, RenamedCgroupMovesToItsNewPlace) {
   Model model;
   model.Add(Blkg(100, 2, "/b", 2, "/b", 1, 10));
@@ -442,6 +476,59 @@ TEST(AllocRows, UnsafeFirstThenMostFrequent) {
   EXPECT_EQ(rows[1].count, 5u);
   EXPECT_EQ(rows[2].verdict, Verdict::kOutside);
   EXPECT_EQ(rows[2].count, 3u);
+}
+
+// Within a verdict class and count, by site, cgroup, comm: the sort compares
+// site ranks and eight bytes of the cgroups first (model/order_key.h), and
+// must give std::string's order all the same.
+TEST(AllocRows, EqualCountsBySiteThenCgroupThenComm) {
+  const std::vector<std::string> sites = {"throtl_pd_alloc", "blkg_alloc", "blkg_alloc_x",
+                                          "a"};
+  const std::string base = "/system.slice/docker-";
+  const std::vector<std::string> cgroups = {base + "0123456789-a", base + "0123456789",
+                                            base + "01234567", base + "\xff", base + "0",
+                                            base + "0123456789-/x"};
+  const std::vector<std::string> comms = {"fio", "dd", "kworker/0:1"};
+  struct Expected {
+    bool unsafe;
+    int count;
+    std::string site, cgroup, comm;
+    auto operator<=>(const Expected&) const = default;
+  };
+  Model model;
+  std::vector<Expected> expected;
+  uint64_t ts = 0;
+  for (size_t s = 0; s < sites.size(); ++s) {
+    for (size_t c = 0; c < cgroups.size(); ++c) {
+      for (size_t m = 0; m < comms.size(); ++m) {
+        const int count = 1 + static_cast<int>((s + c + m) % 2);  // ties of count
+        const bool unsafe = (s + c) % 3 == 0;
+        for (int i = 0; i < count; ++i) {
+          AllocRecord r = Alloc(++ts, unsafe ? kGfpKernelMask : kGfpNowaitMask, kContextSubmit,
+                                comms[m]);
+          r.site = sites[s];
+          r.cgroup = cgroups[c];
+          model.Add(r);
+        }
+        expected.push_back({unsafe, count, sites[s], cgroups[c], comms[m]});
+      }
+    }
+  }
+  std::sort(expected.begin(), expected.end(), [](const Expected& a, const Expected& b) {
+    if (a.unsafe != b.unsafe) return a.unsafe;
+    if (a.count != b.count) return a.count > b.count;
+    return std::tie(a.site, a.cgroup, a.comm) < std::tie(b.site, b.cgroup, b.comm);
+  });
+  const auto rows = model.AllocRows();
+  ASSERT_EQ(rows.size(), expected.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(rows[i].verdict == Verdict::kUnsafe, expected[i].unsafe);
+    EXPECT_EQ(rows[i].count, static_cast<uint64_t>(expected[i].count));
+    EXPECT_EQ(rows[i].site, expected[i].site);
+    EXPECT_EQ(rows[i].cgroup, expected[i].cgroup);
+    EXPECT_EQ(rows[i].comm, expected[i].comm);
+  }
 }
 
 TEST(AllocRows, EffectiveGfpOfANoioTask) {

@@ -1,4 +1,5 @@
 // `submitwatch report FILE`: a capture through the same model as live mode.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -6,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <optional>
 
 #include "absl/status/status.h"
@@ -43,6 +45,20 @@ absl::Status WriteAll(int fd, const std::string& text, const std::string& path) 
 
 std::string Str(std::string_view s) { return std::string(s); }
 
+// A report builds its large tables phase by phase (the model, its rows, the
+// text) and lets each go before the next. glibc gives every block past its
+// mmap threshold a mapping of its own and unmaps it when freed, and returns
+// a heap's free top to the kernel: so each phase faulted in, zeroed by the
+// kernel, memory the one before had just given back. In the report of a
+// capture of 350,000 cgroups that was 0.9 s of system time in 5 s. From the
+// heap, and kept when freed, the memory is reused instead; the peak RSS
+// grows by what fragmentation keeps (about a tenth). A report ends when it
+// is written, so nothing holds the memory long.
+void KeepFreedMemory() {
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+}
+
 absl::Status Usage(const std::string& message) {
   return absl::InvalidArgumentError(
       absl::StrCat(message, "\nTry 'submitwatch report --help'."));
@@ -75,12 +91,15 @@ absl::Status Report(const ParsedArgs& args) {
     weight = *parsed;
   }
   const std::string& path = args.positional[0];
+  KeepFreedMemory();
   absl::StatusOr<CaptureReader> reader = CaptureReader::Open(path);
   if (!reader.ok()) return reader.status();
 
   // Each format has its own consumer: the tables need the model; the
   // exports need the records' timing and stacks, which the model aggregates.
-  Model model;
+  // Never freed: the process ends with the report, and freeing the model of
+  // a capture of 350,000 cgroups took 8 % of the report's time.
+  Model& model = *new Model;
   PerfettoTrace trace;
   FoldedStacks folded;
   std::function<void(const Record&)> add = [&model](const Record& r) { model.Add(r); };
