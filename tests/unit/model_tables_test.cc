@@ -479,8 +479,8 @@ TEST(AllocRows, UnsafeFirstThenMostFrequent) {
 }
 
 // Within a verdict class and count, by site, cgroup, comm: the sort compares
-// site ranks and eight bytes of the cgroups first (model/order_key.h), and
-// must give std::string's order all the same.
+// site ranks and eight bytes of the cgroups first (OrderKey in
+// model_tables.cc), and must give std::string's order all the same.
 TEST(AllocRows, EqualCountsBySiteThenCgroupThenComm) {
   const std::vector<std::string> sites = {"throtl_pd_alloc", "blkg_alloc", "blkg_alloc_x",
                                           "a"};
@@ -493,7 +493,6 @@ TEST(AllocRows, EqualCountsBySiteThenCgroupThenComm) {
     bool unsafe;
     int count;
     std::string site, cgroup, comm;
-    auto operator<=>(const Expected&) const = default;
   };
   Model model;
   std::vector<Expected> expected;
