@@ -272,9 +272,9 @@ struct sw_current_work {
   /* The work item this CPU's worker started last: execute_end takes its
    * start time from the item's slot in wq_pending, and from here only for
    * an item without one, if the item (address and function) it ends is
-   * this one. Not the worker's tid:
-   * bpf_get_current_pid_tgid() is a helper call, ~13 ns of execute_start's
-   * budget, and a work item runs on one worker at a time. */
+   * this one. Not the worker's tid: bpf_get_current_pid_tgid() is a helper
+   * call, ~13 ns of execute_start's budget, and a work item runs on one
+   * worker at a time. */
   sw_u64 work_func;
   sw_u64 start_ns;
   sw_u64 work; /* struct work_struct *, as a number */

@@ -128,9 +128,10 @@ struct {
  * there) and for every store before it; a plain store's miss the store
  * buffer hides. A queue time is taken once: execute_start writes the start
  * time of every run beside it (execute_end's start time too), and a queue
- * time that is not after the start time of the same item is stale (a run not queued through the tracepoint, such as a
- * barrier work on the stack, or a queue event the kernel skipped because a
- * program was already running on that CPU). One queued over an older item's
+ * time that is not after the start time of the same item is stale (a run
+ * not queued through the tracepoint, such as a barrier work on the stack,
+ * or a queue event the kernel skipped because a program was already running
+ * on that CPU). One queued over an older item's
  * slot takes it, so the slot of a cancelled item, which never executes, is
  * reused rather than leaked; the older item then finds another's tag in its
  * slot (SW_LOST_WQ_PENDING). An item that matches the tag of another (one

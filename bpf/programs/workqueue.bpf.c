@@ -198,12 +198,12 @@ int BPF_PROG(sw_wq_execute_end, struct work_struct *work, work_func_t function)
   if (!cur)
     return 0;
   /* The start time: the item's slot has it, written by execute_start. It is
-   * the item's own, wherever it started: a worker
-   * of an unbound workqueue that slept mid-item (loop_workfn waits for its
-   * IO) may wake on another CPU, and a CPU's entry may be another worker's
-   * or a run's that ended elsewhere. An item never runs twice at once, so
-   * nothing else starts it meanwhile. Else (an item of the same slot
-   * started since) the CPU's entry, if it is this item's. */
+   * the item's own, wherever it started: a worker of an unbound workqueue
+   * that slept mid-item (loop_workfn waits for its IO) may wake on another
+   * CPU, and a CPU's entry may be another worker's or a run's that ended
+   * elsewhere. An item never runs twice at once, so nothing else starts it
+   * meanwhile. Else (an item of the same slot started since) the CPU's
+   * entry, if it is this item's. */
   struct sw_wq_pending_key k = sw_wq_pending_key_of((u64)work);
   struct sw_wq_pending_slot *slot = bpf_map_lookup_elem(&wq_pending, &k.index);
   u64 started = slot ? *(volatile u64 *)&slot->started : 0;
