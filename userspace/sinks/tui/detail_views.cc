@@ -121,8 +121,8 @@ TextView CgroupDetail(const Frame& frame, const CgroupView& cgroup) {
                              absl::StrCat(FormatBytes(row.bytes), "  (own blkg ",
                                           FormatBytes(row.own_bytes), ", elsewhere ",
                                           FormatBytes(row.elsewhere_bytes), ")")));
-  view.lines.push_back(Field(names::kColBiosPerSec, FormatRate(cgroup.bios_per_s)));
-  view.lines.push_back(Field(names::kColBytesPerSec, FormatByteRate(cgroup.bytes_per_s)));
+  view.lines.push_back(Field(names::kColBiosPerSec, FormatRate(cgroup.bios_per_s())));
+  view.lines.push_back(Field(names::kColBytesPerSec, FormatByteRate(cgroup.bytes_per_s())));
   view.lines.push_back(Field(names::kColChargedTo,
                              row.charged_to.empty() ? Str(names::kNoValue) : row.charged_to,
                              row.charged_to.empty() ? Style::kNormal : Style::kWarn));

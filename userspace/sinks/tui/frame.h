@@ -5,7 +5,9 @@
 #ifndef SUBMITWATCH_SINKS_TUI_FRAME_H_
 #define SUBMITWATCH_SINKS_TUI_FRAME_H_
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,11 +40,30 @@ struct FeedStatus {
   std::string bpf_cost_note;  // why there is no cost: "n/a (replay)", ...
 };
 
-struct CgroupView {
-  const CgroupRow& row;  // in Frame::cgroup_rows, which keeps it
+// A row as one frame shows it. A frame holds one per row, and the next
+// frame is built from it, so it stays three words: an unknown rate is NaN
+// inside, not an optional's flag and padding.
+class CgroupView {
+ public:
+  CgroupView(const CgroupRow& row, std::optional<double> bios_per_s,
+             std::optional<double> bytes_per_s)
+      : row(row), bios_per_s_(bios_per_s.value_or(kUnknown)),
+        bytes_per_s_(bytes_per_s.value_or(kUnknown)) {}
+
   // Over the last interval; unknown until two samples exist.
-  std::optional<double> bios_per_s;
-  std::optional<double> bytes_per_s;
+  std::optional<double> bios_per_s() const { return Known(bios_per_s_); }
+  std::optional<double> bytes_per_s() const { return Known(bytes_per_s_); }
+
+  const CgroupRow& row;  // in Frame::cgroup_rows, which keeps it
+
+ private:
+  static constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
+  static std::optional<double> Known(double rate) {
+    return std::isnan(rate) ? std::nullopt : std::optional<double>(rate);
+  }
+
+  double bios_per_s_;
+  double bytes_per_s_;
 };
 
 struct Frame {

@@ -1,6 +1,7 @@
 #include "sinks/tui/frame_builder.h"
 
-#include <utility>
+#include <optional>
+#include <vector>
 
 namespace submitwatch::tui {
 namespace {
@@ -23,23 +24,22 @@ void FrameBuilder::Reset() {
   prev_now_ns_ = 0;
   prev_events_ = 0;
   events_per_s_.reset();
-  sampled_rows_.reset();
-  samples_.clear();
+  previous_.reset();
 }
 
-const FrameBuilder::Sample* FrameBuilder::PreviousSample(const CgroupRow& row, size_t index) {
-  if (sampled_rows_ == nullptr) return nullptr;
-  const auto& before = sampled_rows_->rows;
-  if (index < before.size() && SameRow(*before[index], row)) return &samples_[index];
+const CgroupView* FrameBuilder::PreviousView(const CgroupRow& row, size_t index) {
+  if (previous_ == nullptr) return nullptr;
+  const std::vector<CgroupView>& before = previous_->cgroups;
+  if (index < before.size() && SameRow(before[index].row, row)) return &before[index];
   if (!indexed_) {
-    sampled_index_.clear();
-    sampled_index_.reserve(before.size());
-    for (uint32_t i = 0; i < before.size(); ++i) sampled_index_.emplace(RowId(*before[i]), i);
+    previous_index_.clear();
+    previous_index_.reserve(before.size());
+    for (uint32_t i = 0; i < before.size(); ++i) previous_index_.emplace(RowId(before[i].row), i);
     indexed_ = true;
   }
-  const auto it = sampled_index_.find(RowId(row));
-  if (it == sampled_index_.end() || !SameRow(*before[it->second], row)) return nullptr;
-  return &samples_[it->second];
+  const auto it = previous_index_.find(RowId(row));
+  if (it == previous_index_.end() || !SameRow(before[it->second].row, row)) return nullptr;
+  return &before[it->second];
 }
 
 std::shared_ptr<const Frame> FrameBuilder::Build(const Model& model, uint64_t now_ns,
@@ -72,42 +72,38 @@ std::shared_ptr<const Frame> FrameBuilder::Build(const Model& model, uint64_t no
   cgroup_rows_ = model.CgroupRowsSince(cgroup_rows_);
   frame->cgroup_rows = cgroup_rows_;
   const auto& rows = cgroup_rows_->rows;
-  std::vector<Sample> samples;
-  samples.reserve(rows.size());
   frame->cgroups.reserve(rows.size());
   indexed_ = false;
-  const std::vector<const CgroupRow*>* sampled =
-      sampled_rows_ != nullptr ? &sampled_rows_->rows : nullptr;
+  const std::vector<CgroupView>* before = previous_ != nullptr ? &previous_->cgroups : nullptr;
   for (size_t i = 0; i < rows.size(); ++i) {
     const CgroupRow& row = *rows[i];
-    if (sampled != nullptr && i < sampled->size() && (*sampled)[i] == &row) {
+    if (before != nullptr && i < before->size() && &(*before)[i].row == &row) {
       // The same row in the same place: its counts did not move, and it
       // need not be read at all.
-      Sample sample = samples_[i];
-      if (advanced) sample.bios_per_s = sample.bytes_per_s = 0.0;
-      frame->cgroups.push_back({row, sample.bios_per_s, sample.bytes_per_s});
-      samples.push_back(sample);
+      if (advanced) {
+        frame->cgroups.emplace_back(row, 0.0, 0.0);
+      } else {
+        frame->cgroups.push_back((*before)[i]);
+      }
       continue;
     }
-    Sample sample{row.bios, row.bytes, std::nullopt, std::nullopt};
-    if (const Sample* prev = PreviousSample(row, i)) {
-      if (advanced && row.bios >= prev->bios && row.bytes >= prev->bytes) {
-        sample.bios_per_s = PerSecond(row.bios - prev->bios, dt);
-        sample.bytes_per_s = PerSecond(row.bytes - prev->bytes, dt);
+    std::optional<double> bios_per_s;
+    std::optional<double> bytes_per_s;
+    if (const CgroupView* prev = PreviousView(row, i)) {
+      if (advanced && row.bios >= prev->row.bios && row.bytes >= prev->row.bytes) {
+        bios_per_s = PerSecond(row.bios - prev->row.bios, dt);
+        bytes_per_s = PerSecond(row.bytes - prev->row.bytes, dt);
       } else {
-        sample.bios_per_s = prev->bios_per_s;
-        sample.bytes_per_s = prev->bytes_per_s;
+        bios_per_s = prev->bios_per_s();
+        bytes_per_s = prev->bytes_per_s();
       }
     } else if (!after_reset_ && row.last_ts_ns > row.first_io_ns && row.first_io_ns != 0) {
       // First sight: the average over the row's life so far.
-      sample.bios_per_s = PerSecond(row.bios, row.last_ts_ns - row.first_io_ns);
-      sample.bytes_per_s = PerSecond(row.bytes, row.last_ts_ns - row.first_io_ns);
+      bios_per_s = PerSecond(row.bios, row.last_ts_ns - row.first_io_ns);
+      bytes_per_s = PerSecond(row.bytes, row.last_ts_ns - row.first_io_ns);
     }
-    frame->cgroups.push_back({row, sample.bios_per_s, sample.bytes_per_s});
-    samples.push_back(sample);
+    frame->cgroups.emplace_back(row, bios_per_s, bytes_per_s);
   }
-  samples_ = std::move(samples);
-  sampled_rows_ = cgroup_rows_;
   frame->allocs = model.AllocRows();
   frame->workqueues = model.WqRows();
 
@@ -115,6 +111,7 @@ std::shared_ptr<const Frame> FrameBuilder::Build(const Model& model, uint64_t no
     prev_now_ns_ = now_ns;
     prev_events_ = status.events;
   }
+  previous_ = frame;
   return frame;
 }
 

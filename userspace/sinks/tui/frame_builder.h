@@ -3,11 +3,10 @@
 #ifndef SUBMITWATCH_SINKS_TUI_FRAME_BUILDER_H_
 #define SUBMITWATCH_SINKS_TUI_FRAME_BUILDER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <string>
-#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "model/model.h"
@@ -24,14 +23,8 @@ class FrameBuilder {
   void Reset();
 
  private:
-  struct Sample {
-    uint64_t bios = 0;
-    uint64_t bytes = 0;
-    std::optional<double> bios_per_s;
-    std::optional<double> bytes_per_s;
-  };
-  // The previous frame's sample of the row now at `index`, or nullptr.
-  const Sample* PreviousSample(const CgroupRow& row, size_t index);
+  // The previous frame's view of the row now at `index`, or nullptr.
+  const CgroupView* PreviousView(const CgroupRow& row, size_t index);
 
   uint64_t sequence_ = 0;
   uint64_t clears_ = 0;
@@ -40,13 +33,14 @@ class FrameBuilder {
   uint64_t prev_events_ = 0;
   std::optional<double> events_per_s_;
   // The model's table as the last frame had it (reused by the model where
-  // unchanged), and the samples of its rows, in its order: a row mostly
-  // keeps its place from one frame to the next, so its previous sample is
-  // found by index; by RowId only when rows moved.
+  // unchanged).
   std::shared_ptr<const SharedCgroupRows> cgroup_rows_;
-  std::shared_ptr<const SharedCgroupRows> sampled_rows_;  // null after Reset()
-  std::vector<Sample> samples_;
-  absl::flat_hash_map<uint64_t, uint32_t> sampled_index_;  // RowId -> index
+  // The last frame, whose views hold each row's counts and rates as they
+  // were (its rows never change): a row mostly keeps its place from one
+  // frame to the next, so its previous view is found by index; by RowId
+  // only when rows moved. Null after Reset().
+  std::shared_ptr<const Frame> previous_;
+  absl::flat_hash_map<uint64_t, uint32_t> previous_index_;  // RowId -> index
   bool indexed_ = false;
 };
 

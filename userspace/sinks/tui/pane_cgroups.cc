@@ -41,8 +41,8 @@ uint64_t ReadyKey(const CgroupRow& row) {
 
 bool Before(int sort, const CgroupView& a, const CgroupView& b) {
   switch (sort) {
-    case kByBiosRate: return RateKey(a.bios_per_s) > RateKey(b.bios_per_s);
-    case kByBytesRate: return RateKey(a.bytes_per_s) > RateKey(b.bytes_per_s);
+    case kByBiosRate: return RateKey(a.bios_per_s()) > RateKey(b.bios_per_s());
+    case kByBytesRate: return RateKey(a.bytes_per_s()) > RateKey(b.bytes_per_s());
     case kByBios: return a.row.bios > b.row.bios;
     case kByBytes: return a.row.bytes > b.row.bytes;
     case kByElsewhere: return a.row.elsewhere_bios > b.row.elsewhere_bios;
@@ -63,8 +63,8 @@ TableRow CgroupTableRow(const CgroupView& view) {
       CgroupCell(row),
       disk,
       Str(ReadinessName(row.state)),
-      FormatRate(view.bios_per_s),
-      FormatByteRate(view.bytes_per_s),
+      FormatRate(view.bios_per_s()),
+      FormatByteRate(view.bytes_per_s()),
       absl::StrCat(row.bios),
       FormatBytes(row.bytes),
       absl::StrCat(row.elsewhere_bios),
@@ -127,6 +127,7 @@ PaneTable CgroupTable(const Frame& frame, int sort, std::string_view filter,
   // Where this row likely was last time: rows that came, went or changed
   // since shift the rest, found again within a few places ahead.
   constexpr size_t kLookAhead = 8;
+  std::vector<uint32_t> unknown;
   size_t at = 0;
   for (size_t i = 0; i < n; ++i) {
     const CgroupRow* row = &frame.cgroups[i].row;
@@ -140,10 +141,24 @@ PaneTable CgroupTable(const Frame& frame, int sort, std::string_view filter,
       known = true;
       break;
     }
-    if (!known && matcher.Matches(row->cgroup)) {
-      now.matched[i] = 1;
-      now.ids[i] = RowId(*row);
+    if (!known) unknown.push_back(static_cast<uint32_t>(i));
+  }
+  // The rows not recalled are those built since, and lie wherever they were
+  // allocated: each is fetched, then its path, some places ahead.
+  constexpr size_t kRowAhead = 16;
+  constexpr size_t kPathAhead = 8;
+  for (size_t k = 0; k < unknown.size(); ++k) {
+    if (k + kRowAhead < unknown.size()) __builtin_prefetch(now.rows[unknown[k + kRowAhead]]);
+    if (k + kPathAhead < unknown.size()) {
+      __builtin_prefetch(now.rows[unknown[k + kPathAhead]]->cgroup.data());
     }
+    const uint32_t i = unknown[k];
+    if (matcher.Matches(now.rows[i]->cgroup)) {
+      now.matched[i] = 1;
+      now.ids[i] = RowId(*now.rows[i]);
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
     if (now.matched[i]) rows->push_back(&frame.cgroups[i]);
   }
   std::stable_sort(rows->begin(), rows->end(), [sort](const CgroupView* a, const CgroupView* b) {
