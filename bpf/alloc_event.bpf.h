@@ -36,9 +36,15 @@ __noinline int sw_in_submit_range(u64 addr)
 }
 
 /* Tracepoint-only mode has no per-task submit depth, so the stack is the
- * evidence: any return address inside a submit-path function. */
-static __always_inline bool sw_stack_in_submit_path(struct sw_alloc_event *e)
+ * evidence: any return address inside a submit-path function. Global, so
+ * verified once: inlined, each of the loop's exits was verified again with
+ * all the program that follows it. */
+__noinline int sw_stack_in_submit_path(void)
 {
+  u32 zero = 0;
+  struct sw_alloc_event *e = bpf_map_lookup_elem(&alloc_scratch, &zero);
+  if (!e)
+    return 0;
   /* Read once: the bounds are rodata, loaded anew at every use. */
   const u64 start = submit_text_start;
   const u64 span = submit_text_end - start;
@@ -49,9 +55,39 @@ static __always_inline bool sw_stack_in_submit_path(struct sw_alloc_event *e)
     u64 addr = e->stack[i];
     /* One compare: addresses below start wrap around to above span. */
     if (addr - start < span && sw_in_submit_range(addr))
-      return true;
+      return 1;
   }
-  return false;
+  return 0;
+}
+
+/* Whether a word of the stack between `at` and `top` lies in a submit-path
+ * function (1 also when the words cannot be read). Global, for the reason
+ * above: inlined, its 512 exits made the verifier take a tenth of a second
+ * over sw_percpu_alloc, most of `record`'s start. */
+__noinline int sw_stack_words_hold_submit(u64 at, u64 top)
+{
+  u32 zero = 0;
+  struct sw_stack_scan *scan = bpf_map_lookup_elem(&stack_scan, &zero);
+  if (!scan)
+    return 1;
+  /* Also proves `at` is on the task's stack: no other stack lies within a
+   * scratch's length below the top of this one. */
+  if (top <= at || top - at > SW_STACK_SCAN_BYTES)
+    return 1;
+  u32 bytes = top - at;
+  if (bpf_probe_read_kernel(scan->words, bytes, (void *)at))
+    return 1;
+  const u64 start = submit_text_start;
+  const u64 span = submit_text_end - start;
+  const u32 words = bytes / 8;
+  for (u32 i = 0; i < SW_STACK_SCAN_BYTES / 8; i++) {
+    if (i >= words)
+      break;
+    u64 word = scan->words[i];
+    if (word - start < span && sw_in_submit_range(word))
+      return 1;
+  }
+  return 0;
 }
 
 /* Whether the kernel stack may hold a submit-path frame, without walking it:
@@ -84,24 +120,7 @@ static __always_inline bool sw_stack_may_hold_submit(void *ctx, struct task_stru
   scan->top_bits = (u64)bpf_task_pt_regs(task);
   const u64 at = *(volatile u64 *)&scan->ctx_bits;
   const u64 top = *(volatile u64 *)&scan->top_bits;
-  /* Also proves ctx is on the task's stack: no other stack lies within a
-   * scratch's length below the top of this one. */
-  if (top <= at || top - at > SW_STACK_SCAN_BYTES)
-    return true;
-  u32 bytes = top - at;
-  if (bpf_probe_read_kernel(scan->words, bytes, (void *)at))
-    return true;
-  const u64 start = submit_text_start;
-  const u64 span = submit_text_end - start;
-  const u32 words = bytes / 8;
-  for (u32 i = 0; i < SW_STACK_SCAN_BYTES / 8; i++) {
-    if (i >= words)
-      break;
-    u64 word = scan->words[i];
-    if (word - start < span && sw_in_submit_range(word))
-      return true;
-  }
-  return false;
+  return sw_stack_words_hold_submit(at, top);
 #else
   return true;
 #endif
@@ -162,7 +181,7 @@ static __always_inline int sw_handle_alloc(void *ctx, u8 allocator, u64 call_sit
   } else if (sw_stack_may_hold_submit(ctx, task)) {
     sw_take_stack(ctx, e);
     stack_taken = true;
-    if (sw_stack_in_submit_path(e))
+    if (sw_stack_in_submit_path())
       context |= SW_CTX_SUBMIT;
   }
   if (!all_allocs && !context && !failed)
