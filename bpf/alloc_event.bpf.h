@@ -35,6 +35,24 @@ __noinline int sw_in_submit_range(u64 addr)
   return r && addr >= r->start && addr < r->end;
 }
 
+/* Whether one of the first `count` words (of at most `max`, a constant)
+ * lies in a submit-path function. */
+static __always_inline int sw_words_in_submit(const u64 *words, u32 count, const u32 max)
+{
+  /* Read once: the bounds are rodata, loaded anew at every use. */
+  const u64 start = submit_text_start;
+  const u64 span = submit_text_end - start;
+  for (u32 i = 0; i < max; i++) {
+    if (i >= count)
+      break;
+    u64 word = words[i];
+    /* One compare: addresses below start wrap around to above span. */
+    if (word - start < span && sw_in_submit_range(word))
+      return 1;
+  }
+  return 0;
+}
+
 /* Tracepoint-only mode has no per-task submit depth, so the stack is the
  * evidence: any return address inside a submit-path function. Global, so
  * verified once: inlined, each of the loop's exits was verified again with
@@ -43,21 +61,7 @@ __noinline int sw_stack_in_submit_path(void)
 {
   u32 zero = 0;
   struct sw_alloc_event *e = bpf_map_lookup_elem(&alloc_scratch, &zero);
-  if (!e)
-    return 0;
-  /* Read once: the bounds are rodata, loaded anew at every use. */
-  const u64 start = submit_text_start;
-  const u64 span = submit_text_end - start;
-  const u32 depth = e->stack_depth;
-  for (u32 i = 0; i < SW_STACK_DEPTH; i++) {
-    if (i >= depth)
-      break;
-    u64 addr = e->stack[i];
-    /* One compare: addresses below start wrap around to above span. */
-    if (addr - start < span && sw_in_submit_range(addr))
-      return 1;
-  }
-  return 0;
+  return e && sw_words_in_submit(e->stack, e->stack_depth, SW_STACK_DEPTH);
 }
 
 /* Whether a word of the stack between `at` and `top` lies in a submit-path
@@ -77,17 +81,7 @@ __noinline int sw_stack_words_hold_submit(u64 at, u64 top)
   u32 bytes = top - at;
   if (bpf_probe_read_kernel(scan->words, bytes, (void *)at))
     return 1;
-  const u64 start = submit_text_start;
-  const u64 span = submit_text_end - start;
-  const u32 words = bytes / 8;
-  for (u32 i = 0; i < SW_STACK_SCAN_BYTES / 8; i++) {
-    if (i >= words)
-      break;
-    u64 word = scan->words[i];
-    if (word - start < span && sw_in_submit_range(word))
-      return 1;
-  }
-  return 0;
+  return sw_words_in_submit(scan->words, bytes / 8, SW_STACK_SCAN_BYTES / 8);
 }
 
 /* Whether the kernel stack may hold a submit-path frame, without walking it:
