@@ -81,30 +81,40 @@ BlkgRecord Row(uint64_t ts, uint64_t bios) {
   return b;
 }
 
-TEST(FrameBuilder, RatesComeFromTheDeltaBetweenFrames) {
+// A model and its frames, the session started at 1 s; "/x" with 100 bios
+// at 2 s.
+class FrameBuilderTest : public ::testing::Test {
+ protected:
+  void SetUp() override { model.Add(Row(2'000'000'000, 100)); }
+  std::shared_ptr<const Frame> Build(uint64_t now_ns) {
+    return builder.Build(model, now_ns, 1'000'000'000, status);
+  }
+
   Model model;
   FrameBuilder builder;
   FeedStatus status;
-  model.Add(Row(2'000'000'000, 100));
-  std::shared_ptr<const Frame> first = builder.Build(model, 2'000'000'000, 1'000'000'000, status);
+};
+
+TEST_F(FrameBuilderTest, RatesComeFromTheDeltaBetweenFrames) {
+  std::shared_ptr<const Frame> first = Build(2'000'000'000);
   ASSERT_EQ(first->cgroups.size(), 1u);
   // First sight: the average over the row's life, 100 bios in 1 s.
   ASSERT_TRUE(first->cgroups[0].bios_per_s().has_value());
   EXPECT_DOUBLE_EQ(*first->cgroups[0].bios_per_s(), 100);
   model.Add(Row(2'500'000'000, 150));
   status.events = 20;
-  std::shared_ptr<const Frame> second = builder.Build(model, 2'500'000'000, 1'000'000'000, status);
+  std::shared_ptr<const Frame> second = Build(2'500'000'000);
   EXPECT_DOUBLE_EQ(*second->cgroups[0].bios_per_s(), 100);  // 50 in 0.5 s
   EXPECT_DOUBLE_EQ(*second->cgroups[0].bytes_per_s(), 100 * 4096);
   EXPECT_DOUBLE_EQ(*second->events_per_s, 40);
   // A clock that stands still keeps the last rates.
-  std::shared_ptr<const Frame> third = builder.Build(model, 2'500'000'000, 1'000'000'000, status);
+  std::shared_ptr<const Frame> third = Build(2'500'000'000);
   EXPECT_DOUBLE_EQ(*third->cgroups[0].bios_per_s(), 100);
   // After a clear no rate spans it.
   model.Clear();
   builder.Reset();
   model.Add(Row(3'000'000'000, 170));
-  std::shared_ptr<const Frame> fourth = builder.Build(model, 3'000'000'000, 1'000'000'000, status);
+  std::shared_ptr<const Frame> fourth = Build(3'000'000'000);
   ASSERT_EQ(fourth->cgroups.size(), 1u);
   EXPECT_EQ(fourth->cgroups[0].row.bios, 20u);
   EXPECT_FALSE(fourth->cgroups[0].bios_per_s().has_value());
@@ -113,25 +123,20 @@ TEST(FrameBuilder, RatesComeFromTheDeltaBetweenFrames) {
 
 // A row pushed to another place by a new one ahead of it keeps its rate's
 // history; a row that did not change reads zero once the clock moves.
-TEST(FrameBuilder, RatesFollowRowsThatMovedAndZeroRowsThatStood) {
-  Model model;
-  FrameBuilder builder;
-  FeedStatus status;
-  model.Add(Row(2'000'000'000, 100));
-  std::shared_ptr<const Frame> first = builder.Build(model, 2'000'000'000, 1'000'000'000, status);
-  ASSERT_EQ(first->cgroups.size(), 1u);
+TEST_F(FrameBuilderTest, RatesFollowRowsThatMovedAndZeroRowsThatStood) {
+  ASSERT_EQ(Build(2'000'000'000)->cgroups.size(), 1u);
   BlkgRecord ahead = Row(2'500'000'000, 10);
   ahead.cgroup_id = ahead.blkg_cgroup_id = 3;
   ahead.cgroup = ahead.blkg_cgroup = "/a";  // placed before "/x"
   ahead.first_seen_ns = 2'000'000'000;
   model.Add(ahead);
   model.Add(Row(2'500'000'000, 150));
-  std::shared_ptr<const Frame> second = builder.Build(model, 2'500'000'000, 1'000'000'000, status);
+  std::shared_ptr<const Frame> second = Build(2'500'000'000);
   ASSERT_EQ(second->cgroups.size(), 2u);
   ASSERT_EQ(second->cgroups[1].row.cgroup, "/x");
   EXPECT_DOUBLE_EQ(*second->cgroups[1].bios_per_s(), 100);  // 50 in 0.5 s
   EXPECT_DOUBLE_EQ(*second->cgroups[0].bios_per_s(), 20);   // first sight: 10 in 0.5 s
-  std::shared_ptr<const Frame> third = builder.Build(model, 3'000'000'000, 1'000'000'000, status);
+  std::shared_ptr<const Frame> third = Build(3'000'000'000);
   ASSERT_EQ(third->cgroups.size(), 2u);
   EXPECT_EQ(&third->cgroups[1].row, &second->cgroups[1].row);  // shared, not rebuilt
   EXPECT_DOUBLE_EQ(*third->cgroups[0].bios_per_s(), 0);
