@@ -914,6 +914,29 @@ TEST(Model, CounterRestartAfterClearIsNotNegative) {
   EXPECT_EQ(rows[0].bios, 3u);
 }
 
+// The model's indexes hash the keys of entries it keeps apart from them:
+// after a move, and past its first blocks of entries, every pair is still
+// found by key, in any order, and new ones still come in.
+TEST(Model, AMovedModelStillFindsEveryPairByKey) {
+  constexpr uint64_t kPairs = 1500;
+  const auto path = [](uint64_t id) { return "/c" + std::to_string(id); };
+  Model first;
+  for (uint64_t id = 1; id <= kPairs; ++id) first.Add(Blkg(10, id, path(id), id, path(id), 1, 1));
+  Model model = std::move(first);
+  // Backwards: each record misses the entry after the last one taken, so
+  // each is found through the index.
+  for (uint64_t id = kPairs; id >= 1; --id) {
+    model.Add(Blkg(20, id, path(id), id, path(id), id, 1));
+  }
+  model.Add(Blkg(20, kPairs + 1, path(kPairs + 1), kPairs + 1, path(kPairs + 1), 7, 1));
+  const std::vector<CgroupRow> rows = model.CgroupRows();
+  ASSERT_EQ(rows.size(), kPairs + 1);
+  std::map<std::string, uint64_t> bios;
+  for (const CgroupRow& row : rows) bios[row.cgroup] = row.bios;
+  for (uint64_t id = 1; id <= kPairs; ++id) EXPECT_EQ(bios[path(id)], id) << path(id);
+  EXPECT_EQ(bios[path(kPairs + 1)], 7u);
+}
+
 TEST(ModelForgetTest, ForgetsTheCgroupsRowsAndReturnsTheirLastCounts) {
   Model model;
   for (uint64_t id = 1; id <= 40; ++id) {

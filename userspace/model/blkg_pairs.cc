@@ -7,32 +7,29 @@ namespace submitwatch::model_internal {
 
 void BlkgPairs::Add(const BlkgRecord& blkg) {
   const BlkgKey key = BlkgKey::Of(blkg);
+  Store& store = *store_;
   uint32_t index = cursor_;
   bool inserted = false;
-  if (index >= entries_.size() || !(entries_[index].key == key)) {
-    const auto [it, added] =
-        entry_index_.try_emplace(key, static_cast<uint32_t>(entries_.size()));
-    index = it->second;
-    inserted = added;
+  if (index >= store.entries.size() || !(store.entries[index].key == key)) {
+    // The new number goes in before its entry exists: the set hashes the
+    // key for it, and rehashes only the numbers already in.
+    index = *entry_index_.lazy_emplace(key, [&](const auto& place) {
+      inserted = true;
+      place(store.entries.size());
+    });
   }
   cursor_ = index + 1;
-  const size_t capacity = entries_.capacity();
-  if (inserted) entries_.push_back({key, {}});
-  Entry& entry = entries_[index].entry;
+  Entry& entry = inserted ? store.entries.push_back({key, {}}).entry : store.entries[index].entry;
   if (inserted) {
     entry.own = IsOwnBlkg(blkg);
     entry.pair = PairFor(blkg);
-    if (entries_.capacity() != capacity) {
-      Relink();
-    } else {
-      Entry** last = &pairs_[entry.pair].first;
-      while (*last != nullptr) last = &(*last)->next;
-      *last = &entry;
-    }
+    Entry** last = &store.pairs[entry.pair].first;
+    while (*last != nullptr) last = &(*last)->next;
+    *last = &entry;
   } else if (blkg.ts_ns < entry.ts_ns) {
     return;  // Snapshots are cumulative: an older one carries nothing new.
   }
-  pairs_[entry.pair].changed = ++stamp_;
+  store.pairs[entry.pair].changed = ++stamp_;
 
   const std::string* path = Keep(entry.path, PathOf(blkg));
   // A pair moves in order_ when its namer's path changes: a renamed cgroup,
@@ -41,7 +38,7 @@ void BlkgPairs::Add(const BlkgRecord& blkg) {
   bool placed = true;
   if (entry.names) {
     moves = path != entry.path;
-  } else if (Pair& pair = pairs_[entry.pair];
+  } else if (Pair& pair = store.pairs[entry.pair];
              pair.namer == nullptr || blkg.ts_ns >= pair.namer->ts_ns) {
     if (pair.namer == nullptr) {
       moves = true;
@@ -61,12 +58,19 @@ void BlkgPairs::Add(const BlkgRecord& blkg) {
   entry.first_seen_ns = blkg.first_seen_ns;
   entry.bios = blkg.bios;
   entry.bytes = blkg.bytes;
-  entry.disk = Keep(entry.disk, blkg.disk);
-  entry.blkg_cgroup = blkg.kthread ? path : Keep(entry.blkg_cgroup, blkg.blkg_cgroup);
+  // A new entry holds no names yet: the disk of the entry before it and its
+  // own path (an own blkg) are the likely ones, and comparing with them
+  // saves two lookups per new pair.
+  const std::string* disk = entry.disk;
+  if (disk == nullptr && index > 0) disk = store.entries[index - 1].entry.disk;
+  entry.disk = Keep(disk, blkg.disk);
+  entry.blkg_cgroup = blkg.kthread ? path
+                                   : Keep(entry.blkg_cgroup != nullptr ? entry.blkg_cgroup : path,
+                                          blkg.blkg_cgroup);
   entry.readiness = RowReadiness(blkg);
-  if (entry.baseline && blkg.bios < entry.baseline->bios) {
+  if (entry.has_baseline && blkg.bios < entry.baseline.bios) {
     // The kernel's counters restarted (the map entry was recreated).
-    entry.baseline.reset();
+    entry.has_baseline = false;
   }
   if (!entry.ready_seen && entry.readiness == Readiness::kReady) {
     entry.ready_seen = true;
@@ -78,44 +82,47 @@ void BlkgPairs::Add(const BlkgRecord& blkg) {
 }
 
 void BlkgPairs::Clear() {
-  for (KeyedEntry& e : entries_) e.entry.baseline = Entry::Counts{e.entry.bios, e.entry.bytes};
+  store_->entries.ForEach([](KeyedEntry& e) {
+    e.entry.baseline = {e.entry.bios, e.entry.bytes};
+    e.entry.has_baseline = true;
+  });
   ++stamp_;
 }
 
 void BlkgPairs::Forget(const absl::flat_hash_set<uint64_t>& row_cgroups) {
-  std::vector<uint32_t> renumbered(pairs_.size(), kNone);
+  std::vector<uint32_t> renumbered(store_->pairs.size(), kNone);
   std::vector<Pair> kept;
-  kept.reserve(pairs_.size());
-  for (uint32_t i = 0; i < pairs_.size(); ++i) {
-    if (row_cgroups.contains(pairs_[i].key.row_cgroup_id)) {
-      pair_index_.erase(pairs_[i].key);
-      continue;
-    }
+  kept.reserve(store_->pairs.size());
+  for (uint32_t i = 0; i < store_->pairs.size(); ++i) {
+    if (row_cgroups.contains(store_->pairs[i].key.row_cgroup_id)) continue;
     renumbered[i] = static_cast<uint32_t>(kept.size());
-    kept.push_back(pairs_[i]);
+    kept.push_back(store_->pairs[i]);
   }
-  if (kept.size() == pairs_.size()) return;
+  if (kept.size() == store_->pairs.size()) return;
   // Stale places name paths that may go below: drop them while the pairs
   // still have their old numbers.
   const auto stale = [this](const Placed& placed) { return Stale(placed); };
   std::erase_if(order_, stale);
   std::erase_if(pending_, stale);
   has_stale_ = false;
-  pairs_ = std::move(kept);
-  for (auto& [key, index] : pair_index_) index = renumbered[index];
+  store_->pairs = std::move(kept);
+  // The numbers hash by what they number, which moved: indexed anew.
+  pair_index_ = NewIndex<decltype(pair_index_)>();
+  pair_index_.reserve(store_->pairs.size());
+  for (uint32_t i = 0; i < store_->pairs.size(); ++i) pair_index_.insert(i);
 
-  // Compacted into a vector of its own size, which also gives the memory of
-  // a burst of removals back; the entries move, so the links are rebuilt.
-  std::vector<KeyedEntry> entries;
-  for (KeyedEntry& e : entries_) {
-    if (renumbered[e.entry.pair] == kNone) continue;
+  // Compacted into new blocks, which also gives the memory of a burst of
+  // removals back; the entries move, so the links are rebuilt.
+  StableBlocks<KeyedEntry, 512> entries;
+  store_->entries.ForEach([&](KeyedEntry& e) {
+    if (renumbered[e.entry.pair] == kNone) return;
     e.entry.pair = renumbered[e.entry.pair];
     entries.push_back(std::move(e));
-  }
-  entries_ = std::move(entries);
-  entry_index_ = {};
-  entry_index_.reserve(entries_.size());
-  for (uint32_t i = 0; i < entries_.size(); ++i) entry_index_.emplace(entries_[i].key, i);
+  });
+  store_->entries = std::move(entries);
+  entry_index_ = NewIndex<decltype(entry_index_)>();
+  entry_index_.reserve(store_->entries.size());
+  for (uint32_t i = 0; i < store_->entries.size(); ++i) entry_index_.insert(i);
   cursor_ = 0;
 
   const auto gone = [&](const Placed& placed) { return renumbered[placed.pair] == kNone; };
@@ -126,19 +133,18 @@ void BlkgPairs::Forget(const absl::flat_hash_set<uint64_t>& row_cgroups) {
   Relink();
 
   absl::flat_hash_set<const std::string*> used;
-  for (const KeyedEntry& e : entries_) {
+  store_->entries.ForEach([&](const KeyedEntry& e) {
     used.insert(e.entry.path);
     used.insert(e.entry.disk);
     used.insert(e.entry.blkg_cgroup);
-  }
+  });
   absl::erase_if(names_, [&](const std::string& name) { return !used.contains(&name); });
-  if (pair_index_.size() * 4 < pair_index_.capacity()) pair_index_.rehash(0);
   ++stamp_;
 }
 
 uint32_t BlkgPairs::Find(const PairKey& key) const {
   const auto it = pair_index_.find(key);
-  return it == pair_index_.end() ? kNone : it->second;
+  return it == pair_index_.end() ? kNone : *it;
 }
 
 const std::string* BlkgPairs::Keep(const std::string* kept, const std::string& name) {
@@ -151,38 +157,43 @@ const std::string* BlkgPairs::Keep(const std::string* kept, const std::string& n
 uint32_t BlkgPairs::PairFor(const BlkgRecord& blkg) {
   const PairKey key{blkg.kthread ? blkg.blkg_cgroup_id : blkg.cgroup_id, blkg.kthread,
                     blkg.dev_major, blkg.dev_minor};
-  const auto [it, inserted] = pair_index_.try_emplace(key, static_cast<uint32_t>(pairs_.size()));
-  if (inserted) pairs_.push_back({.key = key});
-  return it->second;
+  bool inserted = false;
+  const uint32_t pair = *pair_index_.lazy_emplace(key, [&](const auto& place) {
+    inserted = true;
+    place(static_cast<uint32_t>(store_->pairs.size()));
+  });
+  if (inserted) store_->pairs.push_back({.key = key});
+  return pair;
 }
 
 void BlkgPairs::Relink() {
-  for (Pair& pair : pairs_) {
+  for (Pair& pair : store_->pairs) {
     pair.first = nullptr;
     pair.namer = nullptr;
   }
-  for (KeyedEntry& e : entries_) {
+  store_->entries.ForEach([&](KeyedEntry& e) {
     Entry& entry = e.entry;
-    Pair& pair = pairs_[entry.pair];
+    Pair& pair = store_->pairs[entry.pair];
     entry.next = pair.first;
     pair.first = &entry;
     if (entry.names) pair.namer = &entry;
-  }
-  for (Placed& placed : order_) placed.first = pairs_[placed.pair].first;
-  for (Placed& placed : pending_) placed.first = pairs_[placed.pair].first;
+  });
+  for (Placed& placed : order_) placed.first = store_->pairs[placed.pair].first;
+  for (Placed& placed : pending_) placed.first = store_->pairs[placed.pair].first;
 }
 
 bool BlkgPairs::Before(const Placed& a, const Placed& b) const {
   if (a.path != b.path) return *a.path < *b.path;
-  const PairKey& x = pairs_[a.pair].key;
-  const PairKey& y = pairs_[b.pair].key;
+  const PairKey& x = store_->pairs[a.pair].key;
+  const PairKey& y = store_->pairs[b.pair].key;
   return std::tie(x.kthread, x.dev_major, x.dev_minor, x.row_cgroup_id) <
          std::tie(y.kthread, y.dev_major, y.dev_minor, y.row_cgroup_id);
 }
 
 void BlkgPairs::Place(uint32_t pair) {
-  Pair& p = pairs_[pair];
-  pending_.push_back({pair, p.namer->path, p.first, ++p.placements});
+  Pair& p = store_->pairs[pair];
+  pending_.push_back(
+      {.path = p.namer->path, .first = p.first, .pair = pair, .placement = ++p.placements});
 }
 
 const std::vector<BlkgPairs::Placed>& BlkgPairs::order() const {

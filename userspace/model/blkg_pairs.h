@@ -12,18 +12,20 @@
 #ifndef SUBMITWATCH_MODEL_BLKG_PAIRS_H_
 #define SUBMITWATCH_MODEL_BLKG_PAIRS_H_
 
+#include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_set.h"
+#include "absl/hash/hash.h"
 #include "model/model_keys.h"
 #include "model/readiness.h"
 #include "model/records.h"
+#include "model/stable_blocks.h"
 
 namespace submitwatch::model_internal {
 
@@ -32,6 +34,7 @@ class BlkgPairs {
   static constexpr uint32_t kNone = UINT32_MAX;
 
   // What the table needs of one snapshot row, from its latest snapshot.
+  // 96 bytes: with its key, an entry fills two cache lines exactly.
   struct Entry {
     uint64_t ts_ns = 0;
     uint64_t first_seen_ns = 0;
@@ -40,20 +43,22 @@ class BlkgPairs {
     const std::string* path = nullptr;  // the path its pair's row would show
     const std::string* disk = nullptr;
     const std::string* blkg_cgroup = nullptr;  // the cgroup charged
-    Readiness readiness = Readiness::kPending;  // RowReadiness of the snapshot
-    bool own = false;  // IsOwnBlkg
-    bool ready_seen = false;
     uint64_t ready_since_ns = 0;
-    // Counts at the last Clear(), subtracted when shown.
+    // Counts at the last Clear(), subtracted when shown, if has_baseline.
     struct Counts {
       uint64_t bios = 0;
       uint64_t bytes = 0;
     };
-    std::optional<Counts> baseline;
-    uint32_t pair = 0;
-    bool names = false;  // it is its pair's namer
+    Counts baseline;
     Entry* next = nullptr;  // the pair's next entry
+    uint32_t pair = 0;
+    Readiness readiness = Readiness::kPending;  // RowReadiness of the snapshot
+    bool own : 1 = false;  // IsOwnBlkg
+    bool ready_seen : 1 = false;
+    bool names : 1 = false;  // it is its pair's namer
+    bool has_baseline : 1 = false;
   };
+  static_assert(sizeof(Entry) == 96);
   struct Pair {
     PairKey key;
     // Entries, linked through Entry::next. New ones go last, so the first
@@ -87,15 +92,17 @@ class BlkgPairs {
   void Forget(const absl::flat_hash_set<uint64_t>& row_cgroups);
 
   // A pair's place in order(), with what a walk in that order reads first:
-  // reaching into pairs() for it took a cache miss per pair.
+  // reaching into pairs() for it took a cache miss per pair. 24 bytes: the
+  // two numbers share a word.
   struct Placed {
-    uint32_t pair;  // index in pairs()
     const std::string* path;  // its namer's, which placed it
     const Entry* first;
+    uint32_t pair;  // index in pairs()
     uint32_t placement;  // Pair::placements when it was placed
   };
+  static_assert(sizeof(Placed) == 24);
 
-  const std::vector<Pair>& pairs() const { return pairs_; }
+  const std::vector<Pair>& pairs() const { return store_->pairs; }
   // The pairs by their namer's path, then kthread, disk and row cgroup: the
   // cgroup table's order within one state. Settles the moves since the last
   // call first.
@@ -114,13 +121,13 @@ class BlkgPairs {
   // `kept` when it holds `name`, else the stored copy of `name`.
   const std::string* Keep(const std::string* kept, const std::string& name);
   uint32_t PairFor(const BlkgRecord& blkg);  // creates it, unplaced
-  // Rebuilds the pairs' links after entries_ moved its entries.
+  // Rebuilds the pairs' links after Forget() moved the entries.
   void Relink();
   bool Before(const Placed& a, const Placed& b) const;  // the order()
   // Queues the pair for its (new) place; its old place, if any, goes stale.
   void Place(uint32_t pair);
   bool Stale(const Placed& placed) const {
-    return placed.placement != pairs_[placed.pair].placements;
+    return placed.placement != store_->pairs[placed.pair].placements;
   }
   // Merges the queued places into order_, dropping the stale ones.
   void Settle() const;
@@ -130,19 +137,54 @@ class BlkgPairs {
   // collector emits its rows in every snapshot (and a capture replays):
   // the next record's entry is mostly the one after the last, found with
   // one key comparison and read where the previous one ended, where a hash
-  // probe per record took a cache miss each. The pairs link the entries by
-  // address, which changes only when the vector grows or Forget() compacts
-  // it (Relink).
-  struct KeyedEntry {
+  // probe per record took a cache miss each. The pairs link them by
+  // address: only Forget() moves them, and relinks.
+  struct alignas(64) KeyedEntry {
     BlkgKey key;
     Entry entry;
   };
-  std::vector<KeyedEntry> entries_;
-  absl::flat_hash_map<BlkgKey, uint32_t> entry_index_;  // into entries_
+  // The entries and pairs, on the heap: the indexes below point to them,
+  // and a move of this object must not move them.
+  struct Store {
+    StableBlocks<KeyedEntry, 512> entries;  // 64 KiB a block
+    std::vector<Pair> pairs;
+  };
+  // An index is a set of numbers hashed by the keys they number in the
+  // store, and looked up by a key: 4 bytes a slot instead of a copy of the
+  // key, 8 MB less to fault in (and to miss in the cache) at 100,000 pairs.
+  struct EntryKeyOf {
+    const BlkgKey& operator()(const Store& s, uint32_t i) const { return s.entries[i].key; }
+  };
+  struct PairKeyOf {
+    const PairKey& operator()(const Store& s, uint32_t i) const { return s.pairs[i].key; }
+  };
+  template <typename Key, typename KeyOf>
+  struct IndexHash {
+    using is_transparent = void;
+    const Store* store;
+    size_t operator()(uint32_t i) const { return absl::HashOf(KeyOf()(*store, i)); }
+    size_t operator()(const Key& key) const { return absl::HashOf(key); }
+  };
+  template <typename Key, typename KeyOf>
+  struct IndexEq {
+    using is_transparent = void;
+    const Store* store;
+    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
+    bool operator()(uint32_t i, const Key& key) const { return KeyOf()(*store, i) == key; }
+    bool operator()(const Key& key, uint32_t i) const { return KeyOf()(*store, i) == key; }
+  };
+  template <typename Key, typename KeyOf>
+  using Index = absl::flat_hash_set<uint32_t, IndexHash<Key, KeyOf>, IndexEq<Key, KeyOf>>;
+  template <typename IndexType>
+  IndexType NewIndex() const {
+    return IndexType(0, {store_.get()}, {store_.get()});
+  }
+
+  std::unique_ptr<Store> store_ = std::make_unique<Store>();
+  Index<BlkgKey, EntryKeyOf> entry_index_ = NewIndex<Index<BlkgKey, EntryKeyOf>>();
   uint32_t cursor_ = 0;  // where the next record's entry likely is
   uint64_t stamp_ = 0;
-  absl::flat_hash_map<PairKey, uint32_t> pair_index_;  // into pairs_
-  std::vector<Pair> pairs_;
+  Index<PairKey, PairKeyOf> pair_index_ = NewIndex<Index<PairKey, PairKeyOf>>();
   // Sorted, but for the places queued in pending_ and those gone stale.
   // Settled on reading (a const read of the table), hence mutable.
   mutable std::vector<Placed> order_;

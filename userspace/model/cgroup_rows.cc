@@ -99,10 +99,10 @@ Sums SumPair(const BlkgPairs::Entry* first) {
   uint64_t most_bios = 0;
   uint64_t most_bytes = 0;
   for (const BlkgPairs::Entry* e = first; e != nullptr; e = e->next) {
-    const uint64_t bios = e->baseline ? CounterDelta(e->bios, e->baseline->bios) : e->bios;
-    const uint64_t bytes = e->baseline ? CounterDelta(e->bytes, e->baseline->bytes) : e->bytes;
+    const uint64_t bios = e->has_baseline ? CounterDelta(e->bios, e->baseline.bios) : e->bios;
+    const uint64_t bytes = e->has_baseline ? CounterDelta(e->bytes, e->baseline.bytes) : e->bytes;
     // Unchanged since Clear(): hidden, like everything else cleared.
-    if (e->baseline && bios == 0 && bytes == 0) continue;
+    if (e->has_baseline && bios == 0 && bytes == 0) continue;
 
     // The latest snapshot names the row; the pair's namer wins ties, as it
     // placed the pair.

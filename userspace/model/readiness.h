@@ -2,6 +2,7 @@
 #ifndef SUBMITWATCH_MODEL_READINESS_H_
 #define SUBMITWATCH_MODEL_READINESS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -9,7 +10,8 @@
 
 namespace submitwatch {
 
-enum class Readiness {
+// One byte: it is a field of the model's per-entry and per-row structs.
+enum class Readiness : uint8_t {
   kReady,     // charged to its own blkg, online, with per-cpu stats
   kFallback,  // charged to an ancestor's blkg: own stats and limits missing
   kFailed,    // an allocation for it failed in the submit path
