@@ -40,8 +40,13 @@ std::vector<BlkgRecord> End(BlkgRows& rows) {
 
 const char* Keep(const sw_blkg_key&, const BlkgRows::Entry&) { return nullptr; }
 
-BlkgTable::Entry InTable(uint32_t index, const sw_blkg_key& key, uint64_t bios) {
-  return {index, key, {bios, bios * 4096}};
+// A named index as BlkgTable::Read() leaves it.
+BlkgKeyCounts InTable(uint32_t index, const sw_blkg_key& key, uint64_t bios) {
+  BlkgKeyCounts k;
+  k.index = index;
+  k.key = key;
+  k.counts = {bios, bios * 4096};
+  return k;
 }
 
 TEST(BlkgFold, AKeyInTheTableAndInSlotsOnTwoCpusAddsUpOnce) {
@@ -49,9 +54,9 @@ TEST(BlkgFold, AKeyInTheTableAndInSlotsOnTwoCpusAddsUpOnce) {
   const BlkgFold fold = FoldBlkgCounts({InTable(4, key, 3)}, {Slot(0, key, 2), Slot(1, key, 7)});
   ASSERT_EQ(fold.keys.size(), 1u);
   const BlkgKeyCounts& k = fold.keys[0];
-  EXPECT_TRUE(k.in_table);
-  EXPECT_EQ(k.table_index, 4u);
-  EXPECT_EQ(k.table.bios, 3u);
+  EXPECT_TRUE(k.in_table());
+  EXPECT_EQ(k.index, 4u);
+  EXPECT_EQ(k.counts.bios, 3u);
   EXPECT_EQ(k.in_slots.bios, 9u);
   EXPECT_EQ(k.Total().bios, 12u);
   EXPECT_EQ(k.Total().bytes, 12u * 4096);
@@ -73,29 +78,29 @@ TEST(BlkgFold, KeysOnlyInSlotsOrOnlyInTheTableEachGetOneEntry) {
   // The table's keys in its order, then those only in slots by key.
   EXPECT_EQ(fold.keys[0].key.task_cgroup_id, 5u);
   EXPECT_EQ(fold.keys[0].key.blkg, 0x1000u);
-  EXPECT_TRUE(fold.keys[0].in_table);
-  EXPECT_EQ(fold.keys[0].table_index, 0u);
+  EXPECT_TRUE(fold.keys[0].in_table());
+  EXPECT_EQ(fold.keys[0].index, 0u);
   EXPECT_EQ(fold.keys[0].slots_begin, fold.keys[0].slots_end);
   EXPECT_EQ(fold.keys[0].Total().bios, 4u);
 
   EXPECT_EQ(fold.keys[1].key.blkg, 0x0800u);
-  EXPECT_EQ(fold.keys[1].table_index, 7u);
+  EXPECT_EQ(fold.keys[1].index, 7u);
   EXPECT_EQ(fold.keys[1].Total().bios, 1u);
 
   EXPECT_EQ(fold.keys[2].key.task_cgroup_id, 6u);
-  EXPECT_FALSE(fold.keys[2].in_table);
+  EXPECT_FALSE(fold.keys[2].in_table());
   EXPECT_EQ(fold.keys[2].Total().bios, 2u);
 
   EXPECT_EQ(fold.keys[3].key.blkg, 0x2000u);
-  EXPECT_FALSE(fold.keys[3].in_table);
-  EXPECT_EQ(fold.keys[3].table.bios, 0u);
+  EXPECT_FALSE(fold.keys[3].in_table());
+  EXPECT_EQ(fold.keys[3].counts.bios, 0u);
   EXPECT_EQ(fold.keys[3].slots_end - fold.keys[3].slots_begin, 2u);
   EXPECT_EQ(fold.keys[3].Total().bios, 6u);
   EXPECT_EQ(fold.slots.size(), 3u);
 }
 
 TEST(BlkgFold, ManyTableKeysFindTheirSlotsWhateverTheOrder) {
-  std::vector<BlkgTable::Entry> table;
+  std::vector<BlkgKeyCounts> table;
   std::vector<BlkgSlots::Occupied> slots;
   for (uint32_t i = 0; i < 1000; ++i) {
     const sw_blkg_key key{0x100000 - i * 0x200ull, i % 3};
@@ -106,7 +111,7 @@ TEST(BlkgFold, ManyTableKeysFindTheirSlotsWhateverTheOrder) {
   ASSERT_EQ(fold.keys.size(), 1000u);
   uint64_t bios = 0;
   for (uint32_t i = 0; i < 1000; ++i) {
-    EXPECT_EQ(fold.keys[i].table_index, i);
+    EXPECT_EQ(fold.keys[i].index, i);
     EXPECT_EQ(fold.keys[i].Total().bios, i % 10 == 0 ? 3u : 1u) << i;
     bios += fold.keys[i].Total().bios;
   }

@@ -16,7 +16,7 @@ bool KeyLess(const sw_blkg_key& a, const sw_blkg_key& b) {
 
 }  // namespace
 
-BlkgFold FoldBlkgCounts(const std::vector<BlkgTable::Entry>& table,
+BlkgFold FoldBlkgCounts(std::vector<BlkgKeyCounts> table,
                         std::vector<BlkgSlots::Occupied> slots) {
   BlkgFold fold;
   fold.slots = std::move(slots);
@@ -47,23 +47,20 @@ BlkgFold FoldBlkgCounts(const std::vector<BlkgTable::Entry>& table,
       k.in_slots.bytes += fold.slots[i].counts.bytes;
     }
   };
-  fold.keys.reserve(table.size() + runs.size());
-  for (const BlkgTable::Entry& t : table) {
-    BlkgKeyCounts& k = fold.keys.emplace_back();
-    k.key = t.key;
-    k.in_table = true;
-    k.table_index = t.index;
-    k.table = t.counts;
-    if (run_of.empty()) continue;
-    if (const auto it = run_of.find(t.key); it != run_of.end()) {
-      Run& run = runs[it->second];
-      run.in_table = true;
-      with_slots(k, run);
+  fold.keys = std::move(table);
+  if (!run_of.empty()) {
+    for (BlkgKeyCounts& k : fold.keys) {
+      if (const auto it = run_of.find(k.key); it != run_of.end()) {
+        Run& run = runs[it->second];
+        run.in_table = true;
+        with_slots(k, run);
+      }
     }
   }
   for (const Run& run : runs) {
     if (run.in_table) continue;
     BlkgKeyCounts& k = fold.keys.emplace_back();
+    k.index = BlkgKeyCounts::kNotInTable;
     k.key = fold.slots[run.begin].key;
     with_slots(k, run);
   }
@@ -72,8 +69,13 @@ BlkgFold FoldBlkgCounts(const std::vector<BlkgTable::Entry>& table,
 
 std::vector<DoomedBlkgKey> FeedLiveKeys(const BlkgFold& fold, BlkgRows& rows,
                                         const BlkgEvictionReason& eviction_reason) {
+  // Keys come in the kernel table's order, the entries' table is hashed:
+  // each lookup a cache miss at 100,000 keys unless asked for ahead.
+  constexpr size_t kAhead = 8;
   std::vector<DoomedBlkgKey> doomed;
-  for (const BlkgKeyCounts& k : fold.keys) {
+  for (size_t i = 0; i < fold.keys.size(); ++i) {
+    if (i + kAhead < fold.keys.size()) rows.Prefetch(fold.keys[i + kAhead].key);
+    const BlkgKeyCounts& k = fold.keys[i];
     const std::optional<BlkgRows::Entry> entry = rows.Find(k.key);
     if (!entry) continue;
     if (const char* reason = eviction_reason(k.key, *entry)) {

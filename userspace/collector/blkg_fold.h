@@ -7,6 +7,7 @@
 #define SUBMITWATCH_COLLECTOR_BLKG_FOLD_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -17,19 +18,20 @@
 
 namespace submitwatch {
 
-// Everything one key holds in the kernel now.
-struct BlkgKeyCounts {
-  sw_blkg_key key{};
-  bool in_table = false;
-  uint32_t table_index = 0;  // when in_table
-  sw_blkg_counters table{};  // at its index in the table; zero when !in_table
+// Everything one key holds in the kernel now: at its index in the table
+// (Entry: index, key, counts summed over the CPUs), in its occupied slots,
+// or both.
+struct BlkgKeyCounts : BlkgTable::Entry {
+  // The index of a key only in slots, whose table counts are zero.
+  static constexpr uint32_t kNotInTable = UINT32_MAX;
   // The key's occupied slots: [slots_begin, slots_end) of BlkgFold::slots.
   uint32_t slots_begin = 0;
   uint32_t slots_end = 0;
   sw_blkg_counters in_slots{};  // those slots' counts added up
 
+  bool in_table() const { return index != kNotInTable; }
   sw_blkg_counters Total() const {
-    return {table.bios + in_slots.bios, table.bytes + in_slots.bytes};
+    return {counts.bios + in_slots.bios, counts.bytes + in_slots.bytes};
   }
 };
 
@@ -41,10 +43,11 @@ struct BlkgFold {
 };
 
 // Joins the table's named indexes (one per key: the kernel never names two
-// for one key) with the occupied slots (any number per key, one per CPU at
-// most) by key. O(table + slots): no sort of the table, whose keys are the
-// many; the slots, a few per CPU, are looked up by key.
-BlkgFold FoldBlkgCounts(const std::vector<BlkgTable::Entry>& table,
+// for one key), as BlkgTable::Read() left them, with the occupied slots (any
+// number per key, one per CPU at most) by key; they become the fold's keys.
+// O(table + slots): no sort of the table, whose keys are the many; the
+// slots, a few per CPU, are looked up by key.
+BlkgFold FoldBlkgCounts(std::vector<BlkgKeyCounts> table,
                         std::vector<BlkgSlots::Occupied> slots);
 
 // A key that must leave the kernel maps now, and why ("cgroup", "disk").

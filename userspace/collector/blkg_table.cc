@@ -3,7 +3,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
 
@@ -51,35 +50,6 @@ absl::StatusOr<std::unique_ptr<BlkgTable>> BlkgTable::Map(int keys_fd, int count
 BlkgTable::~BlkgTable() {
   if (names_bytes_ != 0) munmap(names_, names_bytes_);
   if (counts_bytes_ != 0) munmap(counts_, counts_bytes_);
-}
-
-void BlkgTable::Read(uint64_t end, std::vector<Entry>* out) const {
-  const uint32_t last = static_cast<uint32_t>(std::min<uint64_t>(end, stride_));
-  const size_t first_entry = out->size();
-  for (uint32_t i = 0; i < last; ++i) {
-    sw_blkg_table_key& name = names_[i];
-    // Most indexes in use are named and stay so: the gen is read around the
-    // key only to catch one being named or emptied right now.
-    const uint64_t gen = LoadShared(name.gen, std::memory_order_acquire);
-    if (gen & 1) continue;
-    Entry e;
-    e.index = i;
-    e.key.blkg = LoadShared(name.key.blkg);
-    e.key.task_cgroup_id = LoadShared(name.key.task_cgroup_id);
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if (e.key.blkg == 0 || LoadShared(name.gen) != gen) continue;
-    out->push_back(e);
-  }
-  // CPU by CPU, so each CPU's counts are read in one forward pass.
-  for (int cpu = 0; cpu < nr_cpus_; ++cpu) {
-    sw_blkg_counters* on_cpu = counts_ + sw_blkg_table_at(static_cast<uint32_t>(cpu), 0, stride_);
-    for (size_t j = first_entry; j < out->size(); ++j) {
-      Entry& e = (*out)[j];
-      sw_blkg_counters& c = on_cpu[e.index];
-      e.counts.bios += LoadShared(c.bios);
-      e.counts.bytes += LoadShared(c.bytes);
-    }
-  }
 }
 
 sw_blkg_counters BlkgTable::Counts(uint32_t index) const {

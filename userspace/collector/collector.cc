@@ -392,7 +392,7 @@ absl::Status Collector::TakeTableIndex(const BlkgKeyCounts& k, sw_blkg_counters*
     if (errno == ENOENT) return absl::OkStatus();
     return MapError("the bio table's index", errno);
   }
-  if (index != k.table_index) return absl::OkStatus();
+  if (index != k.index) return absl::OkStatus();
   if (bpf_map_delete_elem(fd, &k.key) != 0 && errno != ENOENT) {
     return MapError("the bio table's index", errno);
   }
@@ -418,11 +418,10 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
                           &next_index) != 0) {
     return MapError("blkg_table_next", errno);
   }
-  std::vector<BlkgTable::Entry> table;
+  std::vector<BlkgKeyCounts> table;
   table.reserve(blkgs_.entries() + blkgs_.entries() / 8);
   table_->Read(next_index, &table);
-  const BlkgFold fold = FoldBlkgCounts(table, std::move(slots));
-  table = {};
+  const BlkgFold fold = FoldBlkgCounts(std::move(table), std::move(slots));
   peak_entries_ = std::max<uint64_t>(peak_entries_, fold.keys.size());
 
   blkgs_.BeginSnapshot();
@@ -439,7 +438,7 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
     // index are gone then announces itself again.
     bpf_map_delete_elem(seen_fd, &k.key);
     sw_blkg_counters taken{};
-    sw_blkg_counters left = k.table;  // as read, in what could not be taken now
+    sw_blkg_counters left = k.counts;  // as read, in what could not be taken now
     bool all_cleared = true;
     for (size_t i = k.slots_begin; i < k.slots_end; ++i) {
       sw_blkg_counters last;
@@ -459,8 +458,8 @@ absl::Status Collector::SnapshotBlkgs(uint64_t now_ns) {
       blkgs_.Live(k.key, left);
       continue;
     }
-    if (k.in_table) {
-      sw_blkg_counters last = k.table;
+    if (k.in_table()) {
+      sw_blkg_counters last = k.counts;
       if (absl::Status s = TakeTableIndex(k, &last); !s.ok()) return s;
       taken.bios += last.bios;
       taken.bytes += last.bytes;
