@@ -6,7 +6,9 @@ one point only:
   with N synthetic keys by bench/scale_fill.bpf.c (their cgroup and
   first-seen events through the real ring buffer), then the collector's
   snapshot (kernel map read, fold, model update) with every key's count
-  changed; the first snapshot, which places N new pairs, apart;
+  changed; the first snapshot, which places N new pairs, apart. bench_tool
+  runs under the tool's malloc policy (userspace/common/malloc_policy.h),
+  so memory is kept and faulted in as in the tool;
 * the model alone (Google Benchmark, synthetic rows): N new pairs, and one
   snapshot of N changed rows;
 * a `top` frame (frame built from the model, then the screen laid out,

@@ -1,7 +1,6 @@
 #include "cli/memory_pressure.h"
 
 #include <dirent.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <linux/capability.h>
@@ -12,12 +11,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/privileges.h"
+#include "common/malloc_policy.h"
 #include "common/errno_text.h"
 
 namespace submitwatch {
 namespace {
 
-constexpr int kMmapThresholdBytes = 128 << 10;
 constexpr size_t kThreadStackBytes = 256 << 10;
 
 // nice is per thread: every thread there is now (the capture writer was
@@ -41,10 +40,7 @@ int RaisePriority() {
 }  // namespace
 
 void BoundMemoryForLocking() {
-  mallopt(M_ARENA_MAX, 1);
-  // Setting it also stops glibc from raising it as large blocks are freed.
-  mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
-  mallopt(M_TRIM_THRESHOLD, kMmapThresholdBytes);
+  ApplyMallocPolicy();
   pthread_attr_t attr;
   if (pthread_attr_init(&attr) == 0) {
     if (pthread_attr_setstacksize(&attr, kThreadStackBytes) == 0) pthread_setattr_default_np(&attr);

@@ -24,11 +24,9 @@ inline constexpr uint64_t kMemoryLockLimitBytes = 256ull << 20;
 // very IO it watches).
 inline constexpr int kRecorderNice = -10;
 
-// One malloc arena; blocks of 128 KiB and more in mappings of their own
-// (freed, they go back to the kernel; in the heap they would stay mapped
-// and mlockall would fault them all back in: setup peaks at 30 MiB while it
-// parses kallsyms and BTF); thread stacks of 256 KiB instead of 8 MiB (all
-// of a stack is locked). Call first, before any thread starts.
+// The malloc policy (common/malloc_policy.h), and thread stacks of 256 KiB
+// instead of 8 MiB (all of a stack is locked). Call first, before any
+// thread starts.
 void BoundMemoryForLocking();
 
 struct PressureSetup {
