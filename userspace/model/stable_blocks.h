@@ -30,7 +30,7 @@ class StableBlocks {
   T& operator[](uint32_t i) { return blocks_[i / kBlock][i % kBlock]; }
   const T& operator[](uint32_t i) const { return blocks_[i / kBlock][i % kBlock]; }
 
-  T& push_back(T value) {
+  T& push_back(T&& value) {
     if (size_ % kBlock == 0) blocks_.push_back(std::make_unique<T[]>(kBlock));
     T& placed = (*this)[size_++];
     placed = std::move(value);
