@@ -11,8 +11,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/privileges.h"
-#include "common/malloc_policy.h"
 #include "common/errno_text.h"
+#include "common/malloc_policy.h"
 
 namespace submitwatch {
 namespace {

@@ -113,7 +113,7 @@ void BlkgPairs::Forget(const absl::flat_hash_set<uint64_t>& row_cgroups) {
 
   // Compacted into new blocks, which also gives the memory of a burst of
   // removals back; the entries move, so the links are rebuilt.
-  StableBlocks<KeyedEntry, 512> entries;
+  decltype(store_->entries) entries;
   store_->entries.ForEach([&](KeyedEntry& e) {
     if (renumbered[e.entry.pair] == kNone) return;
     e.entry.pair = renumbered[e.entry.pair];
