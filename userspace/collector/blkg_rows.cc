@@ -14,7 +14,7 @@ bool Same(const sw_blkg_counters& a, const sw_blkg_counters& b) {
 }  // namespace
 
 BlkgRows::BlkgRows(CgroupNames* names)
-    : names_(names), row_index_(0, RowIndexHash{&rows_}, RowIndexEq{&rows_}) {}
+    : names_(names) {}
 
 // The names outlive the rows: what the rows hold goes back.
 BlkgRows::~BlkgRows() {

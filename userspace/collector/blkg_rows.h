@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "bpf/events.h"
+#include "common/number_index.h"
 #include "model/records.h"
 #include "symbols/cgroup_names.h"
 
@@ -127,20 +127,11 @@ class BlkgRows {
     uint32_t row = 0;
   };
 
-  // The row index is a set of row numbers hashed by their rows' keys, and
-  // looked up by a key: 4 bytes a row instead of a copy of the key.
-  struct RowIndexHash {
-    using is_transparent = void;
-    const std::deque<Row>* rows;
-    size_t operator()(uint32_t row) const { return absl::HashOf((*rows)[row].Key()); }
-    size_t operator()(const BlkgRowKey& key) const { return absl::HashOf(key); }
-  };
-  struct RowIndexEq {
-    using is_transparent = void;
-    const std::deque<Row>* rows;
-    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
-    bool operator()(uint32_t row, const BlkgRowKey& key) const { return (*rows)[row].Key() == key; }
-    bool operator()(const BlkgRowKey& key, uint32_t row) const { return (*rows)[row].Key() == key; }
+  // The row index holds row numbers (common/number_index.h).
+  struct RowKeyOf {
+    BlkgRowKey operator()(const std::deque<Row>& rows, uint32_t row) const {
+      return rows[row].Key();
+    }
   };
 
   uint32_t RowFor(const BlkgRecord& identity);  // creates it when new
@@ -154,7 +145,7 @@ class BlkgRows {
   // A deque: it grows without the spare half a vector keeps, and its rows
   // stay where they are, which the index's hash reads.
   std::deque<Row> rows_;
-  absl::flat_hash_set<uint32_t, RowIndexHash, RowIndexEq> row_index_;
+  NumberIndex<BlkgRowKey, std::deque<Row>, RowKeyOf> row_index_{&rows_};
   std::vector<uint32_t> free_rows_;  // places in rows_ of forgotten rows
   std::vector<std::string> disk_names_;
   absl::flat_hash_map<std::string, uint16_t> disk_index_;

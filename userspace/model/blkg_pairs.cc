@@ -107,7 +107,7 @@ void BlkgPairs::Forget(const absl::flat_hash_set<uint64_t>& row_cgroups) {
   has_stale_ = false;
   store_->pairs = std::move(kept);
   // The numbers hash by what they number, which moved: indexed anew.
-  pair_index_ = NewIndex<decltype(pair_index_)>();
+  pair_index_ = decltype(pair_index_)(store_.get());
   pair_index_.reserve(store_->pairs.size());
   for (uint32_t i = 0; i < store_->pairs.size(); ++i) pair_index_.insert(i);
 
@@ -120,7 +120,7 @@ void BlkgPairs::Forget(const absl::flat_hash_set<uint64_t>& row_cgroups) {
     entries.push_back(std::move(e));
   });
   store_->entries = std::move(entries);
-  entry_index_ = NewIndex<decltype(entry_index_)>();
+  entry_index_ = decltype(entry_index_)(store_.get());
   entry_index_.reserve(store_->entries.size());
   for (uint32_t i = 0; i < store_->entries.size(); ++i) entry_index_.insert(i);
   cursor_ = 0;

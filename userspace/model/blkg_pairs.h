@@ -12,7 +12,6 @@
 #ifndef SUBMITWATCH_MODEL_BLKG_PAIRS_H_
 #define SUBMITWATCH_MODEL_BLKG_PAIRS_H_
 
-#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,7 +20,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_set.h"
-#include "absl/hash/hash.h"
+#include "common/number_index.h"
 #include "model/model_keys.h"
 #include "model/readiness.h"
 #include "model/records.h"
@@ -149,42 +148,19 @@ class BlkgPairs {
     StableBlocks<KeyedEntry, 512> entries;  // 64 KiB a block
     std::vector<Pair> pairs;
   };
-  // An index is a set of numbers hashed by the keys they number in the
-  // store, and looked up by a key: 4 bytes a slot instead of a copy of the
-  // key, 8 MB less to fault in (and to miss in the cache) at 100,000 pairs.
+  // The indexes hold entry and pair numbers (common/number_index.h).
   struct EntryKeyOf {
     const BlkgKey& operator()(const Store& s, uint32_t i) const { return s.entries[i].key; }
   };
   struct PairKeyOf {
     const PairKey& operator()(const Store& s, uint32_t i) const { return s.pairs[i].key; }
   };
-  template <typename Key, typename KeyOf>
-  struct IndexHash {
-    using is_transparent = void;
-    const Store* store;
-    size_t operator()(uint32_t i) const { return absl::HashOf(KeyOf()(*store, i)); }
-    size_t operator()(const Key& key) const { return absl::HashOf(key); }
-  };
-  template <typename Key, typename KeyOf>
-  struct IndexEq {
-    using is_transparent = void;
-    const Store* store;
-    bool operator()(uint32_t a, uint32_t b) const { return a == b; }
-    bool operator()(uint32_t i, const Key& key) const { return KeyOf()(*store, i) == key; }
-    bool operator()(const Key& key, uint32_t i) const { return KeyOf()(*store, i) == key; }
-  };
-  template <typename Key, typename KeyOf>
-  using Index = absl::flat_hash_set<uint32_t, IndexHash<Key, KeyOf>, IndexEq<Key, KeyOf>>;
-  template <typename IndexType>
-  IndexType NewIndex() const {
-    return IndexType(0, {store_.get()}, {store_.get()});
-  }
 
   std::unique_ptr<Store> store_ = std::make_unique<Store>();
-  Index<BlkgKey, EntryKeyOf> entry_index_ = NewIndex<Index<BlkgKey, EntryKeyOf>>();
+  NumberIndex<BlkgKey, Store, EntryKeyOf> entry_index_{store_.get()};
   uint32_t cursor_ = 0;  // where the next record's entry likely is
   uint64_t stamp_ = 0;
-  Index<PairKey, PairKeyOf> pair_index_ = NewIndex<Index<PairKey, PairKeyOf>>();
+  NumberIndex<PairKey, Store, PairKeyOf> pair_index_{store_.get()};
   // Sorted, but for the places queued in pending_ and those gone stale.
   // Settled on reading (a const read of the table), hence mutable.
   mutable std::vector<Placed> order_;
